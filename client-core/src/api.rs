@@ -1,0 +1,509 @@
+//! The facade an app calls: open a store, sign in, keep records offline, sync.
+//!
+//! Every record operation works offline and is one local transaction. Only
+//! [`Client::login`], [`Client::sync`] and the reports need the server. A [`Client`] is
+//! `Send + Sync`; concurrent calls to [`Client::sync`] run one after another, never
+//! interleaved.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::model::{self, DocKind, Invalid, ModelError, Record};
+use crate::protocol::{
+    self, ErrorBody, LoginRequest, RefreshRequest, Session, SyncRequest, SyncResponse,
+    WeeklyVisits,
+};
+use crate::store::{Applied, IndexRow, Store, StoreError, StoreStatus, StoredSession};
+
+/// The name of the store file inside the app's directory.
+pub const STORE_FILE: &str = "rapport.db";
+
+/// About how many bytes of changes one sync request carries; a larger backlog goes in
+/// several round trips.
+const PUSH_BYTES_PER_REQUEST: usize = 2 * 1024 * 1024;
+/// Largest sync response the device accepts.
+const RESPONSE_LIMIT: u64 = 64 * 1024 * 1024;
+/// Refresh the access token when it has less than this left.
+const REFRESH_MARGIN_SECS: i64 = 60;
+/// A sync that needs more round trips than this stops and reports what it did; the next
+/// sync continues from the cursor.
+const MAX_ROUND_TRIPS: u32 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not signed in: run login first")]
+    NotSignedIn,
+    #[error("signed out by the server ({0}): sign in again")]
+    SignedOut(String),
+    #[error("the server cannot be reached: {0}")]
+    Offline(String),
+    #[error("the server answered {status} {code}: {message}")]
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("the server sent something this app cannot read: {0}")]
+    Protocol(String),
+    #[error("invalid {0}")]
+    Invalid(#[from] Invalid),
+    #[error("no {kind} with id {id}")]
+    NotFound { kind: DocKind, id: String },
+    #[error(
+        "this device holds data of {holder}; it cannot sign in as another user without losing it"
+    )]
+    OtherUsersData { holder: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Model(ModelError),
+}
+
+impl From<ModelError> for Error {
+    fn from(e: ModelError) -> Self {
+        match e {
+            ModelError::Invalid(i) => Error::Invalid(i),
+            other => Error::Model(other),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What one call to [`Client::sync`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncReport {
+    pub round_trips: u32,
+    /// Documents the server accepted.
+    pub accepted: u64,
+    /// Documents the server rejected (see [`Client::status`] for why).
+    pub rejected: u64,
+    /// Documents received from the server.
+    pub received: u64,
+    /// Changes still waiting (a sync that stopped early leaves some).
+    pub waiting: u64,
+}
+
+/// The device's status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub signed_in_as: Option<String>,
+    pub server_url: Option<String>,
+    pub store: StoreStatus,
+}
+
+/// One record as lists show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item<R> {
+    pub id: String,
+    pub record: R,
+}
+
+pub struct Client {
+    store: Mutex<Store>,
+    sync_lock: Mutex<()>,
+    agent: ureq::Agent,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").finish_non_exhaustive()
+    }
+}
+
+fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl Client {
+    /// Opens the device store in `dir`, creating the directory and the store if needed.
+    pub fn open(dir: &Path) -> Result<Client> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::Store(StoreError::Corrupt {
+                id: dir.display().to_string(),
+                detail: e.to_string(),
+            })
+        })?;
+        let store = Store::open(&dir.join(STORE_FILE))?;
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        Ok(Client {
+            store: Mutex::new(store),
+            sync_lock: Mutex::new(()),
+            agent,
+        })
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave the store half-written (SQLite
+        // transactions roll back), so a poisoned lock is safe to take over.
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Signs in (online). Keeps the device's identity when the same user signs in again.
+    pub fn login(
+        &self,
+        server_url: &str,
+        company: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<Session> {
+        let server_url = server_url.trim_end_matches('/').to_owned();
+        let previous = self.store().session()?;
+        let mut device_id = None;
+        if let Some(prev) = &previous {
+            let same = prev.server_url == server_url
+                && prev.company == company
+                && prev.username == username;
+            if same {
+                device_id = Some(prev.session.device_id.clone());
+            } else if !self.store().document_ids()?.is_empty() {
+                return Err(Error::OtherUsersData {
+                    holder: format!("{}@{}", prev.username, prev.company),
+                });
+            }
+        }
+        let body = LoginRequest {
+            company: company.to_owned(),
+            username: username.to_owned(),
+            password: password.to_owned(),
+            device_id,
+            device_name: Some(device_name()),
+        };
+        let session: Session = self.post_json(&server_url, "/v1/auth/login", None, &body)?;
+        self.store().save_session(&StoredSession {
+            server_url,
+            company: company.to_owned(),
+            username: username.to_owned(),
+            session: session.clone(),
+        })?;
+        Ok(session)
+    }
+
+    /// Forgets the tokens. Records and unsynced changes stay on the device.
+    pub fn logout(&self) -> Result<()> {
+        Ok(self.store().clear_tokens()?)
+    }
+
+    pub fn session(&self) -> Result<Option<StoredSession>> {
+        Ok(self.store().session()?)
+    }
+
+    pub fn status(&self) -> Result<Status> {
+        let store = self.store();
+        let session = store.session()?;
+        Ok(Status {
+            signed_in_as: session
+                .as_ref()
+                .map(|s| format!("{}@{}", s.username, s.company)),
+            server_url: session.map(|s| s.server_url),
+            store: store.status()?,
+        })
+    }
+
+    // ----- records -----
+
+    /// Creates a record offline and returns its id.
+    pub fn create<R: Record>(&self, record: &R) -> Result<String> {
+        let mut store = self.store();
+        let actor = store.actor()?.ok_or(Error::NotSignedIn)?;
+        let id = model::new_id();
+        let mut doc = model::new_document(actor);
+        let mut changes = model::write_record(&mut doc, record)?;
+        let any = record.to_any();
+        store.commit_local(&id, R::KIND, &mut doc, &any, &mut changes)?;
+        Ok(id)
+    }
+
+    /// Reads one record.
+    pub fn get<R: Record>(&self, id: &str) -> Result<R> {
+        let store = self.store();
+        let not_found = || Error::NotFound {
+            kind: R::KIND,
+            id: id.to_owned(),
+        };
+        let (kind, doc) = store.load(id)?.ok_or_else(not_found)?;
+        if kind != R::KIND {
+            return Err(not_found());
+        }
+        Ok(model::read_record(&doc)?)
+    }
+
+    /// Edits a record offline: only the fields `edit` changes become changes, so concurrent
+    /// edits of other fields on other devices merge.
+    pub fn update<R: Record>(&self, id: &str, edit: impl FnOnce(&mut R)) -> Result<R> {
+        let mut store = self.store();
+        let not_found = || Error::NotFound {
+            kind: R::KIND,
+            id: id.to_owned(),
+        };
+        let (kind, mut doc) = store.load(id)?.ok_or_else(not_found)?;
+        if kind != R::KIND {
+            return Err(not_found());
+        }
+        let mut record: R = model::read_record(&doc)?;
+        let account_before = record.account_id(id).to_owned();
+        edit(&mut record);
+        if record.account_id(id) != account_before {
+            return Err(Error::Invalid(Invalid::new(
+                "account_id",
+                "a record cannot move to another account",
+            )));
+        }
+        let mut changes = model::write_record(&mut doc, &record)?;
+        if !changes.is_empty() {
+            let any = record.to_any();
+            store.commit_local(id, R::KIND, &mut doc, &any, &mut changes)?;
+        }
+        Ok(record)
+    }
+
+    /// Removes a record: it becomes a tombstone, kept in history but gone from lists.
+    pub fn remove<R: Record>(&self, id: &str) -> Result<()> {
+        self.update::<R>(id, R::set_deleted)?;
+        Ok(())
+    }
+
+    /// Live records of a kind, optionally of one account, newest first.
+    pub fn list<R: Record>(&self, account: Option<&str>) -> Result<Vec<Item<R>>> {
+        let store = self.store();
+        let rows = store.list(R::KIND, account)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some((_, doc)) = store.load(&row.id)? {
+                out.push(Item {
+                    record: model::read_record(&doc)?,
+                    id: row.id,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The index rows of an account's records, newest first, without loading documents.
+    pub fn timeline(&self, account_id: &str) -> Result<Vec<IndexRow>> {
+        Ok(self.store().timeline(account_id)?)
+    }
+
+    /// Finds an account by id, id prefix or (case-insensitive) name.
+    pub fn find_account(&self, needle: &str) -> Result<Item<model::Account>> {
+        let accounts = self.list::<model::Account>(None)?;
+        let lower = needle.to_lowercase();
+        let matches: Vec<_> = accounts
+            .into_iter()
+            .filter(|a| {
+                a.id == needle
+                    || (needle.len() >= 4 && a.id.starts_with(needle))
+                    || a.record.name.to_lowercase() == lower
+            })
+            .collect();
+        match <[_; 1]>::try_from(matches) {
+            Ok([one]) => Ok(one),
+            Err(v) if v.is_empty() => Err(Error::NotFound {
+                kind: DocKind::Account,
+                id: needle.to_owned(),
+            }),
+            Err(_) => Err(Error::Invalid(Invalid::new(
+                "account",
+                format!("'{needle}' matches more than one account"),
+            ))),
+        }
+    }
+
+    /// The sorted heads of a document, to compare replicas.
+    pub fn heads(&self, id: &str) -> Result<Option<Vec<String>>> {
+        Ok(self
+            .store()
+            .load(id)?
+            .map(|(_, mut doc)| model::heads_hex(&mut doc)))
+    }
+
+    /// Every document id on the device.
+    pub fn document_ids(&self) -> Result<Vec<String>> {
+        Ok(self.store().document_ids()?)
+    }
+
+    // ----- online -----
+
+    /// Pushes every waiting change and pulls everything new, in as few round trips as the
+    /// amounts allow (one when nothing needs paging). Safe to call again after any
+    /// failure: the server deduplicates what it already has.
+    pub fn sync(&self) -> Result<SyncReport> {
+        let _one_at_a_time = self.sync_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut report = SyncReport::default();
+        loop {
+            let (batch, cursor) = {
+                let store = self.store();
+                (store.pending_push(PUSH_BYTES_PER_REQUEST)?, store.cursor()?)
+            };
+            let request = SyncRequest {
+                version: protocol::PROTOCOL_VERSION,
+                cursor,
+                push: batch.docs.clone(),
+            };
+            let body = postcard::to_stdvec(&request)
+                .map_err(|e| Error::Protocol(format!("encoding the request: {e}")))?;
+            let bytes = self.authed(|agent, url, token| {
+                agent
+                    .post(format!("{url}/v1/sync"))
+                    .header("Authorization", format!("Bearer {token}"))
+                    .content_type(protocol::SYNC_CONTENT_TYPE)
+                    .send(&body[..])
+            })?;
+            let response: SyncResponse = postcard::from_bytes(&bytes)
+                .map_err(|e| Error::Protocol(format!("sync response: {e}")))?;
+            let Applied {
+                accepted,
+                rejected,
+                received,
+            } = self.store().apply_sync(&batch, &response)?;
+            report.round_trips += 1;
+            report.accepted += accepted;
+            report.rejected += rejected;
+            report.received += received;
+            let progressed = !batch.docs.is_empty() || response.cursor > cursor;
+            if !(response.has_more || batch.left_over)
+                || !progressed
+                || report.round_trips >= MAX_ROUND_TRIPS
+            {
+                break;
+            }
+        }
+        report.waiting = self.store().status()?.waiting;
+        Ok(report)
+    }
+
+    /// Visits per rep of a team for an ISO week (`2026-W48`); the current week when `None`.
+    /// Managers see their own team; admins name any team.
+    pub fn weekly_report(&self, week: Option<&str>, team: Option<&str>) -> Result<WeeklyVisits> {
+        let mut query = Vec::new();
+        if let Some(w) = week {
+            query.push(("week", w.to_owned()));
+        }
+        if let Some(t) = team {
+            query.push(("team", t.to_owned()));
+        }
+        let bytes = self.authed(|agent, url, token| {
+            let mut req = agent
+                .get(format!("{url}/v1/reports/visits/weekly"))
+                .header("Authorization", format!("Bearer {token}"));
+            for (k, v) in &query {
+                req = req.query(*k, v);
+            }
+            req.call()
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(e.to_string()))
+    }
+
+    /// Runs an authenticated request, refreshing the access token first when it is about
+    /// to expire, and once more if the server refuses it.
+    fn authed(
+        &self,
+        send: impl Fn(
+            &ureq::Agent,
+            &str,
+            &str,
+        ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Vec<u8>> {
+        let mut session = self.store().session()?.ok_or(Error::NotSignedIn)?;
+        if session.session.access_token.is_empty() {
+            return Err(Error::NotSignedIn);
+        }
+        if session.session.access_expires_at - REFRESH_MARGIN_SECS < now_secs() {
+            session = self.refresh(session)?;
+        }
+        let mut refreshed = false;
+        loop {
+            let resp = send(&self.agent, &session.server_url, &session.session.access_token)
+                .map_err(offline)?;
+            if resp.status().as_u16() == 401 && !refreshed {
+                refreshed = true;
+                session = self.refresh(session)?;
+                continue;
+            }
+            return read_body(resp);
+        }
+    }
+
+    fn refresh(&self, stored: StoredSession) -> Result<StoredSession> {
+        if stored.session.refresh_token.is_empty() {
+            return Err(Error::NotSignedIn);
+        }
+        let body = RefreshRequest {
+            refresh_token: stored.session.refresh_token.clone(),
+        };
+        let session: Session =
+            match self.post_json(&stored.server_url, "/v1/auth/refresh", None, &body) {
+                Ok(s) => s,
+                Err(Error::Server {
+                    status: 401,
+                    message,
+                    ..
+                }) => {
+                    self.store().clear_tokens()?;
+                    return Err(Error::SignedOut(message));
+                }
+                Err(e) => return Err(e),
+            };
+        let updated = StoredSession { session, ..stored };
+        self.store().save_session(&updated)?;
+        Ok(updated)
+    }
+
+    fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        server_url: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &B,
+    ) -> Result<T> {
+        let mut req = self.agent.post(format!("{server_url}{path}"));
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        let resp = req.send_json(body).map_err(offline)?;
+        let bytes = read_body(resp)?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(e.to_string()))
+    }
+}
+
+fn offline(e: ureq::Error) -> Error {
+    Error::Offline(e.to_string())
+}
+
+fn read_body(mut resp: ureq::http::Response<ureq::Body>) -> Result<Vec<u8>> {
+    let status = resp.status().as_u16();
+    let bytes = resp
+        .body_mut()
+        .with_config()
+        .limit(RESPONSE_LIMIT)
+        .read_to_vec()
+        .map_err(offline)?;
+    if (200..300).contains(&status) {
+        return Ok(bytes);
+    }
+    let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(b) => (b.error.code, b.error.message),
+        Err(_) => (
+            "http".to_owned(),
+            String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+        ),
+    };
+    if status == 401 {
+        return Err(Error::SignedOut(message));
+    }
+    Err(Error::Server {
+        status,
+        code,
+        message,
+    })
+}
+
+fn device_name() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "device".to_owned())
+}

@@ -1,0 +1,20 @@
+//! Rapport's device library, embedded by the phone apps and the `rapport` CLI.
+//!
+//! - [`model`]: the records of the key-account method as Automerge documents;
+//! - [`protocol`]: the wire types of the sync server's API;
+//! - `store`, `api` (feature `device`): the offline SQLite store and the app facade
+//!   ([`Client`]) that signs in, keeps records and syncs.
+//!
+//! The server builds this crate without default features: it shares the model and the
+//! protocol, and nothing of SQLite or HTTP.
+
+pub mod model;
+pub mod protocol;
+
+#[cfg(feature = "device")]
+pub mod api;
+#[cfg(feature = "device")]
+pub mod store;
+
+#[cfg(feature = "device")]
+pub use api::{Client, Error, Item, Status, SyncReport};

@@ -1,0 +1,594 @@
+//! The records a rep keeps, as plain Rust structs reconciled into Automerge documents.
+//!
+//! One record is one Automerge document. The structs here are the single definition of
+//! each record's shape: the device writes them with [`write_record`], and both the device
+//! and the server read them back with [`read_record`], which is also the schema check the
+//! server applies after merging a rep's changes. A document that does not hydrate into
+//! its kind's struct, or whose content fails [`Record::validate`], is not a valid record.
+//!
+//! Who wrote a record is deliberately not a field: the server knows the author from the
+//! signed-in user and keeps it in its own tables, where no document edit can change it.
+
+use automerge::{ActorId, AutoCommit, ChangeHash, ReadDoc};
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+/// The kinds of document Rapport knows. The wire and the databases name them by
+/// [`DocKind::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    Account,
+    Contact,
+    Visit,
+}
+
+impl DocKind {
+    pub const ALL: [DocKind; 3] = [DocKind::Account, DocKind::Contact, DocKind::Visit];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Account => "account",
+            DocKind::Contact => "contact",
+            DocKind::Visit => "visit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DocKind> {
+        DocKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for DocKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A moment as the rep lived it: the instant (Unix milliseconds, UTC) and the UTC offset
+/// of the place it happened, in minutes east of Greenwich.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct LocalTime {
+    pub utc_ms: i64,
+    pub offset_min: i64,
+}
+
+impl LocalTime {
+    /// The moment as a fixed-offset date-time, or `None` when the offset or instant is out
+    /// of range.
+    pub fn to_datetime(self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        let offset = chrono::FixedOffset::east_opt(i32::try_from(self.offset_min * 60).ok()?)?;
+        let utc = chrono::DateTime::from_timestamp_millis(self.utc_ms)?;
+        Some(utc.with_timezone(&offset))
+    }
+
+    pub fn from_datetime<Tz: chrono::TimeZone>(at: &chrono::DateTime<Tz>) -> LocalTime {
+        use chrono::Offset;
+        LocalTime {
+            utc_ms: at.timestamp_millis(),
+            offset_min: i64::from(at.offset().fix().local_minus_utc() / 60),
+        }
+    }
+}
+
+/// A position reported by the device.
+#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate)]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A key customer organisation (大客户). Accounts are created by an admin; reps read them and
+/// log work against them.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Account {
+    pub name: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub industry: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub city: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub location: Option<GeoPoint>,
+    #[autosurgeon(missing = "Default::default")]
+    pub deleted: bool,
+}
+
+/// A person at an account (客户关系人).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Contact {
+    pub account_id: String,
+    pub name: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub title: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub phone: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub notes: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub deleted: bool,
+}
+
+/// Where the device was when the rep logged a visit, and how sure it was.
+#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate)]
+pub struct CheckIn {
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+}
+
+/// A visit to an account (拜访): the core record of the method.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Visit {
+    pub account_id: String,
+    /// When the visit started, with the UTC offset where it happened.
+    pub occurred_at: LocalTime,
+    /// When the rep logged it on the device.
+    pub logged_at: LocalTime,
+    pub duration_min: i64,
+    pub purpose: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub notes: String,
+    /// Contact document ids of the people met.
+    #[autosurgeon(missing = "Default::default")]
+    pub contacts_met: Vec<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub check_in: Option<CheckIn>,
+    #[autosurgeon(missing = "Default::default")]
+    pub deleted: bool,
+}
+
+/// Why a record's content is not acceptable. `field` names the offending field so an app
+/// can point at it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Invalid {
+        Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// Errors reading or writing a record document.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("the document is not a valid {kind}: {detail}")]
+    Shape { kind: DocKind, detail: String },
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("could not write the record: {0}")]
+    Reconcile(#[from] autosurgeon::ReconcileError),
+    #[error("corrupt Automerge data: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+}
+
+/// Limits shared by the device and the server, so that what a device accepts the server
+/// accepts too.
+pub mod limits {
+    /// Longest free-text field, in bytes.
+    pub const TEXT_MAX: usize = 8 * 1024;
+    /// Longest name-like field, in bytes.
+    pub const NAME_MAX: usize = 200;
+    /// Most contacts one visit may name.
+    pub const CONTACTS_PER_VISIT_MAX: usize = 50;
+    /// Longest visit, in minutes (a full day).
+    pub const VISIT_DURATION_MAX_MIN: i64 = 24 * 60;
+}
+
+fn check_name(field: &'static str, value: &str) -> Result<(), Invalid> {
+    if value.trim().is_empty() {
+        return Err(Invalid::new(field, "must not be empty"));
+    }
+    check_len(field, value, limits::NAME_MAX)
+}
+
+fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), Invalid> {
+    if value.len() > max {
+        return Err(Invalid::new(field, format!("longer than {max} bytes")));
+    }
+    Ok(())
+}
+
+fn check_opt(field: &'static str, value: &Option<String>, max: usize) -> Result<(), Invalid> {
+    value.as_deref().map_or(Ok(()), |v| check_len(field, v, max))
+}
+
+fn check_id(field: &'static str, value: &str) -> Result<(), Invalid> {
+    uuid::Uuid::parse_str(value)
+        .map(|_| ())
+        .map_err(|_| Invalid::new(field, "is not a record id"))
+}
+
+fn check_time(field: &'static str, at: LocalTime) -> Result<(), Invalid> {
+    // UTC offsets in use run from -12:00 to +14:00.
+    if !(-12 * 60..=14 * 60).contains(&at.offset_min) {
+        return Err(Invalid::new(field, "UTC offset out of range"));
+    }
+    // 2000-01-01 to 2100-01-01: anything else is a broken clock, not a visit.
+    if !(946_684_800_000..=4_102_444_800_000).contains(&at.utc_ms) {
+        return Err(Invalid::new(field, "time out of range"));
+    }
+    Ok(())
+}
+
+fn check_point(field: &'static str, lat: f64, lon: f64) -> Result<(), Invalid> {
+    if !(lat.is_finite() && lon.is_finite() && (-90.0..=90.0).contains(&lat))
+        || !(-180.0..=180.0).contains(&lon)
+    {
+        return Err(Invalid::new(field, "not a position on Earth"));
+    }
+    Ok(())
+}
+
+/// What every record kind provides: its kind, the account it belongs to, and its rules.
+pub trait Record: Reconcile + Hydrate + Clone {
+    const KIND: DocKind;
+
+    /// The account this record belongs to. An account belongs to itself.
+    fn account_id<'a>(&'a self, doc_id: &'a str) -> &'a str;
+
+    /// Content rules beyond the document's shape.
+    fn validate(&self) -> Result<(), Invalid>;
+
+    /// When the record happened, for timelines (Unix milliseconds).
+    fn occurred_ms(&self) -> Option<i64> {
+        None
+    }
+
+    /// A short line for lists.
+    fn title(&self) -> String;
+
+    fn is_deleted(&self) -> bool;
+
+    /// Marks the record removed (a tombstone: kept in history, gone from lists).
+    fn set_deleted(&mut self);
+
+    fn to_any(&self) -> AnyRecord;
+}
+
+impl Record for Account {
+    const KIND: DocKind = DocKind::Account;
+
+    fn account_id<'a>(&'a self, doc_id: &'a str) -> &'a str {
+        doc_id
+    }
+
+    fn validate(&self) -> Result<(), Invalid> {
+        check_name("name", &self.name)?;
+        check_opt("industry", &self.industry, limits::NAME_MAX)?;
+        check_opt("city", &self.city, limits::NAME_MAX)?;
+        if let Some(p) = self.location {
+            check_point("location", p.lat, p.lon)?;
+        }
+        Ok(())
+    }
+
+    fn title(&self) -> String {
+        self.name.clone()
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.deleted
+    }
+
+    fn set_deleted(&mut self) {
+        self.deleted = true;
+    }
+
+    fn to_any(&self) -> AnyRecord {
+        AnyRecord::Account(self.clone())
+    }
+}
+
+impl Record for Contact {
+    const KIND: DocKind = DocKind::Contact;
+
+    fn account_id<'a>(&'a self, _doc_id: &'a str) -> &'a str {
+        &self.account_id
+    }
+
+    fn validate(&self) -> Result<(), Invalid> {
+        check_id("account_id", &self.account_id)?;
+        check_name("name", &self.name)?;
+        check_opt("title", &self.title, limits::NAME_MAX)?;
+        check_opt("phone", &self.phone, limits::NAME_MAX)?;
+        check_opt("notes", &self.notes, limits::TEXT_MAX)?;
+        Ok(())
+    }
+
+    fn title(&self) -> String {
+        match &self.title {
+            Some(t) => format!("{} ({t})", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.deleted
+    }
+
+    fn set_deleted(&mut self) {
+        self.deleted = true;
+    }
+
+    fn to_any(&self) -> AnyRecord {
+        AnyRecord::Contact(self.clone())
+    }
+}
+
+impl Record for Visit {
+    const KIND: DocKind = DocKind::Visit;
+
+    fn account_id<'a>(&'a self, _doc_id: &'a str) -> &'a str {
+        &self.account_id
+    }
+
+    fn validate(&self) -> Result<(), Invalid> {
+        check_id("account_id", &self.account_id)?;
+        check_time("occurred_at", self.occurred_at)?;
+        check_time("logged_at", self.logged_at)?;
+        if !(0..=limits::VISIT_DURATION_MAX_MIN).contains(&self.duration_min) {
+            return Err(Invalid::new(
+                "duration_min",
+                format!(
+                    "must be between 0 and {} minutes",
+                    limits::VISIT_DURATION_MAX_MIN
+                ),
+            ));
+        }
+        check_name("purpose", &self.purpose)?;
+        check_len("notes", &self.notes, limits::TEXT_MAX)?;
+        if self.contacts_met.len() > limits::CONTACTS_PER_VISIT_MAX {
+            return Err(Invalid::new("contacts_met", "too many contacts"));
+        }
+        for c in &self.contacts_met {
+            check_id("contacts_met", c)?;
+        }
+        if let Some(c) = self.check_in {
+            check_point("check_in", c.lat, c.lon)?;
+            if !(c.accuracy_m.is_finite() && c.accuracy_m >= 0.0) {
+                return Err(Invalid::new("check_in", "accuracy must be a positive distance"));
+            }
+        }
+        Ok(())
+    }
+
+    fn occurred_ms(&self) -> Option<i64> {
+        Some(self.occurred_at.utc_ms)
+    }
+
+    fn title(&self) -> String {
+        self.purpose.clone()
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.deleted
+    }
+
+    fn set_deleted(&mut self) {
+        self.deleted = true;
+    }
+
+    fn to_any(&self) -> AnyRecord {
+        AnyRecord::Visit(self.clone())
+    }
+}
+
+/// Any record, for code that handles documents of every kind (the server, the store index).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyRecord {
+    Account(Account),
+    Contact(Contact),
+    Visit(Visit),
+}
+
+impl AnyRecord {
+    /// Reads a document as the given kind and checks its rules.
+    pub fn read(kind: DocKind, doc: &AutoCommit) -> Result<AnyRecord, ModelError> {
+        Ok(match kind {
+            DocKind::Account => AnyRecord::Account(read_record(doc)?),
+            DocKind::Contact => AnyRecord::Contact(read_record(doc)?),
+            DocKind::Visit => AnyRecord::Visit(read_record(doc)?),
+        })
+    }
+
+    pub fn kind(&self) -> DocKind {
+        match self {
+            AnyRecord::Account(_) => DocKind::Account,
+            AnyRecord::Contact(_) => DocKind::Contact,
+            AnyRecord::Visit(_) => DocKind::Visit,
+        }
+    }
+
+    pub fn account_id<'a>(&'a self, doc_id: &'a str) -> &'a str {
+        match self {
+            AnyRecord::Account(r) => r.account_id(doc_id),
+            AnyRecord::Contact(r) => r.account_id(doc_id),
+            AnyRecord::Visit(r) => r.account_id(doc_id),
+        }
+    }
+
+    pub fn occurred_ms(&self) -> Option<i64> {
+        match self {
+            AnyRecord::Account(r) => r.occurred_ms(),
+            AnyRecord::Contact(r) => r.occurred_ms(),
+            AnyRecord::Visit(r) => r.occurred_ms(),
+        }
+    }
+
+    pub fn title(&self) -> String {
+        match self {
+            AnyRecord::Account(r) => r.title(),
+            AnyRecord::Contact(r) => r.title(),
+            AnyRecord::Visit(r) => r.title(),
+        }
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        match self {
+            AnyRecord::Account(r) => r.is_deleted(),
+            AnyRecord::Contact(r) => r.is_deleted(),
+            AnyRecord::Visit(r) => r.is_deleted(),
+        }
+    }
+}
+
+/// Reads a record out of its document and checks its content rules.
+pub fn read_record<R: Record>(doc: &AutoCommit) -> Result<R, ModelError> {
+    let record: R = autosurgeon::hydrate(doc).map_err(|e| ModelError::Shape {
+        kind: R::KIND,
+        detail: e.to_string(),
+    })?;
+    record.validate()?;
+    Ok(record)
+}
+
+/// Writes a record into its document (only the fields that differ become operations) and
+/// returns the changes this made, ready for the outbox.
+pub fn write_record<R: Record>(
+    doc: &mut AutoCommit,
+    record: &R,
+) -> Result<Vec<automerge::Change>, ModelError> {
+    record.validate()?;
+    let before = doc.get_heads();
+    autosurgeon::reconcile(doc, record)?;
+    Ok(doc.get_changes(&before))
+}
+
+/// A new, empty document whose changes will carry `actor`.
+pub fn new_document(actor: ActorId) -> AutoCommit {
+    AutoCommit::new().with_actor(actor)
+}
+
+/// Loads a saved document. Corrupt bytes give an error, never a panic.
+pub fn load_document(bytes: &[u8], actor: Option<ActorId>) -> Result<AutoCommit, ModelError> {
+    let doc = AutoCommit::load(bytes)?;
+    Ok(match actor {
+        Some(a) => doc.with_actor(a),
+        None => doc,
+    })
+}
+
+/// The document's heads as hex strings, sorted: two replicas with the same heads hold the
+/// same document.
+pub fn heads_hex(doc: &mut AutoCommit) -> Vec<String> {
+    let mut heads: Vec<String> = doc.get_heads().iter().map(ChangeHash::to_string).collect();
+    heads.sort();
+    heads
+}
+
+/// Whether a document has any content at all (a document whose changes are still waiting
+/// for their dependencies has none).
+pub fn is_empty(doc: &AutoCommit) -> bool {
+    doc.length(automerge::ROOT) == 0
+}
+
+/// Parses one change received over the network and checks it against its own checksum
+/// (the first bytes of its hash), so a change damaged in transit or forged with a wrong
+/// hash is refused before anything reads it.
+pub fn parse_change(bytes: &[u8]) -> Result<automerge::Change, String> {
+    let change = automerge::Change::try_from(bytes).map_err(|e| e.to_string())?;
+    let declared = bytes.get(4..8).ok_or("too short to be a change")?;
+    if declared != &change.hash().0[..4] {
+        return Err("checksum does not match the change's hash".into());
+    }
+    Ok(change)
+}
+
+/// A fresh record id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visit() -> Visit {
+        Visit {
+            account_id: new_id(),
+            occurred_at: LocalTime {
+                utc_ms: 1_764_000_000_000,
+                offset_min: 480,
+            },
+            logged_at: LocalTime {
+                utc_ms: 1_764_000_600_000,
+                offset_min: 480,
+            },
+            duration_min: 45,
+            purpose: "Quarterly review".into(),
+            notes: String::new(),
+            contacts_met: vec![],
+            check_in: None,
+            deleted: false,
+        }
+    }
+
+    #[test]
+    fn a_record_round_trips_through_its_document() {
+        let mut doc = new_document(ActorId::random());
+        let v = visit();
+        let changes = write_record(&mut doc, &v).expect("write");
+        assert_eq!(changes.len(), 1);
+        assert_eq!(read_record::<Visit>(&doc).expect("read"), v);
+    }
+
+    #[test]
+    fn rewriting_an_unchanged_record_makes_no_change() {
+        let mut doc = new_document(ActorId::random());
+        let v = visit();
+        write_record(&mut doc, &v).expect("write");
+        assert!(write_record(&mut doc, &v).expect("write").is_empty());
+    }
+
+    #[test]
+    fn a_document_of_another_kind_is_refused() {
+        let mut doc = new_document(ActorId::random());
+        write_record(&mut doc, &visit()).expect("write");
+        let err = read_record::<Contact>(&doc).expect_err("a visit is not a contact");
+        assert!(matches!(err, ModelError::Shape { kind: DocKind::Contact, .. }));
+    }
+
+    #[test]
+    fn content_rules_are_checked_on_write() {
+        let mut doc = new_document(ActorId::random());
+        let mut v = visit();
+        v.duration_min = -5;
+        let err = write_record(&mut doc, &v).expect_err("negative duration");
+        assert!(matches!(err, ModelError::Invalid(Invalid { field: "duration_min", .. })));
+        assert!(is_empty(&doc), "nothing is written when the record is invalid");
+    }
+
+    #[test]
+    fn damaged_changes_are_refused() {
+        let mut doc = new_document(ActorId::random());
+        let mut changes = write_record(&mut doc, &visit()).expect("write");
+        let bytes = changes[0].bytes().to_vec();
+        assert!(parse_change(&bytes).is_ok());
+        for i in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x40;
+            assert!(parse_change(&bad).is_err(), "flipping byte {i} went unnoticed");
+        }
+        for n in 0..bytes.len() {
+            assert!(parse_change(&bytes[..n]).is_err());
+        }
+    }
+
+    #[test]
+    fn local_time_keeps_the_offset() {
+        let at = LocalTime {
+            utc_ms: 1_764_000_000_000,
+            offset_min: 480,
+        };
+        let dt = at.to_datetime().expect("in range");
+        assert_eq!(LocalTime::from_datetime(&dt), at);
+        assert_eq!(dt.offset().local_minus_utc(), 8 * 3600);
+    }
+}

@@ -1,0 +1,228 @@
+//! The wire types of Rapport's HTTP API, shared by the device and the server.
+//!
+//! `POST /v1/sync` carries [`SyncRequest`] and [`SyncResponse`] as postcard (a compact,
+//! stable binary serde format) with the content type [`SYNC_CONTENT_TYPE`]: change bytes
+//! travel as raw bytes, never base64. Every other endpoint speaks JSON. Errors from every
+//! endpoint are [`ErrorBody`] as JSON.
+
+use serde::{Deserialize, Serialize};
+
+/// Content type of sync requests and responses.
+pub const SYNC_CONTENT_TYPE: &str = "application/vnd.rapport.sync+postcard";
+
+/// Version of the sync messages. A server refuses a request of a version it does not
+/// speak with `409 protocol_version`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// JWT audience of access tokens.
+pub const TOKEN_AUDIENCE: &str = "rapport-api";
+
+/// One sync round trip: what the device pushes and where its pull resumes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub version: u32,
+    /// The highest sequence number of the tenant the device has fully received.
+    pub cursor: u64,
+    pub push: Vec<PushDoc>,
+}
+
+/// The changes of one document the server has not acknowledged yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushDoc {
+    pub doc_id: String,
+    /// The document kind, by [`crate::model::DocKind::as_str`].
+    pub kind: String,
+    pub changes: Vec<Change>,
+}
+
+/// Raw Automerge change bytes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Change(#[serde(with = "serde_bytes")] pub Vec<u8>);
+
+impl std::fmt::Debug for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Change({} bytes)", self.0.len())
+    }
+}
+
+/// The server's answer to one round trip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// One result per pushed document, in the order pushed.
+    pub results: Vec<DocResult>,
+    /// Documents with something new for this user above the request's cursor.
+    pub docs: Vec<PulledDoc>,
+    /// Where the next pull resumes. Every change at or below it that this user may read
+    /// has been delivered.
+    pub cursor: u64,
+    /// More is waiting above `cursor`: sync again.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocResult {
+    pub doc_id: String,
+    pub outcome: Outcome,
+}
+
+/// What the server did with a pushed document. A rejected document is rejected whole:
+/// none of its changes were stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    Accepted,
+    Rejected { code: String, reason: String },
+}
+
+/// A document the device should merge: a compacted snapshot (for documents it may not
+/// have seen before) and/or individual changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PulledDoc {
+    pub doc_id: String,
+    pub kind: String,
+    pub account_id: String,
+    pub snapshot: Option<Change>,
+    pub changes: Vec<Change>,
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code, e.g. `unauthorized`, `forbidden`, `invalid_body`.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// `POST /v1/auth/login`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// The company's short name (its slug).
+    pub company: String,
+    pub username: String,
+    pub password: String,
+    /// Set when this device signed in before, to keep its identity (and its actor).
+    #[serde(default)]
+    pub device_id: Option<String>,
+    #[serde(default)]
+    pub device_name: Option<String>,
+}
+
+/// Tokens and identity returned by login and refresh.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub access_token: String,
+    /// Unix seconds.
+    pub access_expires_at: i64,
+    /// Opaque; exchange at `POST /v1/auth/refresh` for a new session. Single use.
+    pub refresh_token: String,
+    pub user_id: String,
+    pub tenant_id: String,
+    pub role: Role,
+    pub display_name: String,
+    pub device_id: String,
+    /// The Automerge actor id (hex) this device must write with.
+    pub actor_id: String,
+    /// The company's time zone (IANA name), for week and month boundaries.
+    pub time_zone: String,
+}
+
+/// `POST /v1/auth/refresh`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Rep,
+    Manager,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Rep => "rep",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Rep, Role::Manager, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// `GET /v1/reports/visits/weekly`: visits per rep of a team in one ISO week, counted in
+/// the company's time zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeeklyVisits {
+    pub team_id: String,
+    pub team_name: String,
+    /// ISO week, e.g. `2026-W48`.
+    pub week: String,
+    pub time_zone: String,
+    /// Monday 00:00 local time of the week, RFC 3339.
+    pub starts: String,
+    /// The Monday after, 00:00 local time, RFC 3339.
+    pub ends: String,
+    pub reps: Vec<RepVisits>,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepVisits {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub visits: u64,
+    /// Distinct accounts visited.
+    pub accounts: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_messages_carry_change_bytes_raw() {
+        let change = vec![7u8; 300];
+        let req = SyncRequest {
+            version: PROTOCOL_VERSION,
+            cursor: 42,
+            push: vec![PushDoc {
+                doc_id: "0192f1c4-0000-7000-8000-000000000000".into(),
+                kind: "visit".into(),
+                changes: vec![Change(change.clone())],
+            }],
+        };
+        let bytes = postcard::to_stdvec(&req).expect("encode");
+        // The framing around one change of one document stays small.
+        assert!(bytes.len() < change.len() + 64, "{} bytes", bytes.len());
+        let back: SyncRequest = postcard::from_bytes(&bytes).expect("decode");
+        assert_eq!(back, req);
+    }
+
+    #[test]
+    fn truncated_sync_messages_are_errors() {
+        let req = SyncResponse {
+            results: vec![],
+            docs: vec![],
+            cursor: 9,
+            has_more: false,
+        };
+        let bytes = postcard::to_stdvec(&req).expect("encode");
+        for n in 0..bytes.len() {
+            assert!(postcard::from_bytes::<SyncResponse>(&bytes[..n]).is_err());
+        }
+    }
+}

@@ -1,0 +1,383 @@
+//! `rapport-server`: the Rapport sync server, and its admin commands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use rapport_client_core::protocol::Role;
+
+mod admin;
+mod app;
+mod auth;
+mod db;
+mod demo;
+mod error;
+mod projection;
+mod reports;
+mod sync;
+
+use app::{AppState, Settings};
+
+#[derive(Debug, Parser)]
+#[command(name = "rapport-server", version, about = "Rapport sync server for key-account sales teams")]
+struct Cli {
+    /// Where the embedded SQLite database lives (created if missing).
+    #[arg(long, env = "RAPPORT_DATA_DIR", default_value = "rapport-data", global = true)]
+    data_dir: PathBuf,
+    /// A database URL (sqlite://… or postgres://…); overrides --data-dir.
+    #[arg(long, env = "RAPPORT_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "RAPPORT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Seed the demo company (if missing) and print how to sign in.
+    #[arg(long, env = "RAPPORT_DEMO")]
+    demo: bool,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "RAPPORT_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "RAPPORT_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    access_token_ttl: u64,
+    /// Token that lets `POST /v1/admin/companies` create companies (unset: disabled).
+    #[arg(long, env = "RAPPORT_OPERATOR_TOKEN", hide_env_values = true)]
+    operator_token: Option<String>,
+    /// Most changes one sync response carries before it pages.
+    #[arg(long, env = "RAPPORT_PULL_PAGE_CHANGES", default_value_t = 2000)]
+    pull_page_changes: usize,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Administer companies, teams, users and accounts in the database directly.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a company and its first admin.
+    CreateCompany {
+        /// Short name used to sign in, e.g. acme.
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// IANA time zone for weeks and months.
+        #[arg(long, default_value = "Asia/Shanghai")]
+        time_zone: String,
+        #[arg(long)]
+        admin_username: String,
+        #[arg(long, env = "RAPPORT_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: String,
+    },
+    /// Create a team.
+    CreateTeam {
+        #[command(flatten)]
+        company: Company,
+        #[arg(long)]
+        name: String,
+    },
+    /// Create a user (rep, manager or admin).
+    CreateUser {
+        #[command(flatten)]
+        company: Company,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// rep, manager or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Team name or id (required for managers).
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long, env = "RAPPORT_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Create a key account.
+    CreateAccount {
+        #[command(flatten)]
+        company: Company,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        industry: Option<String>,
+        #[arg(long)]
+        city: Option<String>,
+        #[arg(long, allow_hyphen_values = true)]
+        lat: Option<f64>,
+        #[arg(long, allow_hyphen_values = true)]
+        lon: Option<f64>,
+    },
+    /// Put a user on an account's team.
+    Assign {
+        #[command(flatten)]
+        company: Company,
+        /// Account name or id.
+        #[arg(long)]
+        account: String,
+        /// User name or id.
+        #[arg(long)]
+        user: String,
+    },
+    /// Take a user off an account's team.
+    Unassign {
+        #[command(flatten)]
+        company: Company,
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Deactivate a user: their tokens stop working at once.
+    Deactivate {
+        #[command(flatten)]
+        company: Company,
+        #[arg(long)]
+        user: String,
+    },
+    /// List a company's teams, users and accounts.
+    List {
+        #[command(flatten)]
+        company: Company,
+    },
+}
+
+#[derive(Debug, Args)]
+struct Company {
+    /// The company's short name.
+    #[arg(long)]
+    company: String,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("'{s}' is not rep, manager or admin"))
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rapport-server: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let db = db::connect(cli.database_url.as_deref(), &cli.data_dir).await?;
+    let settings = Settings {
+        max_body_bytes: cli.max_body_bytes,
+        access_ttl: Duration::from_secs(cli.access_token_ttl),
+        operator_token: cli.operator_token.clone(),
+        pull_page_changes: cli.pull_page_changes.max(1),
+        ..Settings::default()
+    };
+    let state = AppState::new(db, settings).await?;
+    if let Some(Command::Admin(cmd)) = cli.command {
+        return run_admin(&state, cmd).await;
+    }
+    let seeded = if cli.demo {
+        Some(demo::seed(&state).await?)
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(cli.listen).await?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    // Tests and scripts read this line to find the port.
+    println!("Rapport listening on {url}");
+    match cli.database_url {
+        Some(_) => println!("Database: the given database URL"),
+        None => println!(
+            "Database: {}",
+            cli.data_dir.join("rapport.db").display()
+        ),
+    }
+    if let Some(seeded) = seeded {
+        if seeded {
+            println!("Seeded the demo company.");
+        }
+        println!("{}", demo::banner(&url));
+    }
+    axum::serve(listener, app::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn run_admin(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()> {
+    use admin::*;
+    let tenant = |c: &Company| {
+        let slug = c.company.clone();
+        async move { find_company(state, &slug).await }
+    };
+    match cmd {
+        AdminCommand::CreateCompany {
+            slug,
+            name,
+            time_zone,
+            admin_username,
+            admin_password,
+        } => {
+            let c = create_company(
+                state,
+                NewCompany {
+                    slug,
+                    name,
+                    time_zone,
+                    admin_username,
+                    admin_password,
+                },
+            )
+            .await?;
+            println!("created company {} ({})", c.slug, c.id);
+        }
+        AdminCommand::CreateTeam { company, name } => {
+            let t = tenant(&company).await?;
+            let team = create_team(state, &t.id, NewTeam { name }).await?;
+            println!("created team {} ({})", team.name, team.id);
+        }
+        AdminCommand::CreateUser {
+            company,
+            username,
+            display_name,
+            role,
+            team,
+            password,
+        } => {
+            let t = tenant(&company).await?;
+            let team_id = match team {
+                Some(name) => Some(find_team(state, &t.id, &name).await?.id),
+                None => None,
+            };
+            let u = create_user(
+                state,
+                &t.id,
+                NewUser {
+                    username,
+                    display_name,
+                    password,
+                    role,
+                    team_id,
+                },
+            )
+            .await?;
+            println!("created {} {} ({})", u.role, u.username, u.id);
+        }
+        AdminCommand::CreateAccount {
+            company,
+            name,
+            industry,
+            city,
+            lat,
+            lon,
+        } => {
+            let t = tenant(&company).await?;
+            let a = create_account(
+                state,
+                &t.id,
+                SYSTEM_AUTHOR,
+                NewAccount {
+                    name,
+                    industry,
+                    city,
+                    lat,
+                    lon,
+                },
+            )
+            .await?;
+            println!("created account {} ({})", a.name, a.id);
+        }
+        AdminCommand::Assign {
+            company,
+            account,
+            user,
+        } => {
+            let t = tenant(&company).await?;
+            assign(state, &t.id, &account, &user).await?;
+            println!("{user} is on the team of {account}");
+        }
+        AdminCommand::Unassign {
+            company,
+            account,
+            user,
+        } => {
+            let t = tenant(&company).await?;
+            unassign(state, &t.id, &account, &user).await?;
+            println!("{user} is off the team of {account}");
+        }
+        AdminCommand::Deactivate { company, user } => {
+            let t = tenant(&company).await?;
+            let u = update_user(
+                state,
+                &t.id,
+                &user,
+                UserUpdate {
+                    active: Some(false),
+                    team_id: None,
+                    password: None,
+                },
+            )
+            .await?;
+            println!("deactivated {}", u.username);
+        }
+        AdminCommand::List { company } => {
+            let t = tenant(&company).await?;
+            println!("company {} ({}), time zone {}", t.slug, t.name, t.time_zone);
+            for team in list_teams(state, &t.id).await? {
+                println!("team    {}  {}", team.id, team.name);
+            }
+            for u in list_users(state, &t.id).await? {
+                println!(
+                    "user    {}  {:<12} {:<8} {}{}",
+                    u.id,
+                    u.username,
+                    u.role,
+                    u.display_name,
+                    if u.active { "" } else { " (inactive)" }
+                );
+            }
+            for a in list_accounts(state, &t.id).await? {
+                println!("account {}  {}  team: {}", a.id, a.name, a.team.len());
+            }
+        }
+    }
+    Ok(())
+}
