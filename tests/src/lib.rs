@@ -1,1 +1,563 @@
-//! Black-box tests of the whole system live in tests/tests/.
+//! The harness of Rapport's black-box tests: a real `rapport-server` process on port 0,
+//! real HTTP, real devices (`rapport-client-core` stores in temporary directories).
+//!
+//! The backend comes from `RAPPORT_TEST_DATABASE`: unset or `sqlite` gives each server
+//! its own SQLite file; a `postgres://` URL (of a database the tests may connect to, to
+//! create others) gives each server its own freshly created PostgreSQL database, dropped
+//! when the server is.
+//!
+//! The server binary is the one cargo builds for the workspace
+//! (`target/<profile>/rapport-server`), or `RAPPORT_SERVER_BIN`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use rapport_client_core::Client;
+use rapport_client_core::protocol::{self, Session, SyncRequest, SyncResponse};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use serde_json::{Value, json};
+
+pub const OPERATOR_TOKEN: &str = "test-operator-token";
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Where the server's database lives for one test.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres { admin_url: String },
+}
+
+impl Backend {
+    pub fn from_env() -> Backend {
+        match std::env::var("RAPPORT_TEST_DATABASE") {
+            Ok(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Backend::Postgres { admin_url: url }
+            }
+            _ => Backend::Sqlite,
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// The workspace's `rapport-server` binary.
+pub fn server_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("RAPPORT_SERVER_BIN") {
+        return PathBuf::from(p);
+    }
+    // Test executables live in target/<profile>/deps/.
+    let exe = std::env::current_exe().expect("current exe");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary in target/<profile>/deps");
+    let bin = profile_dir.join(format!("rapport-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (cargo build -p rapport-server)",
+        bin.display()
+    );
+    bin
+}
+
+/// A running server with its own database.
+pub struct TestServer {
+    child: Option<Child>,
+    pub url: String,
+    pub database_url: String,
+    data_dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+    extra_args: Vec<String>,
+    listen: String,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        TestServer::start_with(&[])
+    }
+
+    /// Starts a server with extra command-line flags.
+    pub fn start_with(extra: &[&str]) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, pg) = match Backend::from_env() {
+            Backend::Sqlite => (
+                format!("sqlite://{}?mode=rwc", data_dir.path().join("rapport.db").display()),
+                None,
+            ),
+            Backend::Postgres { admin_url } => {
+                let name = format!("rapport_t_{}", uuid::Uuid::new_v4().simple());
+                runtime().block_on(async {
+                    let db = Database::connect(&admin_url).await.expect("connect to PostgreSQL");
+                    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                        .await
+                        .expect("create test database");
+                });
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+                (format!("{base}/{name}"), Some((admin_url.clone(), name)))
+            }
+        };
+        let mut server = TestServer {
+            child: None,
+            url: String::new(),
+            database_url,
+            data_dir,
+            pg,
+            extra_args: extra.iter().map(|s| (*s).to_owned()).collect(),
+            listen: "127.0.0.1:0".into(),
+        };
+        server.spawn();
+        server
+    }
+
+    fn spawn(&mut self) {
+        let mut child = Command::new(server_bin())
+            .arg("--listen")
+            .arg(&self.listen)
+            .arg("--database-url")
+            .arg(&self.database_url)
+            .arg("--operator-token")
+            .arg(OPERATOR_TOKEN)
+            .args(&self.extra_args)
+            .env("RAPPORT_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start rapport-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix("Rapport listening on ") {
+                        break url.trim().to_owned();
+                    }
+                }
+                _ => panic!("rapport-server exited before listening"),
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        self.listen = url.trim_start_matches("http://").to_owned();
+        self.url = url;
+        self.child = Some(child);
+        wait_healthy(&self.url);
+    }
+
+    /// Kills the server with SIGKILL (no chance to finish anything).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the server again on the same address and database.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Runs `rapport-server admin …` against this server's database.
+    pub fn admin_cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(server_bin())
+            .arg("--database-url")
+            .arg(&self.database_url)
+            .arg("admin")
+            .args(args)
+            .env("RAPPORT_LOG", "warn")
+            .output()
+            .expect("run rapport-server admin")
+    }
+
+    /// Runs one SQL query that returns a single integer, on the server's database.
+    pub fn count(&self, sql: &str) -> i64 {
+        let url = self.database_url.clone();
+        let sql = sql.to_owned();
+        runtime().block_on(async move {
+            let db = Database::connect(&url).await.expect("connect");
+            let backend = db.get_database_backend();
+            let row = db
+                .query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("query")
+                .expect("a row");
+            row.try_get_by_index::<i64>(0).expect("an integer")
+        })
+    }
+
+    /// A fingerprint of everything the server stores, to assert that a refused request
+    /// changed nothing.
+    pub fn fingerprint(&self) -> Vec<i64> {
+        [
+            "SELECT COUNT(*) FROM changes",
+            "SELECT COUNT(*) FROM documents",
+            "SELECT COALESCE(MAX(updated_seq), 0) FROM documents",
+            "SELECT COALESCE(SUM(seq), 0) FROM tenants",
+            "SELECT COUNT(*) FROM visits",
+            "SELECT COUNT(*) FROM contacts",
+            "SELECT COUNT(*) FROM accounts",
+        ]
+        .iter()
+        .map(|q| self.count(q))
+        .collect()
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        if self.pg.is_some() {
+            DbBackend::Postgres
+        } else {
+            DbBackend::Sqlite
+        }
+    }
+
+    pub fn is_healthy(&self) -> bool {
+        ureq::get(format!("{}/healthz", self.url))
+            .call()
+            .is_ok_and(|r| r.status() == 200)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+        if let Some((admin_url, name)) = self.pg.take() {
+            runtime().block_on(async {
+                if let Ok(db) = Database::connect(&admin_url).await {
+                    let _ = db
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        }
+    }
+}
+
+fn wait_healthy(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if ureq::get(format!("{url}/healthz"))
+            .call()
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("server at {url} never became healthy");
+}
+
+/// An HTTP answer: status and body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// The `error.code` of a JSON error body.
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code in {}", String::from_utf8_lossy(&self.body)))
+            .to_owned()
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn answer(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+    let mut resp = resp.expect("HTTP request");
+    let status = resp.status().as_u16();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(256 * 1024 * 1024)
+        .read_to_vec()
+        .expect("read body");
+    Answer { status, body }
+}
+
+/// A raw HTTP call with an optional bearer token and JSON body.
+pub fn call(method: &str, url: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
+    let agent = agent();
+    let auth = token.map(|t| format!("Bearer {t}"));
+    match (method, body) {
+        ("GET", _) => {
+            let mut r = agent.get(url);
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            answer(r.call())
+        }
+        ("DELETE", _) => {
+            let mut r = agent.delete(url);
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            answer(r.call())
+        }
+        (m, b) => {
+            let mut r = match m {
+                "POST" => agent.post(url),
+                "PUT" => agent.put(url),
+                "PATCH" => agent.patch(url),
+                other => panic!("method {other}"),
+            };
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            match b {
+                Some(b) => answer(r.send_json(b)),
+                None => answer(r.send_empty()),
+            }
+        }
+    }
+}
+
+/// Posts raw bytes with a content type.
+pub fn post_bytes(url: &str, token: Option<&str>, content_type: &str, body: &[u8]) -> Answer {
+    let mut r = agent().post(url).content_type(content_type);
+    if let Some(t) = token {
+        r = r.header("Authorization", format!("Bearer {t}"));
+    }
+    answer(r.send(body))
+}
+
+/// One sync round trip with a hand-made request.
+pub fn raw_sync(url: &str, token: &str, request: &SyncRequest) -> Result<SyncResponse, Answer> {
+    let body = postcard::to_stdvec(request).expect("encode");
+    let a = post_bytes(
+        &format!("{url}/v1/sync"),
+        Some(token),
+        protocol::SYNC_CONTENT_TYPE,
+        &body,
+    );
+    if a.status != 200 {
+        return Err(a);
+    }
+    Ok(postcard::from_bytes(&a.body).expect("decode sync response"))
+}
+
+/// Signs in over HTTP, as a device would, returning the session.
+pub fn login(url: &str, company: &str, user: &str) -> Session {
+    let a = call(
+        "POST",
+        &format!("{url}/v1/auth/login"),
+        None,
+        Some(&json!({"company": company, "username": user, "password": PASSWORD})),
+    );
+    assert_eq!(a.status, 200, "login {user}@{company}: {}", String::from_utf8_lossy(&a.body));
+    serde_json::from_slice(&a.body).expect("session")
+}
+
+/// A company set up through the admin HTTP API: one team with a manager and two reps,
+/// and three accounts — one for each rep and one both serve.
+#[derive(Debug, Clone)]
+pub struct Company {
+    pub slug: String,
+    pub tenant_id: String,
+    pub admin_token: String,
+    pub team_id: String,
+    /// user ids by user name
+    pub users: Vec<(String, String)>,
+    /// account of rep a only
+    pub account_a: String,
+    /// account of rep b only
+    pub account_b: String,
+    /// account served by both reps
+    pub account_shared: String,
+}
+
+impl Company {
+    pub fn setup(server: &TestServer, slug: &str) -> Company {
+        let url = &server.url;
+        let created = call(
+            "POST",
+            &format!("{url}/v1/admin/companies"),
+            Some(OPERATOR_TOKEN),
+            Some(&json!({
+                "slug": slug, "name": format!("{slug} Ltd"), "time_zone": "Asia/Shanghai",
+                "admin_username": "admin", "admin_password": PASSWORD,
+            })),
+        );
+        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+        let tenant_id = created.json()["id"].as_str().expect("id").to_owned();
+        let admin_token = login(url, slug, "admin").access_token;
+        let post = |path: &str, body: Value| {
+            let a = call("POST", &format!("{url}{path}"), Some(&admin_token), Some(&body));
+            assert_eq!(a.status, 201, "{path}: {}", String::from_utf8_lossy(&a.body));
+            a.json()["id"].as_str().expect("id").to_owned()
+        };
+        let team_id = post("/v1/admin/teams", json!({"name": "Key accounts East"}));
+        let mut users = Vec::new();
+        for (name, role) in [("manager", "manager"), ("a", "rep"), ("b", "rep")] {
+            let id = post(
+                "/v1/admin/users",
+                json!({"username": name, "password": PASSWORD, "role": role, "team_id": team_id}),
+            );
+            users.push((name.to_owned(), id));
+        }
+        let account_a = post("/v1/admin/accounts", json!({"name": "Huadong Steel", "city": "Shanghai"}));
+        let account_b = post("/v1/admin/accounts", json!({"name": "Jiangnan Chemical"}));
+        let account_shared = post("/v1/admin/accounts", json!({"name": "Haorun Foods"}));
+        let company = Company {
+            slug: slug.to_owned(),
+            tenant_id,
+            admin_token,
+            team_id,
+            users,
+            account_a,
+            account_b,
+            account_shared,
+        };
+        for (account, user) in [
+            (&company.account_a, "a"),
+            (&company.account_b, "b"),
+            (&company.account_shared, "a"),
+            (&company.account_shared, "b"),
+        ] {
+            company.assign(server, account, user);
+        }
+        company
+    }
+
+    pub fn user_id(&self, name: &str) -> &str {
+        &self
+            .users
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("no user {name}"))
+            .1
+    }
+
+    pub fn assign(&self, server: &TestServer, account: &str, user: &str) {
+        let a = call(
+            "PUT",
+            &format!("{}/v1/admin/accounts/{account}/team/{}", server.url, self.user_id(user)),
+            Some(&self.admin_token),
+            None,
+        );
+        assert_eq!(a.status, 204, "{}", String::from_utf8_lossy(&a.body));
+    }
+}
+
+/// A device: a client-core store in its own directory, signed in.
+pub struct Device {
+    pub client: Client,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Device {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl Device {
+    /// A new device signed in as `user` of `company` at `url`.
+    pub fn new(url: &str, company: &str, user: &str) -> Device {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let client = Client::open(dir.path()).expect("open store");
+        client.login(url, company, user, PASSWORD).expect("login");
+        Device { client, _dir: dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self._dir.path()
+    }
+}
+
+/// A TCP proxy in front of the server that can lose responses: the request reaches the
+/// server and is fully handled, but the answer never reaches the device.
+pub struct LossyProxy {
+    pub url: String,
+    drop_responses: Arc<AtomicBool>,
+    pub dropped: Arc<AtomicUsize>,
+}
+
+impl LossyProxy {
+    pub fn start(upstream: &str) -> LossyProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let addr = listener.local_addr().expect("addr");
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let drop_responses = Arc::new(AtomicBool::new(false));
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let (flag, count) = (drop_responses.clone(), dropped.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let (flag, count) = (flag.clone(), count.clone());
+                std::thread::spawn(move || proxy_connection(client, server, &flag, &count));
+            }
+        });
+        LossyProxy {
+            url: format!("http://{addr}"),
+            drop_responses,
+            dropped,
+        }
+    }
+
+    pub fn set_dropping(&self, on: bool) {
+        self.drop_responses.store(on, Ordering::SeqCst);
+    }
+}
+
+fn proxy_connection(mut client: TcpStream, mut server: TcpStream, drop: &AtomicBool, dropped: &AtomicUsize) {
+    let (Ok(mut client_r), Ok(mut server_w)) = (client.try_clone(), server.try_clone()) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut client_r, &mut server_w);
+        let _ = server_w.shutdown(std::net::Shutdown::Write);
+    });
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = match server.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        // The server writes its answer only after the handler (and its commit) is done:
+        // the first bytes back mean the request took effect.
+        if drop.load(Ordering::SeqCst) {
+            dropped.fetch_add(1, Ordering::SeqCst);
+            break;
+        }
+        if client.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = client.shutdown(std::net::Shutdown::Both);
+    let _ = server.shutdown(std::net::Shutdown::Both);
+}
