@@ -491,13 +491,26 @@ fn merge_pulled(
         Some(data) => model::load_document(&data, actor).map_err(|e| corrupt(e.to_string()))?,
         None => AutoCommit::new(),
     };
+    // Strict parsing: `load_incremental` would skip a corrupt tail silently, and the
+    // cursor would then move past data this device never merged.
     if let Some(snapshot) = &pulled.snapshot {
-        doc.load_incremental(&snapshot.0)
-            .map_err(|e| corrupt(e.to_string()))?;
+        let mut other = AutoCommit::load(&snapshot.0).map_err(|e| corrupt(e.to_string()))?;
+        doc.merge(&mut other).map_err(|e| corrupt(e.to_string()))?;
     }
-    for change in &pulled.changes {
-        doc.load_incremental(&change.0)
-            .map_err(|e| corrupt(e.to_string()))?;
+    let changes = pulled
+        .changes
+        .iter()
+        .map(|c| model::parse_change(&c.0))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(corrupt)?;
+    doc.apply_changes(changes)
+        .map_err(|e| corrupt(e.to_string()))?;
+    // A change whose dependencies are missing would wait in memory only: saving drops it,
+    // and the cursor would move past it. Refuse the whole response instead.
+    if !doc.get_missing_deps(&[]).is_empty() {
+        return Err(corrupt(
+            "the server sent changes without the changes they depend on".into(),
+        ));
     }
     let record = AnyRecord::read(kind, &doc).ok();
     put_document(tx, &pulled.doc_id, kind, &mut doc, record.as_ref())
