@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::BufRead;
+use std::path::PathBuf;
 
 use anyhow::Result;
 use rapport_client_core::model::{Account, CheckIn, Contact, DocKind, LocalTime, Visit};
@@ -75,12 +76,20 @@ fn describe_core(e: &CoreError, lang: Lang) -> (u8, String) {
             status, message, ..
         } => (
             1,
-            tf(lang, M::ErrServer, &[("status", status), ("message", message)]),
+            tf(
+                lang,
+                M::ErrServer,
+                &[("status", status), ("message", message)],
+            ),
         ),
         CoreError::Invalid(i) => (1, tf(lang, M::ErrInvalid, &[("detail", i)])),
         CoreError::NotFound { kind, id } => (
             1,
-            tf(lang, M::NotFound, &[("kind", &kind_name(lang, *kind)), ("id", id)]),
+            tf(
+                lang,
+                M::NotFound,
+                &[("kind", &kind_name(lang, *kind)), ("id", id)],
+            ),
         ),
         CoreError::OtherUsersData { holder } => {
             (1, tf(lang, M::ErrOtherUsersData, &[("holder", holder)]))
@@ -130,11 +139,15 @@ struct Ctx {
 }
 
 fn open(cli: &Cli, lang: Lang) -> Result<Ctx> {
-    if cli.home.as_os_str().is_empty() {
-        return Err(fail(t(lang, M::NoHome).to_owned()));
-    }
+    let home = match &cli.home {
+        Some(h) if !h.as_os_str().is_empty() => h.clone(),
+        _ => std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(".rapport"))
+            .ok_or_else(|| fail(t(lang, M::NoHome).to_owned()))?,
+    };
     Ok(Ctx {
-        client: Client::open(&cli.home)?,
+        client: Client::open(&home)?,
         lang,
     })
 }
@@ -212,7 +225,10 @@ fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
             ],
         )
     );
-    out!("{}", tf(lang, M::CompanyTimeZone, &[("tz", &session.time_zone)]));
+    out!(
+        "{}",
+        tf(lang, M::CompanyTimeZone, &[("tz", &session.time_zone)])
+    );
     out!("{}", t(lang, M::HintSync));
     Ok(())
 }
@@ -225,7 +241,11 @@ fn logout(ctx: &Ctx) -> Result<()> {
     if waiting > 0 {
         out!(
             "{}",
-            tf(lang, M::LoggedOutWaiting, &[("changes", &changes(lang, waiting))])
+            tf(
+                lang,
+                M::LoggedOutWaiting,
+                &[("changes", &changes(lang, waiting))]
+            )
         );
     }
     Ok(())
@@ -235,13 +255,25 @@ fn logout(ctx: &Ctx) -> Result<()> {
 /// can read it.
 fn describe_doc(client: &Client, id: &str, lang: Lang) -> String {
     if let Ok(v) = client.get::<Visit>(id) {
-        return format!("{} {}", kind_name(lang, DocKind::Visit), one_line(&v.purpose));
+        return format!(
+            "{} {}",
+            kind_name(lang, DocKind::Visit),
+            one_line(&v.purpose)
+        );
     }
     if let Ok(c) = client.get::<Contact>(id) {
-        return format!("{} {}", kind_name(lang, DocKind::Contact), one_line(&c.name));
+        return format!(
+            "{} {}",
+            kind_name(lang, DocKind::Contact),
+            one_line(&c.name)
+        );
     }
     if let Ok(a) = client.get::<Account>(id) {
-        return format!("{} {}", kind_name(lang, DocKind::Account), one_line(&a.name));
+        return format!(
+            "{} {}",
+            kind_name(lang, DocKind::Account),
+            one_line(&a.name)
+        );
     }
     String::new()
 }
@@ -269,12 +301,16 @@ fn status(ctx: &Ctx) -> Result<()> {
     let waiting = if store.waiting == 0 {
         t(lang, M::NothingWaiting).to_owned()
     } else {
-        tf(lang, M::WaitingSync, &[("changes", &changes(lang, store.waiting))])
+        tf(
+            lang,
+            M::WaitingSync,
+            &[("changes", &changes(lang, store.waiting))],
+        )
     };
     let last = store
         .last_sync_ms
         .map_or_else(|| t(lang, M::Never).to_owned(), when::format_device_ms);
-    let mut lines: Vec<(&str, String)> = vec![(t(lang, M::LabelSignedInAs), signed_in)];
+    let mut lines: Vec<(&str, String)> = vec![(t(lang, M::LabelUser), signed_in)];
     if let Some(url) = &status.server_url {
         lines.push((t(lang, M::LabelServer), url.clone()));
     }
@@ -349,7 +385,11 @@ fn sync(ctx: &Ctx) -> Result<()> {
     } else {
         out!(
             "{}",
-            tf(lang, M::StillWaiting, &[("changes", &changes(lang, report.waiting))])
+            tf(
+                lang,
+                M::StillWaiting,
+                &[("changes", &changes(lang, report.waiting))]
+            )
         );
     }
     if report.rejected > 0 {
@@ -398,7 +438,28 @@ fn unresolved_message(lang: Lang, kind: DocKind, typed: &str, why: Unresolved) -
 }
 
 fn find_account(ctx: &Ctx, needle: &str) -> Result<Item<Account>> {
-    Ok(ctx.client.find_account(needle.trim())?)
+    let needle = needle.trim();
+    match ctx.client.find_account(needle) {
+        Ok(a) => Ok(a),
+        // The library only says "more than one"; name them, as for contacts and visits.
+        Err(CoreError::Invalid(i)) if i.field == "account" => {
+            let lower = needle.to_lowercase();
+            let all: Vec<String> = ctx
+                .client
+                .list::<Account>(None)?
+                .into_iter()
+                .filter(|a| a.id.starts_with(needle) || a.record.name.to_lowercase() == lower)
+                .map(|a| a.id)
+                .collect();
+            Err(fail(unresolved_message(
+                ctx.lang,
+                DocKind::Account,
+                needle,
+                Unresolved::Ambiguous(all),
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Resolves `--contacts` against the contacts of one account, keeping the order given and
@@ -493,7 +554,11 @@ fn accounts(ctx: &Ctx) -> Result<()> {
                 ids::short(&abbr, &a.id).to_owned(),
                 one_line(&a.record.name),
                 a.record.city.as_deref().map(one_line).unwrap_or_default(),
-                a.record.industry.as_deref().map(one_line).unwrap_or_default(),
+                a.record
+                    .industry
+                    .as_deref()
+                    .map(one_line)
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -592,7 +657,10 @@ fn contacts(ctx: &Ctx, account: Option<&str>) -> Result<()> {
                 one_line(&r.name),
                 r.title.as_deref().map(one_line).unwrap_or_default(),
                 r.phone.as_deref().map(one_line).unwrap_or_default(),
-                names.get(&r.account_id).map(|n| one_line(n)).unwrap_or_default(),
+                names
+                    .get(&r.account_id)
+                    .map(|n| one_line(n))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -779,7 +847,10 @@ fn visits(ctx: &Ctx, account: Option<&str>) -> Result<()> {
                 when::format_local(r.occurred_at),
                 minutes(lang, r.duration_min),
                 one_line(&r.purpose),
-                names.get(&r.account_id).map(|n| one_line(n)).unwrap_or_default(),
+                names
+                    .get(&r.account_id)
+                    .map(|n| one_line(n))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -803,7 +874,11 @@ fn timeline(ctx: &Ctx, account: &str) -> Result<()> {
     };
     out!(
         "{}",
-        tf(lang, M::TimelineHeading, &[("name", &name), ("n", &rows.len())])
+        tf(
+            lang,
+            M::TimelineHeading,
+            &[("name", &name), ("n", &rows.len())]
+        )
     );
     if rows.is_empty() {
         out!("{}", t(lang, M::NoRecords));
@@ -818,7 +893,11 @@ fn timeline(ctx: &Ctx, account: &str) -> Result<()> {
             DocKind::Visit => match ctx.client.get::<Visit>(&row.id) {
                 Ok(v) => (
                     when::format_local(v.occurred_at),
-                    format!("{} ({})", one_line(&v.purpose), minutes(lang, v.duration_min)),
+                    format!(
+                        "{} ({})",
+                        one_line(&v.purpose),
+                        minutes(lang, v.duration_min)
+                    ),
                 ),
                 Err(_) => (String::new(), one_line(&row.title)),
             },
@@ -851,7 +930,9 @@ fn weekly(ctx: &Ctx, week: Option<&str>, team: Option<&str>) -> Result<()> {
         },
         None => None,
     };
-    let report = ctx.client.weekly_report(week.as_deref(), team.map(str::trim))?;
+    let report = ctx
+        .client
+        .weekly_report(week.as_deref(), team.map(str::trim))?;
     out!(
         "{}",
         tf(
@@ -865,7 +946,10 @@ fn weekly(ctx: &Ctx, week: Option<&str>, team: Option<&str>) -> Result<()> {
             ],
         )
     );
-    out!("{}", tf(lang, M::ReportTimeZone, &[("tz", &report.time_zone)]));
+    out!(
+        "{}",
+        tf(lang, M::ReportTimeZone, &[("tz", &report.time_zone)])
+    );
     out!("");
     if report.reps.is_empty() {
         out!("{}", t(lang, M::NoReps));

@@ -72,7 +72,7 @@ pub enum M {
     RoleRep,
     RoleManager,
     RoleAdmin,
-    LabelSignedInAs,
+    LabelUser,
     LabelServer,
     LabelWaiting,
     LabelCursor,
@@ -159,7 +159,10 @@ pub fn t(lang: Lang, key: M) -> &'static str {
             "{who} 的密码（输入时可见）：",
         ),
         M::PasswordEmpty => ("no password given", "未提供密码"),
-        M::LoginRefused => ("the server refused the sign-in: {reason}", "服务器拒绝登录：{reason}"),
+        M::LoginRefused => (
+            "the server refused the sign-in: {reason}",
+            "服务器拒绝登录：{reason}",
+        ),
         M::SignedIn => (
             "Signed in as {name} ({who}), role: {role}.",
             "已登录：{name}（{who}），角色：{role}。",
@@ -180,9 +183,9 @@ pub fn t(lang: Lang, key: M) -> &'static str {
         M::RoleRep => ("rep", "销售代表"),
         M::RoleManager => ("manager", "销售经理"),
         M::RoleAdmin => ("admin", "管理员"),
-        M::LabelSignedInAs => ("Signed in as", "登录身份"),
+        M::LabelUser => ("User", "用户"),
         M::LabelServer => ("Server", "服务器"),
-        M::LabelWaiting => ("Waiting", "待同步"),
+        M::LabelWaiting => ("Sync queue", "同步队列"),
         M::LabelCursor => ("Sync cursor", "同步游标"),
         M::LabelLastSync => ("Last sync", "上次同步"),
         M::Never => ("never", "从未同步"),
@@ -222,7 +225,10 @@ pub fn t(lang: Lang, key: M) -> &'static str {
             "Run `rapport sync` again when you are back online. ({detail})",
             "恢复网络后请再次运行 `rapport sync`。（{detail}）",
         ),
-        M::ErrOffline => ("server unreachable ({detail})", "无法连接服务器（{detail}）"),
+        M::ErrOffline => (
+            "server unreachable ({detail})",
+            "无法连接服务器（{detail}）",
+        ),
         M::ErrNotSignedIn => (
             "not signed in: run `rapport login` first",
             "尚未登录：请先运行 `rapport login`",
@@ -235,7 +241,10 @@ pub fn t(lang: Lang, key: M) -> &'static str {
             "this device holds the data of {holder}: sign in as {holder}, or use another --home",
             "本设备保存着 {holder} 的数据：请以 {holder} 登录，或使用另一个 --home",
         ),
-        M::ErrServer => ("the server answered {status}: {message}", "服务器返回 {status}：{message}"),
+        M::ErrServer => (
+            "the server answered {status}: {message}",
+            "服务器返回 {status}：{message}",
+        ),
         M::ErrInvalid => ("invalid {detail}", "无效的输入：{detail}"),
         M::NotFound => ("no {kind} matches '{id}'", "没有与「{id}」匹配的{kind}"),
         M::NoContactAt => (
@@ -271,7 +280,10 @@ pub fn t(lang: Lang, key: M) -> &'static str {
             "'{at}' has no UTC offset: add it, e.g. 2026-11-27T10:30:00+08:00",
             "「{at}」缺少 UTC 时差：请加上，例如 2026-11-27T10:30:00+08:00",
         ),
-        M::FutureVisit => ("the visit time {at} is in the future", "拜访时间 {at} 在未来"),
+        M::FutureVisit => (
+            "the visit time {at} is in the future",
+            "拜访时间 {at} 在未来",
+        ),
         M::BadWeek => (
             "'{week}' is not an ISO week like 2026-W48",
             "「{week}」不是形如 2026-W48 的 ISO 周",
@@ -352,9 +364,15 @@ mod tests {
 
     #[test]
     fn the_locale_picks_chinese_only_when_it_starts_with_zh() {
-        assert_eq!(pick_lang(None, &[None, None, Some("zh_CN.UTF-8")]), Lang::Zh);
+        assert_eq!(
+            pick_lang(None, &[None, None, Some("zh_CN.UTF-8")]),
+            Lang::Zh
+        );
         assert_eq!(pick_lang(None, &[None, None, Some("zh_TW")]), Lang::Zh);
-        assert_eq!(pick_lang(None, &[None, None, Some("en_US.UTF-8")]), Lang::En);
+        assert_eq!(
+            pick_lang(None, &[None, None, Some("en_US.UTF-8")]),
+            Lang::En
+        );
         assert_eq!(pick_lang(None, &[None, None, Some("C")]), Lang::En);
         assert_eq!(pick_lang(None, &[None, None, None]), Lang::En);
     }
@@ -362,9 +380,15 @@ mod tests {
     #[test]
     fn lc_all_overrides_lang_and_empty_values_do_not_count() {
         // LC_ALL, LC_MESSAGES, LANG
-        assert_eq!(pick_lang(None, &[Some("en_US"), None, Some("zh_CN")]), Lang::En);
+        assert_eq!(
+            pick_lang(None, &[Some("en_US"), None, Some("zh_CN")]),
+            Lang::En
+        );
         assert_eq!(pick_lang(None, &[Some(""), None, Some("zh_CN")]), Lang::Zh);
-        assert_eq!(pick_lang(None, &[None, Some("zh_HK"), Some("en_US")]), Lang::Zh);
+        assert_eq!(
+            pick_lang(None, &[None, Some("zh_HK"), Some("en_US")]),
+            Lang::Zh
+        );
     }
 
     #[test]
@@ -380,11 +404,19 @@ mod tests {
     #[test]
     fn placeholders_are_filled_by_name() {
         assert_eq!(
-            tf(Lang::En, M::WaitingSync, &[("changes", &changes(Lang::En, 3))]),
+            tf(
+                Lang::En,
+                M::WaitingSync,
+                &[("changes", &changes(Lang::En, 3))]
+            ),
             "3 changes waiting for sync"
         );
         assert_eq!(
-            tf(Lang::Zh, M::WaitingSync, &[("changes", &changes(Lang::Zh, 1))]),
+            tf(
+                Lang::Zh,
+                M::WaitingSync,
+                &[("changes", &changes(Lang::Zh, 1))]
+            ),
             "1 项更改等待同步"
         );
         assert_eq!(changes(Lang::En, 1), "1 change");

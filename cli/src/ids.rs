@@ -125,7 +125,10 @@ mod tests {
         assert_eq!(resolve("ffff", ids), Err(Unresolved::NotFound));
         assert_eq!(resolve("019", ids), Err(Unresolved::TooShort));
         assert_eq!(resolve("", ids), Err(Unresolved::TooShort));
-        assert_eq!(resolve("0192", std::iter::empty()), Err(Unresolved::NotFound));
+        assert_eq!(
+            resolve("0192", std::iter::empty()),
+            Err(Unresolved::NotFound)
+        );
     }
 
     #[test]
@@ -138,7 +141,10 @@ mod tests {
         assert_eq!(short(&abbr, B), "0192f1c4-a1c");
         for id in &ids {
             let typed = short(&abbr, id);
-            assert_eq!(resolve(typed, ids.iter().map(String::as_str)), Ok(id.as_str()));
+            assert_eq!(
+                resolve(typed, ids.iter().map(String::as_str)),
+                Ok(id.as_str())
+            );
         }
     }
 

@@ -28,23 +28,14 @@ use crate::i18n::{Lang, M, t, tf};
     propagate_version = true
 )]
 struct Cli {
-    /// Directory of this device's store.
-    #[arg(long, env = "RAPPORT_HOME", global = true, value_name = "DIR", default_value_os_t = default_home())]
-    home: PathBuf,
+    /// Directory of this device's store [default: $HOME/.rapport].
+    #[arg(long, env = "RAPPORT_HOME", global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
     /// Language of the output: en or zh (default: from LC_ALL / LANG).
     #[arg(long, env = "RAPPORT_LANG", global = true, value_name = "LANG", value_parser = i18n::parse_lang)]
     lang: Option<Lang>,
     #[command(subcommand)]
     command: Command,
-}
-
-/// `$HOME/.rapport`; when there is no `HOME`, an empty path that [`commands::open`]
-/// refuses with a message naming `--home`.
-fn default_home() -> PathBuf {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|h| PathBuf::from(h).join(".rapport"))
-        .unwrap_or_default()
 }
 
 #[derive(Debug, Subcommand)]
@@ -270,8 +261,22 @@ mod tests {
     #[test]
     fn visit_log_reads_contacts_position_and_defaults() {
         let cli = Cli::try_parse_from([
-            "rapport", "--home", "/tmp/x", "--lang", "zh", "visit", "log", "--account", "华东",
-            "--contacts", "abcd,ef01", "--purpose", "review", "--lat", "-31.2", "--lon",
+            "rapport",
+            "--home",
+            "/tmp/x",
+            "--lang",
+            "zh",
+            "visit",
+            "log",
+            "--account",
+            "华东",
+            "--contacts",
+            "abcd,ef01",
+            "--purpose",
+            "review",
+            "--lat",
+            "-31.2",
+            "--lon",
             "121.4",
         ])
         .expect("valid command line");
@@ -295,7 +300,15 @@ mod tests {
 
     #[test]
     fn a_latitude_needs_a_longitude_and_durations_are_bounded() {
-        let base = ["rapport", "visit", "log", "--account", "a", "--purpose", "p"];
+        let base = [
+            "rapport",
+            "visit",
+            "log",
+            "--account",
+            "a",
+            "--purpose",
+            "p",
+        ];
         let with = |extra: &[&str]| {
             let mut args: Vec<&str> = base.to_vec();
             args.extend_from_slice(extra);

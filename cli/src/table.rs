@@ -99,9 +99,9 @@ mod tests {
         ];
         let out = render(&["NAME", "N", "NOTE"], &rows, &[1]);
         let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines[0], "NAME            N  NOTE");
-        assert_eq!(lines[1], "华东钢铁集团   12  x");
-        assert_eq!(lines[2], "ACME             3");
+        assert_eq!(lines[0], format!("NAME{}N  NOTE", " ".repeat(11)));
+        assert_eq!(lines[1], "华东钢铁集团  12  x");
+        assert_eq!(lines[2], format!("ACME{}3", " ".repeat(11)));
     }
 
     #[test]

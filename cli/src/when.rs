@@ -23,12 +23,21 @@ pub fn parse_at(s: &str) -> Result<DateTime<FixedOffset>, AtError> {
     if let Ok(at) = DateTime::parse_from_rfc3339(s) {
         return Ok(at);
     }
-    for fmt in ["%Y-%m-%dT%H:%M%#z", "%Y-%m-%d %H:%M%#z", "%Y-%m-%d %H:%M:%S%#z"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M%#z",
+        "%Y-%m-%d %H:%M%#z",
+        "%Y-%m-%d %H:%M:%S%#z",
+    ] {
         if let Ok(at) = DateTime::parse_from_str(s, fmt) {
             return Ok(at);
         }
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
         if NaiveDateTime::parse_from_str(s, fmt).is_ok() {
             return Err(AtError::NoOffset);
         }
@@ -114,7 +123,10 @@ mod tests {
         assert_eq!(parse_at("2026-11-27T10:30:00"), Err(AtError::NoOffset));
         assert_eq!(parse_at("2026-11-27 10:30"), Err(AtError::NoOffset));
         assert_eq!(parse_at("yesterday"), Err(AtError::Unreadable));
-        assert_eq!(parse_at("2026-13-27T10:30:00+08:00"), Err(AtError::Unreadable));
+        assert_eq!(
+            parse_at("2026-13-27T10:30:00+08:00"),
+            Err(AtError::Unreadable)
+        );
         assert_eq!(parse_at(""), Err(AtError::Unreadable));
     }
 
@@ -124,7 +136,9 @@ mod tests {
         assert_eq!(parse_week("2026-w48").as_deref(), Some("2026-W48"));
         assert_eq!(parse_week("2026-W5").as_deref(), Some("2026-W05"));
         assert_eq!(parse_week("2026-W53").as_deref(), Some("2026-W53"));
-        for bad in ["2025-W53", "2026-W00", "2026-W54", "2026W48", "26-W48", "2026-W", "x"] {
+        for bad in [
+            "2025-W53", "2026-W00", "2026-W54", "2026W48", "26-W48", "2026-W", "x",
+        ] {
             assert_eq!(parse_week(bad), None, "{bad}");
         }
     }

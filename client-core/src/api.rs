@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use crate::model::{self, DocKind, Invalid, ModelError, Record};
 use crate::protocol::{
-    self, ErrorBody, LoginRequest, RefreshRequest, Session, SyncRequest, SyncResponse,
-    WeeklyVisits,
+    self, ErrorBody, LoginRequest, RefreshRequest, Session, SyncRequest, SyncResponse, WeeklyVisits,
 };
 use crate::store::{Applied, IndexRow, Store, StoreError, StoreStatus, StoredSession};
 
@@ -57,14 +56,14 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Model(ModelError),
+    Model(Box<ModelError>),
 }
 
 impl From<ModelError> for Error {
     fn from(e: ModelError) -> Self {
         match e {
             ModelError::Invalid(i) => Error::Invalid(i),
-            other => Error::Model(other),
+            other => Error::Model(Box::new(other)),
         }
     }
 }
@@ -419,8 +418,12 @@ impl Client {
         }
         let mut refreshed = false;
         loop {
-            let resp = send(&self.agent, &session.server_url, &session.session.access_token)
-                .map_err(offline)?;
+            let resp = send(
+                &self.agent,
+                &session.server_url,
+                &session.session.access_token,
+            )
+            .map_err(offline)?;
             if resp.status().as_u16() == 401 && !refreshed {
                 refreshed = true;
                 session = self.refresh(session)?;

@@ -196,7 +196,9 @@ fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), Invalid
 }
 
 fn check_opt(field: &'static str, value: &Option<String>, max: usize) -> Result<(), Invalid> {
-    value.as_deref().map_or(Ok(()), |v| check_len(field, v, max))
+    value
+        .as_deref()
+        .map_or(Ok(()), |v| check_len(field, v, max))
 }
 
 fn check_id(field: &'static str, value: &str) -> Result<(), Invalid> {
@@ -218,9 +220,8 @@ fn check_time(field: &'static str, at: LocalTime) -> Result<(), Invalid> {
 }
 
 fn check_point(field: &'static str, lat: f64, lon: f64) -> Result<(), Invalid> {
-    if !(lat.is_finite() && lon.is_finite() && (-90.0..=90.0).contains(&lat))
-        || !(-180.0..=180.0).contains(&lon)
-    {
+    let on_earth = (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon);
+    if !on_earth {
         return Err(Invalid::new(field, "not a position on Earth"));
     }
     Ok(())
@@ -353,7 +354,10 @@ impl Record for Visit {
         if let Some(c) = self.check_in {
             check_point("check_in", c.lat, c.lon)?;
             if !(c.accuracy_m.is_finite() && c.accuracy_m >= 0.0) {
-                return Err(Invalid::new("check_in", "accuracy must be a positive distance"));
+                return Err(Invalid::new(
+                    "check_in",
+                    "accuracy must be a positive distance",
+                ));
             }
         }
         Ok(())
@@ -552,7 +556,13 @@ mod tests {
         let mut doc = new_document(ActorId::random());
         write_record(&mut doc, &visit()).expect("write");
         let err = read_record::<Contact>(&doc).expect_err("a visit is not a contact");
-        assert!(matches!(err, ModelError::Shape { kind: DocKind::Contact, .. }));
+        assert!(matches!(
+            err,
+            ModelError::Shape {
+                kind: DocKind::Contact,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -561,8 +571,17 @@ mod tests {
         let mut v = visit();
         v.duration_min = -5;
         let err = write_record(&mut doc, &v).expect_err("negative duration");
-        assert!(matches!(err, ModelError::Invalid(Invalid { field: "duration_min", .. })));
-        assert!(is_empty(&doc), "nothing is written when the record is invalid");
+        assert!(matches!(
+            err,
+            ModelError::Invalid(Invalid {
+                field: "duration_min",
+                ..
+            })
+        ));
+        assert!(
+            is_empty(&doc),
+            "nothing is written when the record is invalid"
+        );
     }
 
     #[test]
@@ -578,7 +597,11 @@ mod tests {
             // Damage is refused, or (for padding the decoder normalises away) it decodes to
             // the very same change: never to a different one.
             if let Ok(c) = parse_change(&bad) {
-                assert_eq!(c.hash(), original.hash(), "flipping byte {i} made another change");
+                assert_eq!(
+                    c.hash(),
+                    original.hash(),
+                    "flipping byte {i} made another change"
+                );
                 assert_eq!(c.decode(), original.decode(), "byte {i}");
             }
         }

@@ -211,12 +211,11 @@ impl Store {
         let Some(s) = self.session()? else {
             return Ok(None);
         };
-        let actor = ActorId::try_from(s.session.actor_id.as_str()).map_err(|_| {
-            StoreError::Corrupt {
+        let actor =
+            ActorId::try_from(s.session.actor_id.as_str()).map_err(|_| StoreError::Corrupt {
                 id: "session".into(),
                 detail: "actor id is not hex".into(),
-            }
-        })?;
+            })?;
         Ok(Some(actor))
     }
 
@@ -266,7 +265,12 @@ impl Store {
         for change in changes.iter_mut() {
             tx.execute(
                 "INSERT OR IGNORE INTO outbox (doc_id, kind, hash, change) VALUES (?1, ?2, ?3, ?4)",
-                params![id, kind.as_str(), change.hash().to_string(), change.bytes().as_ref()],
+                params![
+                    id,
+                    kind.as_str(),
+                    change.hash().to_string(),
+                    change.bytes().as_ref()
+                ],
             )?;
         }
         // An edit of a rejected document is a new attempt: send it all again.
@@ -406,7 +410,9 @@ impl Store {
     pub fn status(&self) -> Result<StoreStatus, StoreError> {
         let waiting: i64 =
             self.conn
-                .query_row("SELECT COUNT(*) FROM outbox WHERE rejected = 0", [], |r| r.get(0))?;
+                .query_row("SELECT COUNT(*) FROM outbox WHERE rejected = 0", [], |r| {
+                    r.get(0)
+                })?;
         let mut stmt = self
             .conn
             .prepare("SELECT doc_id, reason FROM rejections ORDER BY at_ms")?;
@@ -433,9 +439,7 @@ fn index_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexRow> {
     })
 }
 
-fn collect_rows<T>(
-    rows: impl Iterator<Item = rusqlite::Result<T>>,
-) -> Result<Vec<T>, StoreError> {
+fn collect_rows<T>(rows: impl Iterator<Item = rusqlite::Result<T>>) -> Result<Vec<T>, StoreError> {
     Ok(rows.collect::<Result<Vec<T>, _>>()?)
 }
 
@@ -466,7 +470,16 @@ fn put_document(
          ON CONFLICT (id) DO UPDATE SET data = excluded.data, account_id = excluded.account_id,
            occurred_ms = excluded.occurred_ms, title = excluded.title,
            deleted = excluded.deleted, valid = excluded.valid",
-        params![id, kind.as_str(), account_id, data, occurred, title, deleted, valid],
+        params![
+            id,
+            kind.as_str(),
+            account_id,
+            data,
+            occurred,
+            title,
+            deleted,
+            valid
+        ],
     )?;
     Ok(())
 }
@@ -483,9 +496,11 @@ fn merge_pulled(
     let kind = DocKind::parse(&pulled.kind)
         .ok_or_else(|| corrupt(format!("the server sent an unknown kind {}", pulled.kind)))?;
     let existing: Option<Vec<u8>> = tx
-        .query_row("SELECT data FROM documents WHERE id = ?1", [&pulled.doc_id], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT data FROM documents WHERE id = ?1",
+            [&pulled.doc_id],
+            |r| r.get(0),
+        )
         .optional()?;
     let mut doc = match existing {
         Some(data) => model::load_document(&data, actor).map_err(|e| corrupt(e.to_string()))?,
@@ -522,10 +537,18 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     if version > target {
         return Err(StoreError::TooNew(version));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(version).unwrap_or(0))
+    {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i64::try_from(i + 1).unwrap_or(i64::MAX))?;
+        tx.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(i + 1).unwrap_or(i64::MAX),
+        )?;
         tx.commit()?;
     }
     debug_assert_eq!(target, SCHEMA_VERSION);

@@ -45,8 +45,14 @@ fn real_document() -> Vec<u8> {
 #[test]
 fn corrupt_fixtures_do_not_load_as_documents_or_changes() {
     for (name, bytes) in fixtures() {
-        assert!(model::load_document(&bytes, None).is_err() || bytes.is_empty(), "{name} loaded");
-        assert!(model::parse_change(&bytes).is_err(), "{name} parsed as a change");
+        assert!(
+            model::load_document(&bytes, None).is_err() || bytes.is_empty(),
+            "{name} loaded"
+        );
+        assert!(
+            model::parse_change(&bytes).is_err(),
+            "{name} parsed as a change"
+        );
     }
 }
 
@@ -88,7 +94,10 @@ fn a_corrupt_pulled_document_is_an_error_and_changes_nothing() {
     store
         .apply_sync(&PushBatch::default(), &pulled(&id, real_document()))
         .expect("good pull");
-    let before = (store.document_ids().expect("ids"), store.cursor().expect("cursor"));
+    let before = (
+        store.document_ids().expect("ids"),
+        store.cursor().expect("cursor"),
+    );
     for (name, bytes) in fixtures() {
         if bytes.is_empty() {
             continue;
@@ -99,7 +108,10 @@ fn a_corrupt_pulled_document_is_an_error_and_changes_nothing() {
             store.apply_sync(&PushBatch::default(), &response).is_err(),
             "{name} was merged"
         );
-        let after = (store.document_ids().expect("ids"), store.cursor().expect("cursor"));
+        let after = (
+            store.document_ids().expect("ids"),
+            store.cursor().expect("cursor"),
+        );
         assert_eq!(before, after, "{name} changed the store");
     }
     let mut unknown = pulled(&model::new_id(), real_document());

@@ -87,7 +87,9 @@ proptest! {
 
         // Deliver every change to every replica in a shuffled order, some twice.
         let mut order: Vec<usize> = (0..made.len()).collect();
-        order.extend((0..duplicates).filter_map(|i| (!made.is_empty()).then(|| i % made.len())));
+        if !made.is_empty() {
+            order.extend((0..duplicates).map(|i| i % made.len()));
+        }
         let mut state = delivery_seed | 1;
         for (r, doc) in replicas.iter_mut().enumerate() {
             let mut o = order.clone();

@@ -15,8 +15,7 @@ use rapport_client_core::model::{self, Account, AnyRecord, GeoPoint, Record};
 use rapport_client_core::protocol::Role;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -32,9 +31,18 @@ pub const SYSTEM_AUTHOR: &str = "system";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/admin/companies", post(http_create_company))
-        .route("/v1/admin/teams", get(http_list_teams).post(http_create_team))
-        .route("/v1/admin/users", get(http_list_users).post(http_create_user))
-        .route("/v1/admin/users/{id}", axum::routing::patch(http_update_user))
+        .route(
+            "/v1/admin/teams",
+            get(http_list_teams).post(http_create_team),
+        )
+        .route(
+            "/v1/admin/users",
+            get(http_list_users).post(http_create_user),
+        )
+        .route(
+            "/v1/admin/users/{id}",
+            axum::routing::patch(http_update_user),
+        )
         .route(
             "/v1/admin/accounts",
             get(http_list_accounts).post(http_create_account),

@@ -10,8 +10,8 @@
 //! A valid token is not enough: [`AuthUser`] reloads the user and the device from the
 //! server's tables on every request, so deactivating either takes effect at once.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -21,8 +21,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use rapport_client_core::protocol::{self, LoginRequest, RefreshRequest, Role, Session};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -279,7 +279,10 @@ async fn refresh(
 ) -> ApiResult<axum::Json<Session>> {
     let expired = || ApiError::Unauthorized("session expired: sign in again".into());
     let hash = sha256_hex(&req.refresh_token);
-    let Some(token) = refresh_tokens::Entity::find_by_id(&hash).one(&state.db).await? else {
+    let Some(token) = refresh_tokens::Entity::find_by_id(&hash)
+        .one(&state.db)
+        .await?
+    else {
         return Err(expired());
     };
     // Mark it used only if nobody did before: of two concurrent uses one wins.
@@ -311,9 +314,15 @@ async fn refresh(
     if token.expires_at < now_ms() {
         return Err(expired());
     }
-    let user = users::Entity::find_by_id(&token.user_id).one(&state.db).await?;
-    let device = devices::Entity::find_by_id(&token.device_id).one(&state.db).await?;
-    let tenant = tenants::Entity::find_by_id(&token.tenant_id).one(&state.db).await?;
+    let user = users::Entity::find_by_id(&token.user_id)
+        .one(&state.db)
+        .await?;
+    let device = devices::Entity::find_by_id(&token.device_id)
+        .one(&state.db)
+        .await?;
+    let tenant = tenants::Entity::find_by_id(&token.tenant_id)
+        .one(&state.db)
+        .await?;
     match (tenant, user, device) {
         (Some(t), Some(u), Some(d)) if u.active && d.active && d.user_id == u.id => {
             let session = issue(&state, &t, &u, &d, Some(token.family_id)).await?;
@@ -347,7 +356,10 @@ impl AuthUser {
         if self.role() == role {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!("only a {} may do this", role.as_str())))
+            Err(ApiError::Forbidden(format!(
+                "only a {} may do this",
+                role.as_str()
+            )))
         }
     }
 }

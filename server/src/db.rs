@@ -19,7 +19,10 @@ pub async fn connect(url: Option<&str>, data_dir: &Path) -> anyhow::Result<Datab
             std::fs::create_dir_all(data_dir).map_err(|e| {
                 anyhow::anyhow!("cannot create data directory {}: {e}", data_dir.display())
             })?;
-            format!("sqlite://{}?mode=rwc", data_dir.join("rapport.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("rapport.db").display()
+            )
         }
     };
     let mut opts = ConnectOptions::new(url.clone());

@@ -29,18 +29,105 @@ pub const WEEKS: i64 = 8;
 pub const REPS: [(&str, &str); 3] = [("li", "李娜"), ("zhao", "赵强"), ("chen", "陈伟")];
 pub const MANAGER: (&str, &str) = ("wang", "王经理");
 
-/// (name, industry, city, lat, lon, contacts as (name, title))
-const ACCOUNTS: [(&str, &str, &str, f64, f64, &[(&str, &str)]); 10] = [
-    ("华东钢铁集团", "钢铁", "上海", 31.23, 121.47, &[("张总", "采购总监"), ("刘工", "设备部主管"), ("周经理", "使用部门经理")]),
-    ("江南化工", "化工", "苏州", 31.30, 120.62, &[("吴总", "总经理"), ("郑工", "技术总监")]),
-    ("海润食品", "食品", "杭州", 30.27, 120.15, &[("孙经理", "采购经理"), ("钱主任", "质量主任")]),
-    ("东方汽车零部件", "汽车", "宁波", 29.87, 121.54, &[("冯总", "副总经理"), ("陈工", "工艺工程师"), ("褚经理", "生产经理")]),
-    ("金陵医药", "医药", "南京", 32.06, 118.80, &[("卫总", "董事长"), ("蒋主任", "设备主任")]),
-    ("明珠电子", "电子", "无锡", 31.49, 120.31, &[("沈经理", "采购经理"), ("韩工", "研发主管")]),
-    ("长江物流", "物流", "南通", 31.98, 120.89, &[("杨总", "运营总监"), ("朱经理", "仓储经理")]),
-    ("太湖纺织", "纺织", "常州", 31.81, 119.97, &[("秦总", "总经理"), ("尤工", "设备工程师")]),
-    ("新安建材", "建材", "合肥", 31.82, 117.23, &[("许经理", "采购经理"), ("何总", "副总裁")]),
-    ("瓯江电器", "电器", "温州", 28.00, 120.67, &[("吕主任", "办公室主任"), ("施工", "技术总监")]),
+/// One demo account and its contacts (name, title).
+struct DemoAccount {
+    name: &'static str,
+    industry: &'static str,
+    city: &'static str,
+    lat: f64,
+    lon: f64,
+    contacts: &'static [(&'static str, &'static str)],
+}
+
+const ACCOUNTS: [DemoAccount; 10] = [
+    DemoAccount {
+        name: "华东钢铁集团",
+        industry: "钢铁",
+        city: "上海",
+        lat: 31.23,
+        lon: 121.47,
+        contacts: &[
+            ("张总", "采购总监"),
+            ("刘工", "设备部主管"),
+            ("周经理", "使用部门经理"),
+        ],
+    },
+    DemoAccount {
+        name: "江南化工",
+        industry: "化工",
+        city: "苏州",
+        lat: 31.30,
+        lon: 120.62,
+        contacts: &[("吴总", "总经理"), ("郑工", "技术总监")],
+    },
+    DemoAccount {
+        name: "海润食品",
+        industry: "食品",
+        city: "杭州",
+        lat: 30.27,
+        lon: 120.15,
+        contacts: &[("孙经理", "采购经理"), ("钱主任", "质量主任")],
+    },
+    DemoAccount {
+        name: "东方汽车零部件",
+        industry: "汽车",
+        city: "宁波",
+        lat: 29.87,
+        lon: 121.54,
+        contacts: &[
+            ("冯总", "副总经理"),
+            ("陈工", "工艺工程师"),
+            ("褚经理", "生产经理"),
+        ],
+    },
+    DemoAccount {
+        name: "金陵医药",
+        industry: "医药",
+        city: "南京",
+        lat: 32.06,
+        lon: 118.80,
+        contacts: &[("卫总", "董事长"), ("蒋主任", "设备主任")],
+    },
+    DemoAccount {
+        name: "明珠电子",
+        industry: "电子",
+        city: "无锡",
+        lat: 31.49,
+        lon: 120.31,
+        contacts: &[("沈经理", "采购经理"), ("韩工", "研发主管")],
+    },
+    DemoAccount {
+        name: "长江物流",
+        industry: "物流",
+        city: "南通",
+        lat: 31.98,
+        lon: 120.89,
+        contacts: &[("杨总", "运营总监"), ("朱经理", "仓储经理")],
+    },
+    DemoAccount {
+        name: "太湖纺织",
+        industry: "纺织",
+        city: "常州",
+        lat: 31.81,
+        lon: 119.97,
+        contacts: &[("秦总", "总经理"), ("尤工", "设备工程师")],
+    },
+    DemoAccount {
+        name: "新安建材",
+        industry: "建材",
+        city: "合肥",
+        lat: 31.82,
+        lon: 117.23,
+        contacts: &[("许经理", "采购经理"), ("何总", "副总裁")],
+    },
+    DemoAccount {
+        name: "瓯江电器",
+        industry: "电器",
+        city: "温州",
+        lat: 28.00,
+        lon: 120.67,
+        contacts: &[("吕主任", "办公室主任"), ("施工", "技术总监")],
+    },
 ];
 
 /// Which accounts (by index) each rep serves; account 3 is shared by li and zhao.
@@ -140,18 +227,18 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
         );
     }
     let mut accounts = Vec::new();
-    for (name, industry, city, lat, lon, _) in ACCOUNTS {
+    for a in &ACCOUNTS {
         accounts.push(
             admin::create_account(
                 app,
                 tenant_id,
                 admin::SYSTEM_AUTHOR,
                 NewAccount {
-                    name: name.into(),
-                    industry: Some(industry.into()),
-                    city: Some(city.into()),
-                    lat: Some(lat),
-                    lon: Some(lon),
+                    name: a.name.into(),
+                    industry: Some(a.industry.into()),
+                    city: Some(a.city.into()),
+                    lat: Some(a.lat),
+                    lon: Some(a.lon),
                 },
             )
             .await?,
@@ -194,7 +281,7 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
             if TEAMS[..r].iter().any(|t| t.contains(&a)) {
                 continue;
             }
-            for (name, title) in ACCOUNTS[a].5 {
+            for (name, title) in ACCOUNTS[a].contacts {
                 let id = seeded_id(&mut rng);
                 let contact = Contact {
                     account_id: accounts[a].id.clone(),
@@ -245,11 +332,13 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
                 if at > now {
                     continue; // Later this week: not happened yet.
                 }
-                let (_, _, _, lat, lon, _) = ACCOUNTS[a];
+                let DemoAccount { lat, lon, .. } = ACCOUNTS[a];
                 let visit = Visit {
                     account_id: accounts[a].id.clone(),
                     occurred_at: LocalTime::from_datetime(&at),
-                    logged_at: LocalTime::from_datetime(&(at + chrono::Duration::minutes(duration + 10))),
+                    logged_at: LocalTime::from_datetime(
+                        &(at + chrono::Duration::minutes(duration + 10)),
+                    ),
                     duration_min: duration,
                     purpose: purpose.into(),
                     notes: String::new(),

@@ -20,10 +20,19 @@ mod sync;
 use app::{AppState, Settings};
 
 #[derive(Debug, Parser)]
-#[command(name = "rapport-server", version, about = "Rapport sync server for key-account sales teams")]
+#[command(
+    name = "rapport-server",
+    version,
+    about = "Rapport sync server for key-account sales teams"
+)]
 struct Cli {
     /// Where the embedded SQLite database lives (created if missing).
-    #[arg(long, env = "RAPPORT_DATA_DIR", default_value = "rapport-data", global = true)]
+    #[arg(
+        long,
+        env = "RAPPORT_DATA_DIR",
+        default_value = "rapport-data",
+        global = true
+    )]
     data_dir: PathBuf,
     /// A database URL (sqlite://… or postgres://…); overrides --data-dir.
     #[arg(long, env = "RAPPORT_DATABASE_URL", global = true)]
@@ -202,10 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     println!("Rapport listening on {url}");
     match cli.database_url {
         Some(_) => println!("Database: the given database URL"),
-        None => println!(
-            "Database: {}",
-            cli.data_dir.join("rapport.db").display()
-        ),
+        None => println!("Database: {}", cli.data_dir.join("rapport.db").display()),
     }
     if let Some(seeded) = seeded {
         if seeded {

@@ -46,7 +46,10 @@ fn start_of_day(tz: chrono_tz::Tz, day: NaiveDate) -> Option<chrono::DateTime<ch
     let midnight = day.and_hms_opt(0, 0, 0)?;
     tz.from_local_datetime(&midnight).earliest().or_else(|| {
         (1..=3)
-            .filter_map(|h| tz.from_local_datetime(&(midnight + chrono::Duration::hours(h))).earliest())
+            .filter_map(|h| {
+                tz.from_local_datetime(&(midnight + chrono::Duration::hours(h)))
+                    .earliest()
+            })
             .next()
     })
 }
@@ -58,9 +61,7 @@ async fn http_weekly(
 ) -> ApiResult<axum::Json<WeeklyVisits>> {
     let team_id = match user.role() {
         Role::Rep => {
-            return Err(ApiError::Forbidden(
-                "team reports are for managers".into(),
-            ));
+            return Err(ApiError::Forbidden("team reports are for managers".into()));
         }
         Role::Manager => {
             let own = user
@@ -73,9 +74,10 @@ async fn http_weekly(
             }
             own
         }
-        Role::Admin => q.team.clone().ok_or_else(|| {
-            ApiError::Unprocessable("name the team: ?team=<team id>".into())
-        })?,
+        Role::Admin => q
+            .team
+            .clone()
+            .ok_or_else(|| ApiError::Unprocessable("name the team: ?team=<team id>".into()))?,
     };
     let report = weekly_visits(&state, user.tenant_id(), &team_id, q.week.as_deref()).await?;
     Ok(axum::Json(report))

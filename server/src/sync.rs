@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 use automerge::AutoCommit;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -33,8 +33,8 @@ use rapport_client_core::protocol::{
 };
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
 };
 
 use crate::app::AppState;
@@ -60,7 +60,7 @@ async fn sync(
     State(state): State<AppState>,
     user: AuthUser,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Response> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -69,6 +69,7 @@ async fn sync(
     if content_type != protocol::SYNC_CONTENT_TYPE {
         return Err(ApiError::UnsupportedMediaType(protocol::SYNC_CONTENT_TYPE));
     }
+    let body = read_body(body, state.settings.max_body_bytes).await?;
     let request: SyncRequest = postcard::from_bytes(&body)
         .map_err(|e| ApiError::BadRequest(format!("not a sync request: {e}")))?;
     if request.version != protocol::PROTOCOL_VERSION {
@@ -97,6 +98,19 @@ async fn sync(
         .into_response())
 }
 
+/// Reads the whole body, refusing more than `limit` bytes with 413 and the JSON error.
+async fn read_body(body: Body, limit: usize) -> ApiResult<Bytes> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let too_large = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            ApiError::TooLarge(format!("request body larger than {limit} bytes"))
+        } else {
+            ApiError::BadRequest(format!("could not read the request body: {e}"))
+        }
+    })
+}
+
 /// Checks the request as a whole before anything is stored: a request that fails here
 /// changes nothing.
 fn check_request(request: &SyncRequest) -> ApiResult<()> {
@@ -114,7 +128,9 @@ fn check_request(request: &SyncRequest) -> ApiResult<()> {
             )));
         }
         if uuid::Uuid::parse_str(&doc.doc_id).is_err() {
-            return Err(ApiError::Unprocessable("a document id is not a UUID".into()));
+            return Err(ApiError::Unprocessable(
+                "a document id is not a UUID".into(),
+            ));
         }
         if !seen.insert(doc.doc_id.as_str()) {
             return Err(ApiError::Unprocessable(format!(
@@ -257,7 +273,10 @@ async fn push_doc(
         });
     }
     if let Err(e) = doc.apply_changes(fresh.iter().cloned()) {
-        return Ok(rejected("corrupt_change", format!("cannot apply changes: {e}")));
+        return Ok(rejected(
+            "corrupt_change",
+            format!("cannot apply changes: {e}"),
+        ));
     }
     if !doc.get_missing_deps(&[]).is_empty() {
         return Ok(rejected(
@@ -284,10 +303,7 @@ async fn push_doc(
             let account = accounts::Entity::find_by_id(&account_id).one(txn).await?;
             let known = account.is_some_and(|a| a.tenant_id == user.tenant_id() && !a.deleted);
             if !known || !on_account_team(txn, user, &account_id).await? {
-                return Ok(rejected(
-                    "forbidden",
-                    "the account is not one of yours",
-                ));
+                return Ok(rejected("forbidden", "the account is not one of yours"));
             }
         }
     }
@@ -364,7 +380,9 @@ pub async fn store_changes(
     }
     // Insert in bounded batches: backends cap the number of bind parameters.
     for chunk in rows.chunks(500) {
-        changes::Entity::insert_many(chunk.to_vec()).exec(conn).await?;
+        changes::Entity::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await?;
     }
     Ok(())
 }
@@ -421,8 +439,8 @@ async fn pull(
     user: &AuthUser,
     cursor: u64,
 ) -> ApiResult<(Vec<PulledDoc>, u64, bool)> {
-    let cursor = i64::try_from(cursor)
-        .map_err(|_| ApiError::BadRequest("cursor out of range".into()))?;
+    let cursor =
+        i64::try_from(cursor).map_err(|_| ApiError::BadRequest("cursor out of range".into()))?;
     let db = &state.db;
     // Everything up to the tenant's current sequence is committed: writers take and
     // publish sequence numbers in commit order.
@@ -443,6 +461,8 @@ async fn pull(
         .and_where(account_teams::Column::Active.eq(true))
         .to_owned();
     let limit = state.settings.pull_page_changes;
+    // A device's own changes are not sent back: its store has them since it wrote them
+    // (a new store always signs in as a new device, with a new actor).
     let rows: Vec<(String, i64, Vec<u8>, String, String)> = changes::Entity::find()
         .select_only()
         .column(changes::Column::DocId)
@@ -457,6 +477,7 @@ async fn pull(
         .filter(changes::Column::TenantId.eq(user.tenant_id()))
         .filter(changes::Column::Seq.gt(cursor))
         .filter(changes::Column::Seq.lte(head))
+        .filter(changes::Column::ActorId.ne(user.device.actor_id.as_str()))
         .filter(
             sea_orm::Condition::any()
                 .add(documents::Column::AuthorId.eq(user.id()))
@@ -478,8 +499,8 @@ async fn pull(
             has_more = true;
             break;
         }
-        bytes += data.len();
         new_cursor = seq;
+        bytes += data.len();
         let entry = by_doc.entry(doc_id.clone()).or_insert_with(|| {
             order.push(doc_id.clone());
             PulledDoc {
@@ -496,29 +517,39 @@ async fn pull(
         new_cursor = head;
     }
 
-    // Accounts this user gained access to within this page's window: send the current
-    // snapshot of every document of the account, since their history lies below the
-    // device's cursor.
-    let grants: Vec<String> = account_teams::Entity::find()
+    // Accounts this user gained access to within this page's window: send a snapshot of
+    // each document that existed before the grant, since that history lies below the
+    // device's cursor. (Documents created later arrive through the change stream.)
+    let grants: HashMap<String, i64> = account_teams::Entity::find()
         .select_only()
         .column(account_teams::Column::AccountId)
+        .column(account_teams::Column::GrantedSeq)
         .filter(account_teams::Column::TenantId.eq(user.tenant_id()))
         .filter(account_teams::Column::UserId.eq(user.id()))
         .filter(account_teams::Column::Active.eq(true))
         .filter(account_teams::Column::GrantedSeq.gt(cursor))
         .filter(account_teams::Column::GrantedSeq.lte(new_cursor))
-        .into_tuple()
+        .into_tuple::<(String, i64)>()
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .collect();
     if !grants.is_empty() {
+        let latest_grant = grants.values().copied().max().unwrap_or(0);
         let snapshots = documents::Entity::find()
             .filter(documents::Column::TenantId.eq(user.tenant_id()))
-            .filter(documents::Column::AccountId.is_in(grants))
-            .filter(documents::Column::CreatedSeq.lte(new_cursor))
+            .filter(documents::Column::AccountId.is_in(grants.keys().cloned()))
+            .filter(documents::Column::CreatedSeq.lt(latest_grant))
             .order_by_asc(documents::Column::CreatedSeq)
             .all(db)
             .await?;
         for d in snapshots {
+            if grants
+                .get(&d.account_id)
+                .is_none_or(|g| d.created_seq >= *g)
+            {
+                continue;
+            }
             let entry = by_doc.entry(d.id.clone()).or_insert_with(|| {
                 order.push(d.id.clone());
                 PulledDoc {

@@ -14,7 +14,13 @@ fn help_lists_every_documented_flag() {
     let out = server().arg("--help").output().expect("run");
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--data-dir", "--listen", "--database-url", "--demo", "RAPPORT_DATA_DIR"] {
+    for flag in [
+        "--data-dir",
+        "--listen",
+        "--database-url",
+        "--demo",
+        "RAPPORT_DATA_DIR",
+    ] {
         assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
     }
 }
@@ -37,32 +43,97 @@ fn admin_commands_build_a_company_in_a_fresh_data_dir() {
         )
     };
     let (ok, out) = run(&[
-        "create-company", "--slug", "acme", "--name", "Acme", "--admin-username", "root",
-        "--admin-password", "long enough pw",
+        "create-company",
+        "--slug",
+        "acme",
+        "--name",
+        "Acme",
+        "--admin-username",
+        "root",
+        "--admin-password",
+        "long enough pw",
     ]);
     assert!(ok, "{out}");
     assert!(run(&["create-team", "--company", "acme", "--name", "East"]).0);
     let (ok, out) = run(&[
-        "create-user", "--company", "acme", "--username", "li", "--role", "rep", "--team",
-        "East", "--password", "long enough pw",
+        "create-user",
+        "--company",
+        "acme",
+        "--username",
+        "li",
+        "--role",
+        "rep",
+        "--team",
+        "East",
+        "--password",
+        "long enough pw",
     ]);
     assert!(ok, "{out}");
-    let (ok, out) = run(&["create-account", "--company", "acme", "--name", "Huadong Steel", "--lat", "31.2", "--lon", "121.5"]);
+    let (ok, out) = run(&[
+        "create-account",
+        "--company",
+        "acme",
+        "--name",
+        "Huadong Steel",
+        "--lat",
+        "31.2",
+        "--lon",
+        "121.5",
+    ]);
     assert!(ok, "{out}");
-    assert!(run(&["assign", "--company", "acme", "--account", "Huadong Steel", "--user", "li"]).0);
+    assert!(
+        run(&[
+            "assign",
+            "--company",
+            "acme",
+            "--account",
+            "Huadong Steel",
+            "--user",
+            "li"
+        ])
+        .0
+    );
     let (ok, listing) = run(&["list", "--company", "acme"]);
     assert!(ok, "{listing}");
     assert!(listing.contains("Huadong Steel  team: 1"), "{listing}");
     assert!(listing.contains("li"), "{listing}");
 
     // Mistakes are refused with a message, and change nothing.
-    let (ok, out) = run(&["create-user", "--company", "acme", "--username", "li", "--role", "rep", "--password", "long enough pw"]);
+    let (ok, out) = run(&[
+        "create-user",
+        "--company",
+        "acme",
+        "--username",
+        "li",
+        "--role",
+        "rep",
+        "--password",
+        "long enough pw",
+    ]);
     assert!(!ok && out.contains("already exists"), "{out}");
-    let (ok, out) = run(&["create-user", "--company", "acme", "--username", "x", "--role", "boss", "--password", "long enough pw"]);
+    let (ok, out) = run(&[
+        "create-user",
+        "--company",
+        "acme",
+        "--username",
+        "x",
+        "--role",
+        "boss",
+        "--password",
+        "long enough pw",
+    ]);
     assert!(!ok && out.contains("not rep, manager or admin"), "{out}");
     let (ok, out) = run(&["create-team", "--company", "nope", "--name", "East"]);
     assert!(!ok && out.contains("no company 'nope'"), "{out}");
-    let (ok, out) = run(&["create-account", "--company", "acme", "--name", "Half located", "--lat", "31.2"]);
+    let (ok, out) = run(&[
+        "create-account",
+        "--company",
+        "acme",
+        "--name",
+        "Half located",
+        "--lat",
+        "31.2",
+    ]);
     assert!(!ok && out.contains("both lat and lon"), "{out}");
     assert_eq!(run(&["list", "--company", "acme"]).1, listing);
 }
@@ -70,7 +141,12 @@ fn admin_commands_build_a_company_in_a_fresh_data_dir() {
 #[test]
 fn an_unreachable_database_is_a_clear_error_not_a_panic() {
     let out = server()
-        .args(["--database-url", "postgres://nobody@127.0.0.1:1/none", "--listen", "127.0.0.1:0"])
+        .args([
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .output()
         .expect("run");
     assert!(!out.status.success());

@@ -91,18 +91,25 @@ impl TestServer {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, pg) = match Backend::from_env() {
             Backend::Sqlite => (
-                format!("sqlite://{}?mode=rwc", data_dir.path().join("rapport.db").display()),
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.path().join("rapport.db").display()
+                ),
                 None,
             ),
             Backend::Postgres { admin_url } => {
                 let name = format!("rapport_t_{}", uuid::Uuid::new_v4().simple());
                 runtime().block_on(async {
-                    let db = Database::connect(&admin_url).await.expect("connect to PostgreSQL");
+                    let db = Database::connect(&admin_url)
+                        .await
+                        .expect("connect to PostgreSQL");
                     db.execute_unprepared(&format!("CREATE DATABASE {name}"))
                         .await
                         .expect("create test database");
                 });
-                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(b, _)| b);
                 (format!("{base}/{name}"), Some((admin_url.clone(), name)))
             }
         };
@@ -269,12 +276,8 @@ pub struct Answer {
 
 impl Answer {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "not JSON ({e}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     /// The `error.code` of a JSON error body.
@@ -375,7 +378,12 @@ pub fn login(url: &str, company: &str, user: &str) -> Session {
         None,
         Some(&json!({"company": company, "username": user, "password": PASSWORD})),
     );
-    assert_eq!(a.status, 200, "login {user}@{company}: {}", String::from_utf8_lossy(&a.body));
+    assert_eq!(
+        a.status,
+        200,
+        "login {user}@{company}: {}",
+        String::from_utf8_lossy(&a.body)
+    );
     serde_json::from_slice(&a.body).expect("session")
 }
 
@@ -409,12 +417,27 @@ impl Company {
                 "admin_username": "admin", "admin_password": PASSWORD,
             })),
         );
-        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+        assert_eq!(
+            created.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&created.body)
+        );
         let tenant_id = created.json()["id"].as_str().expect("id").to_owned();
         let admin_token = login(url, slug, "admin").access_token;
         let post = |path: &str, body: Value| {
-            let a = call("POST", &format!("{url}{path}"), Some(&admin_token), Some(&body));
-            assert_eq!(a.status, 201, "{path}: {}", String::from_utf8_lossy(&a.body));
+            let a = call(
+                "POST",
+                &format!("{url}{path}"),
+                Some(&admin_token),
+                Some(&body),
+            );
+            assert_eq!(
+                a.status,
+                201,
+                "{path}: {}",
+                String::from_utf8_lossy(&a.body)
+            );
             a.json()["id"].as_str().expect("id").to_owned()
         };
         let team_id = post("/v1/admin/teams", json!({"name": "Key accounts East"}));
@@ -426,7 +449,10 @@ impl Company {
             );
             users.push((name.to_owned(), id));
         }
-        let account_a = post("/v1/admin/accounts", json!({"name": "Huadong Steel", "city": "Shanghai"}));
+        let account_a = post(
+            "/v1/admin/accounts",
+            json!({"name": "Huadong Steel", "city": "Shanghai"}),
+        );
         let account_b = post("/v1/admin/accounts", json!({"name": "Jiangnan Chemical"}));
         let account_shared = post("/v1/admin/accounts", json!({"name": "Haorun Foods"}));
         let company = Company {
@@ -462,7 +488,11 @@ impl Company {
     pub fn assign(&self, server: &TestServer, account: &str, user: &str) {
         let a = call(
             "PUT",
-            &format!("{}/v1/admin/accounts/{account}/team/{}", server.url, self.user_id(user)),
+            &format!(
+                "{}/v1/admin/accounts/{account}/team/{}",
+                server.url,
+                self.user_id(user)
+            ),
             Some(&self.admin_token),
             None,
         );
@@ -534,7 +564,12 @@ impl LossyProxy {
     }
 }
 
-fn proxy_connection(mut client: TcpStream, mut server: TcpStream, drop: &AtomicBool, dropped: &AtomicUsize) {
+fn proxy_connection(
+    mut client: TcpStream,
+    mut server: TcpStream,
+    drop: &AtomicBool,
+    dropped: &AtomicUsize,
+) {
     let (Ok(mut client_r), Ok(mut server_w)) = (client.try_clone(), server.try_clone()) else {
         return;
     };
@@ -560,4 +595,32 @@ fn proxy_connection(mut client: TcpStream, mut server: TcpStream, drop: &AtomicB
     }
     let _ = client.shutdown(std::net::Shutdown::Both);
     let _ = server.shutdown(std::net::Shutdown::Both);
+}
+
+impl TestServer {
+    /// Runs one SQL query that returns a single text value, on the server's database.
+    pub fn text(&self, sql: &str) -> String {
+        let url = self.database_url.clone();
+        let sql = sql.to_owned();
+        runtime().block_on(async move {
+            let db = Database::connect(&url).await.expect("connect");
+            let backend = db.get_database_backend();
+            let row = db
+                .query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("query")
+                .expect("a row");
+            row.try_get_by_index::<String>(0).expect("a text value")
+        })
+    }
+
+    /// The raw bytes of the key the server signs access tokens with (stored base64 in
+    /// `server_keys`), to craft tokens in tests.
+    pub fn jwt_secret(&self) -> Vec<u8> {
+        use base64::Engine;
+        let stored = self.text("SELECT secret FROM server_keys WHERE id = 'jwt-hs256'");
+        base64::engine::general_purpose::STANDARD
+            .decode(stored.trim())
+            .expect("the stored secret is base64")
+    }
 }

@@ -92,7 +92,13 @@ fn two_reps_three_devices_converge_and_the_report_counts_every_visit() {
     for d in [&a_phone, &a_tablet, &b_phone] {
         d.sync().expect("first sync");
     }
-    assert_eq!(a_phone.list::<rapport_client_core::model::Account>(None).expect("list").len(), 2);
+    assert_eq!(
+        a_phone
+            .list::<rapport_client_core::model::Account>(None)
+            .expect("list")
+            .len(),
+        2
+    );
 
     // A contact on the shared account, seen by everyone.
     let shared_contact = a_phone
@@ -105,25 +111,40 @@ fn two_reps_three_devices_converge_and_the_report_counts_every_visit() {
     // Offline work everywhere. Week 2026-W40 runs Mon 28 Sep to Sun 4 Oct (Shanghai).
     let mut expected: BTreeMap<&str, u64> = BTreeMap::from([("a", 0), ("b", 0)]);
     let mut log = |d: &Device, rep: &'static str, account: &str, t: LocalTime, in_week: bool| {
-        d.create(&visit(account, t, "Quarterly review")).expect("log visit");
+        d.create(&visit(account, t, "Quarterly review"))
+            .expect("log visit");
         if in_week {
             *expected.get_mut(rep).expect("rep") += 1;
         }
     };
     log(&a_phone, "a", &co.account_a, at(2026, 9, 28, 9, 30), true);
-    log(&a_phone, "a", &co.account_shared, at(2026, 10, 1, 14, 0), true);
+    log(
+        &a_phone,
+        "a",
+        &co.account_shared,
+        at(2026, 10, 1, 14, 0),
+        true,
+    );
     // 23:30 on Sunday local time is still the same ISO week...
     log(&a_tablet, "a", &co.account_a, at(2026, 10, 4, 23, 30), true);
     // ...and 00:30 on the next Monday is not; neither is the Sunday before.
     log(&a_tablet, "a", &co.account_a, at(2026, 10, 5, 0, 30), false);
     log(&b_phone, "b", &co.account_b, at(2026, 9, 27, 23, 0), false);
     log(&b_phone, "b", &co.account_b, at(2026, 9, 29, 10, 0), true);
-    log(&b_phone, "b", &co.account_shared, at(2026, 10, 2, 16, 15), true);
+    log(
+        &b_phone,
+        "b",
+        &co.account_shared,
+        at(2026, 10, 2, 16, 15),
+        true,
+    );
 
     // Concurrent edits of the same contact: different fields on A's two devices, and the
     // same field (notes) on both A's tablet and B's phone.
     a_phone
-        .update::<Contact>(&shared_contact, |c| c.title = Some("Purchasing director".into()))
+        .update::<Contact>(&shared_contact, |c| {
+            c.title = Some("Purchasing director".into())
+        })
         .expect("edit");
     a_tablet
         .update::<Contact>(&shared_contact, |c| {
@@ -132,7 +153,9 @@ fn two_reps_three_devices_converge_and_the_report_counts_every_visit() {
         })
         .expect("edit");
     b_phone
-        .update::<Contact>(&shared_contact, |c| c.notes = Some("golf on Saturdays".into()))
+        .update::<Contact>(&shared_contact, |c| {
+            c.notes = Some("golf on Saturdays".into())
+        })
         .expect("edit");
     assert!(a_phone.status().expect("status").store.waiting > 0);
 
@@ -145,7 +168,10 @@ fn two_reps_three_devices_converge_and_the_report_counts_every_visit() {
     );
     assert!(proxy.dropped.load(std::sync::atomic::Ordering::SeqCst) >= 1);
     let waiting_after_loss = a_phone.status().expect("status").store.waiting;
-    assert!(waiting_after_loss > 0, "nothing was acknowledged, so nothing leaves the outbox");
+    assert!(
+        waiting_after_loss > 0,
+        "nothing was acknowledged, so nothing leaves the outbox"
+    );
     proxy.set_dropping(false);
 
     // Sync in several orders; the phone's retry must not duplicate anything.
@@ -187,8 +213,10 @@ fn two_reps_three_devices_converge_and_the_report_counts_every_visit() {
     // The manager's weekly report equals the visits counted above.
     let manager = rapport_tests::login(&server.url, "acme", "manager");
     let report = weekly(&server, &manager.access_token, "2026-W40");
-    let expected: BTreeMap<String, u64> =
-        expected.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let expected: BTreeMap<String, u64> = expected
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
     assert_eq!(report, expected);
     // The same numbers through the client library.
     let manager_device = Device::new(&server.url, "acme", "manager");
@@ -204,14 +232,21 @@ fn a_large_backlog_pages_and_a_new_device_receives_everything() {
     let server = TestServer::start_with(&["--pull-page-changes", "7"]);
     let co = Company::setup(&server, "acme");
     let phone = Device::new(&server.url, "acme", "a");
+    phone.sync().expect("first sync");
     for i in 0..40u32 {
         phone
-            .create(&visit(&co.account_a, at(2026, 9, 1 + i % 28, 10, 0), &format!("visit {i}")))
+            .create(&visit(
+                &co.account_a,
+                at(2026, 9, 1 + i % 28, 10, 0),
+                &format!("visit {i}"),
+            ))
             .expect("log");
     }
     let report = phone.sync().expect("sync");
     assert_eq!(report.accepted, 40);
     assert_eq!(report.waiting, 0);
+    // What the phone just pushed is not sent back to it.
+    assert_eq!(report.received, 0, "{report:?}");
 
     let tablet = Device::new(&server.url, "acme", "a");
     let report = tablet.sync().expect("sync");
@@ -232,19 +267,30 @@ fn a_killed_server_loses_nothing_it_acknowledged() {
     let co = Company::setup(&server, "acme");
     let phone = Device::new(&server.url, "acme", "a");
     let first = phone
-        .create(&visit(&co.account_a, at(2026, 9, 28, 9, 0), "before the crash"))
+        .create(&visit(
+            &co.account_a,
+            at(2026, 9, 28, 9, 0),
+            "before the crash",
+        ))
         .expect("log");
     phone.sync().expect("sync");
 
     server.kill();
     // Offline: every record command still works, and the work waits.
     let second = phone
-        .create(&visit(&co.account_a, at(2026, 9, 29, 9, 0), "while offline"))
+        .create(&visit(
+            &co.account_a,
+            at(2026, 9, 29, 9, 0),
+            "while offline",
+        ))
         .expect("log offline");
     phone
         .create(&contact(&co.account_a, "Liu Yang"))
         .expect("contact offline");
-    assert!(matches!(phone.sync(), Err(rapport_client_core::Error::Offline(_))));
+    assert!(matches!(
+        phone.sync(),
+        Err(rapport_client_core::Error::Offline(_))
+    ));
     assert_eq!(phone.status().expect("status").store.waiting, 2);
 
     server.restart();
@@ -285,5 +331,8 @@ fn an_app_killed_mid_sync_finishes_the_job_on_the_next_sync() {
     let phone = rapport_client_core::Client::open(dir.path()).expect("reopen");
     assert_eq!(phone.status().expect("status").store.waiting, 1);
     phone.sync().expect("sync");
-    assert_eq!(server.count("SELECT COUNT(*) FROM visits WHERE check_in_lat IS NOT NULL"), 1);
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM visits WHERE check_in_lat IS NOT NULL"),
+        1
+    );
 }
