@@ -624,3 +624,15 @@ impl TestServer {
             .expect("the stored secret is base64")
     }
 }
+
+/// The workspace's `rapport` CLI binary (built beside the server).
+pub fn cli_bin() -> PathBuf {
+    let server = server_bin();
+    let bin = server.with_file_name(format!("rapport{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (cargo build -p rapport-cli)",
+        bin.display()
+    );
+    bin
+}

@@ -1,0 +1,203 @@
+//! The newcomer's path: the demo company and the `rapport` CLI tour of the README, run
+//! as a person would, against a real server.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use chrono::Datelike;
+use rapport_tests::{TestServer, call, cli_bin};
+
+fn rapport(home: &Path, args: &[&str]) -> Output {
+    Command::new(cli_bin())
+        .arg("--home")
+        .arg(home)
+        .arg("--lang")
+        .arg("en")
+        .args(args)
+        .output()
+        .expect("run rapport")
+}
+
+#[track_caller]
+fn ok(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {stdout}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Visits per week for the last eight weeks, as the demo's manager sees them.
+fn demo_weeks(server: &TestServer) -> Vec<(String, u64)> {
+    let token = login_demo(server, "wang");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    (0..8)
+        .map(|back| {
+            let day = today - chrono::Duration::weeks(back);
+            let week = format!("{}-W{:02}", day.iso_week().year(), day.iso_week().week());
+            let a = call(
+                "GET",
+                &format!("{}/v1/reports/visits/weekly?week={week}", server.url),
+                Some(&token),
+                None,
+            );
+            assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+            (week, a.json()["total"].as_u64().expect("total"))
+        })
+        .collect()
+}
+
+fn login_demo(server: &TestServer, user: &str) -> String {
+    let a = call(
+        "POST",
+        &format!("{}/v1/auth/login", server.url),
+        None,
+        Some(&serde_json::json!({"company": "demo", "username": user, "password": "rapport-demo"})),
+    );
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    a.json()["access_token"].as_str().expect("token").to_owned()
+}
+
+#[test]
+fn the_demo_company_is_deterministic_and_has_eight_weeks_of_visits() {
+    let first = TestServer::start_with(&["--demo"]);
+    let second = TestServer::start_with(&["--demo"]);
+    let weeks = demo_weeks(&first);
+    assert_eq!(
+        weeks,
+        demo_weeks(&second),
+        "the same seed gives the same company"
+    );
+    // Every past week has visits from all three reps; this week may have fewer so far.
+    for (week, total) in &weeks[1..] {
+        assert!(*total >= 18, "{week}: {total} visits");
+    }
+    // Starting again on the same database does not seed twice.
+    let before = first.count("SELECT COUNT(*) FROM visits");
+    let mut first = first;
+    first.restart();
+    assert_eq!(first.count("SELECT COUNT(*) FROM visits"), before);
+    assert_eq!(first.count("SELECT COUNT(*) FROM tenants"), 1);
+}
+
+#[test]
+fn the_readme_tour_works_offline_and_online() {
+    let mut server = TestServer::start_with(&["--demo"]);
+    let li = tempfile::tempdir().expect("dir");
+    let wang = tempfile::tempdir().expect("dir");
+    let url = server.url.clone();
+    let home = li.path();
+
+    let out = ok(&rapport(
+        home,
+        &[
+            "login",
+            "--server",
+            &url,
+            "--company",
+            "demo",
+            "--user",
+            "li",
+            "--password",
+            "rapport-demo",
+        ],
+    ));
+    assert!(out.contains("li"), "{out}");
+    ok(&rapport(home, &["sync"]));
+    let accounts = ok(&rapport(home, &["accounts"]));
+    assert!(accounts.contains("华东钢铁集团"), "{accounts}");
+    assert!(
+        !accounts.contains("太湖纺织"),
+        "another rep's account: {accounts}"
+    );
+
+    // Offline from here.
+    server.kill();
+    let contact = ok(&rapport(
+        home,
+        &[
+            "contact",
+            "add",
+            "--account",
+            "华东钢铁集团",
+            "--name",
+            "马主任",
+            "--title",
+            "设备部主任",
+        ],
+    ));
+    assert!(!contact.trim().is_empty());
+    ok(&rapport(
+        home,
+        &[
+            "visit",
+            "log",
+            "--account",
+            "华东钢铁集团",
+            "--purpose",
+            "新品技术交流",
+            "--duration",
+            "90",
+            "--at",
+            "2026-11-27T10:30:00+08:00",
+            "--notes",
+            "demo of the new line",
+            "--lat",
+            "31.23",
+            "--lon",
+            "121.47",
+        ],
+    ));
+    let status = ok(&rapport(home, &["status"]));
+    assert!(status.contains("2 changes waiting"), "{status}");
+    let offline = rapport(home, &["sync"]);
+    assert_eq!(offline.status.code(), Some(2), "offline sync exits 2");
+    let timeline = ok(&rapport(home, &["timeline", "--account", "华东钢铁集团"]));
+    assert!(timeline.contains("新品技术交流"), "{timeline}");
+
+    server.restart();
+    let synced = ok(&rapport(home, &["sync"]));
+    assert!(
+        synced.contains("2 accepted") || synced.contains("accepted: 2"),
+        "{synced}"
+    );
+    let status = ok(&rapport(home, &["status"]));
+    assert!(
+        status.contains("0 changes waiting") || status.contains("nothing waiting"),
+        "{status}"
+    );
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM visits WHERE purpose = '新品技术交流' AND occurred_at = 1795746600000"),
+        1
+    );
+
+    ok(&rapport(
+        wang.path(),
+        &[
+            "login",
+            "--server",
+            &url,
+            "--company",
+            "demo",
+            "--user",
+            "wang",
+            "--password",
+            "rapport-demo",
+        ],
+    ));
+    let report = ok(&rapport(
+        wang.path(),
+        &["report", "weekly", "--week", "2026-W48"],
+    ));
+    for name in ["李娜", "赵强", "陈伟"] {
+        assert!(report.contains(name), "{report}");
+    }
+    // A rep cannot read the team report.
+    let denied = rapport(home, &["report", "weekly"]);
+    assert!(!denied.status.success());
+}
