@@ -251,10 +251,61 @@ pub trait Record: Reconcile + Hydrate + Clone {
     fn set_deleted(&mut self);
 
     fn to_any(&self) -> AnyRecord;
+
+    /// The top-level fields of the document, for naming the field at fault when a
+    /// document does not read as this kind.
+    const FIELDS: &'static [&'static str];
+
+    /// Names the first field of `doc` that does not read as this kind's field.
+    fn shape_problem(doc: &AutoCommit) -> Option<String>;
+}
+
+/// Finds the first field that is absent or of the wrong type, by reading each field on
+/// its own with the type the record declares.
+macro_rules! shape_problem {
+    ($doc:expr, $( $field:ident : $ty:ty ),* $(,)?) => {{
+        let doc = $doc;
+        let mut missing: Vec<&str> = Vec::new();
+        let mut problem: Option<String> = None;
+        $(
+            if problem.is_none() {
+                let name = stringify!($field);
+                match doc.get(automerge::ROOT, name) {
+                    Ok(None) => missing.push(name),
+                    Ok(Some(_)) => {
+                        if let Err(e) =
+                            autosurgeon::hydrate_prop::<_, $ty, _, _>(doc, &automerge::ROOT, name)
+                        {
+                            problem = Some(format!("{name}: {e}"));
+                        }
+                    }
+                    Err(e) => problem = Some(format!("{name}: {e}")),
+                }
+            }
+        )*
+        problem.or_else(|| (!missing.is_empty()).then(|| format!("missing field: {}", missing.join(", "))))
+    }};
+}
+
+impl Account {
+    /// Whether the fields only an admin may change (name, industry, city, location, the
+    /// tombstone) are the same in both.
+    pub fn same_admin_fields(&self, other: &Account) -> bool {
+        self.name == other.name
+            && self.industry == other.industry
+            && self.city == other.city
+            && self.location == other.location
+            && self.deleted == other.deleted
+    }
 }
 
 impl Record for Account {
     const KIND: DocKind = DocKind::Account;
+    const FIELDS: &'static [&'static str] = &["name", "industry", "city", "location", "deleted"];
+
+    fn shape_problem(doc: &AutoCommit) -> Option<String> {
+        shape_problem!(doc, name: String, industry: Option<String>, city: Option<String>, location: Option<GeoPoint>, deleted: bool)
+    }
 
     fn account_id<'a>(&'a self, doc_id: &'a str) -> &'a str {
         doc_id
@@ -289,6 +340,12 @@ impl Record for Account {
 
 impl Record for Contact {
     const KIND: DocKind = DocKind::Contact;
+    const FIELDS: &'static [&'static str] =
+        &["account_id", "name", "title", "phone", "notes", "deleted"];
+
+    fn shape_problem(doc: &AutoCommit) -> Option<String> {
+        shape_problem!(doc, account_id: String, name: String, title: Option<String>, phone: Option<String>, notes: Option<String>, deleted: bool)
+    }
 
     fn account_id<'a>(&'a self, _doc_id: &'a str) -> &'a str {
         &self.account_id
@@ -325,6 +382,21 @@ impl Record for Contact {
 
 impl Record for Visit {
     const KIND: DocKind = DocKind::Visit;
+    const FIELDS: &'static [&'static str] = &[
+        "account_id",
+        "occurred_at",
+        "logged_at",
+        "duration_min",
+        "purpose",
+        "notes",
+        "contacts_met",
+        "check_in",
+        "deleted",
+    ];
+
+    fn shape_problem(doc: &AutoCommit) -> Option<String> {
+        shape_problem!(doc, account_id: String, occurred_at: LocalTime, logged_at: LocalTime, duration_min: i64, purpose: String, notes: String, contacts_met: Vec<String>, check_in: Option<CheckIn>, deleted: bool)
+    }
 
     fn account_id<'a>(&'a self, _doc_id: &'a str) -> &'a str {
         &self.account_id
@@ -447,7 +519,7 @@ impl AnyRecord {
 pub fn read_record<R: Record>(doc: &AutoCommit) -> Result<R, ModelError> {
     let record: R = autosurgeon::hydrate(doc).map_err(|e| ModelError::Shape {
         kind: R::KIND,
-        detail: e.to_string(),
+        detail: R::shape_problem(doc).unwrap_or_else(|| e.to_string()),
     })?;
     record.validate()?;
     Ok(record)
@@ -563,6 +635,52 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// `FIELDS` must name every field a written record has, or shape errors would not
+    /// name the field at fault.
+    #[test]
+    fn every_kind_lists_its_fields() {
+        fn check<R: Record>(record: &R) {
+            let mut doc = new_document(ActorId::random());
+            write_record(&mut doc, record).expect("write");
+            let mut keys: Vec<String> = doc.keys(automerge::ROOT).collect();
+            keys.sort();
+            let mut fields: Vec<String> = R::FIELDS.iter().map(|f| (*f).to_owned()).collect();
+            fields.sort();
+            assert_eq!(keys, fields, "{}", R::KIND);
+        }
+        check(&visit());
+        check(&Contact {
+            account_id: new_id(),
+            name: "Zhang".into(),
+            title: None,
+            phone: None,
+            notes: None,
+            deleted: false,
+        });
+        check(&Account {
+            name: "Acme".into(),
+            industry: None,
+            city: None,
+            location: None,
+            deleted: false,
+        });
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        use automerge::transaction::Transactable;
+        let mut doc = new_document(ActorId::random());
+        write_record(&mut doc, &visit()).expect("write");
+        doc.put(automerge::ROOT, "duration_min", "long")
+            .expect("put");
+        let err = read_record::<Visit>(&doc).expect_err("a string duration");
+        assert!(err.to_string().contains("duration_min"), "{err}");
+        doc.delete(automerge::ROOT, "purpose").expect("delete");
+        doc.put(automerge::ROOT, "duration_min", 30).expect("put");
+        let err = read_record::<Visit>(&doc).expect_err("no purpose");
+        assert!(err.to_string().contains("missing field: purpose"), "{err}");
     }
 
     #[test]

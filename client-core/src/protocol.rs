@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const SYNC_CONTENT_TYPE: &str = "application/vnd.rapport.sync+postcard";
 
 /// Version of the sync messages. A server refuses a request of a version it does not
-/// speak with `409 protocol_version`.
+/// speak with `400 invalid_body`, naming the version it speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// JWT audience of access tokens.

@@ -303,10 +303,11 @@ pub async fn create_user(app: &App, tenant_id: &str, input: NewUser) -> ApiResul
     check_password(&input.password)?;
     let display_name = input.display_name.unwrap_or_else(|| input.username.clone());
     check_name("display name", &display_name)?;
-    if let Some(team) = &input.team_id {
-        find_team(app, tenant_id, team).await?;
-    }
-    if input.role == Role::Manager && input.team_id.is_none() {
+    let team_id = match &input.team_id {
+        Some(team) => Some(find_team(app, tenant_id, team).await?.id),
+        None => None,
+    };
+    if input.role == Role::Manager && team_id.is_none() {
         return Err(ApiError::Unprocessable("a manager needs a team".into()));
     }
     let hash = hash_password(input.password).await?;
@@ -318,7 +319,7 @@ pub async fn create_user(app: &App, tenant_id: &str, input: NewUser) -> ApiResul
         display_name: Set(display_name),
         password_hash: Set(hash),
         role: Set(input.role.as_str().into()),
-        team_id: Set(input.team_id),
+        team_id: Set(team_id),
         active: Set(true),
         created_at: Set(now_ms()),
     }
@@ -347,9 +348,10 @@ pub async fn update_user(
     update: UserUpdate,
 ) -> ApiResult<UserView> {
     let user = find_user(app, tenant_id, user_id).await?;
-    if let Some(team) = &update.team_id {
-        find_team(app, tenant_id, team).await?;
-    }
+    let team_id = match &update.team_id {
+        Some(team) => Some(find_team(app, tenant_id, team).await?.id),
+        None => None,
+    };
     let hash = match update.password {
         Some(p) => {
             check_password(&p)?;
@@ -362,7 +364,7 @@ pub async fn update_user(
     if let Some(active) = update.active {
         row.active = Set(active);
     }
-    if let Some(team) = update.team_id {
+    if let Some(team) = team_id {
         row.team_id = Set(Some(team));
     }
     if let Some(h) = hash {

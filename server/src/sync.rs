@@ -27,9 +27,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use rapport_client_core::model::{self, AnyRecord, DocKind};
+use rapport_client_core::model::{self, Account, AnyRecord, DocKind};
 use rapport_client_core::protocol::{
-    self, Change, DocResult, Outcome, PulledDoc, PushDoc, SyncRequest, SyncResponse,
+    self, Change, DocResult, Outcome, PulledDoc, PushDoc, Role, SyncRequest, SyncResponse,
 };
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -114,6 +114,9 @@ async fn read_body(body: Body, limit: usize) -> ApiResult<Bytes> {
 /// Checks the request as a whole before anything is stored: a request that fails here
 /// changes nothing.
 fn check_request(request: &SyncRequest) -> ApiResult<()> {
+    if i64::try_from(request.cursor).is_err() {
+        return Err(ApiError::BadRequest("cursor out of range".into()));
+    }
     if request.push.len() > MAX_PUSH_DOCS {
         return Err(ApiError::TooLarge(format!(
             "at most {MAX_PUSH_DOCS} documents per sync request"
@@ -145,6 +148,15 @@ fn check_request(request: &SyncRequest) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+/// The one answer for every document a user may not write, whether it exists elsewhere
+/// or not at all: the reason must not reveal which.
+fn forbidden() -> Outcome {
+    rejected(
+        "forbidden",
+        "no such record on your accounts (or not yours to change)",
+    )
 }
 
 fn rejected(code: &str, reason: impl Into<String>) -> Outcome {
@@ -225,7 +237,7 @@ async fn push_doc(
     //    not see are answered alike, so ids leak nothing.
     if let Some(d) = &existing {
         if d.tenant_id != user.tenant_id() {
-            return Ok(rejected("forbidden", "no such document"));
+            return Ok(forbidden());
         }
         if d.kind != kind.as_str() {
             return Ok(rejected("kind_changed", "a record cannot change its kind"));
@@ -233,10 +245,11 @@ async fn push_doc(
         let may_write =
             d.author_id == user.id() || account_team_active(txn, user, &d.account_id).await?;
         if !may_write {
-            return Ok(rejected("forbidden", "no such document"));
+            return Ok(forbidden());
         }
     } else if kind == DocKind::Account {
-        return Ok(rejected("forbidden", "accounts are created by an admin"));
+        // Accounts are created by admins, on the server.
+        return Ok(forbidden());
     }
 
     // 2. Parse and check every change.
@@ -298,12 +311,26 @@ async fn push_doc(
                 "a record cannot move to another account",
             ));
         }
-        Some(_) => {}
+        Some(d) => {
+            if let AnyRecord::Account(after) = &record
+                && user.role() != Role::Admin
+            {
+                let before = AutoCommit::load(&d.snapshot)
+                    .ok()
+                    .and_then(|b| model::read_record::<Account>(&b).ok());
+                if before.is_some_and(|b| !b.same_admin_fields(after)) {
+                    return Ok(rejected(
+                        "admin_only",
+                        "only an admin may rename, move or remove an account",
+                    ));
+                }
+            }
+        }
         None => {
             let account = accounts::Entity::find_by_id(&account_id).one(txn).await?;
             let known = account.is_some_and(|a| a.tenant_id == user.tenant_id() && !a.deleted);
             if !known || !on_account_team(txn, user, &account_id).await? {
-                return Ok(rejected("forbidden", "the account is not one of yours"));
+                return Ok(forbidden());
             }
         }
     }

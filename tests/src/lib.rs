@@ -212,8 +212,8 @@ impl TestServer {
         [
             "SELECT COUNT(*) FROM changes",
             "SELECT COUNT(*) FROM documents",
-            "SELECT COALESCE(MAX(updated_seq), 0) FROM documents",
-            "SELECT COALESCE(SUM(seq), 0) FROM tenants",
+            "SELECT CAST(COALESCE(MAX(updated_seq), 0) AS BIGINT) FROM documents",
+            "SELECT CAST(COALESCE(SUM(seq), 0) AS BIGINT) FROM tenants",
             "SELECT COUNT(*) FROM visits",
             "SELECT COUNT(*) FROM contacts",
             "SELECT COUNT(*) FROM accounts",
