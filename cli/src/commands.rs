@@ -107,14 +107,13 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn kind_name(lang: Lang, kind: DocKind) -> &'static str {
-    t(
-        lang,
-        match kind {
-            DocKind::Account => M::KindAccount,
-            DocKind::Contact => M::KindContact,
-            DocKind::Visit => M::KindVisit,
-        },
-    )
+    let key = match kind {
+        DocKind::Account => M::KindAccount,
+        DocKind::Contact => M::KindContact,
+        DocKind::Visit => M::KindVisit,
+        other => return other.as_str(),
+    };
+    t(lang, key)
 }
 
 fn role_name(lang: Lang, role: Role) -> &'static str {
@@ -589,6 +588,7 @@ fn contact(ctx: &Ctx, cmd: ContactCommand) -> Result<()> {
                 phone: phone.and_then(optional_text),
                 notes: notes.and_then(optional_text),
                 deleted: false,
+                ..Default::default()
             };
             let id = ctx.client.create(&record)?;
             saved(ctx, DocKind::Contact, &id)
@@ -739,6 +739,7 @@ fn visit(ctx: &Ctx, cmd: VisitCommand) -> Result<()> {
                 contacts_met,
                 check_in: check_in(&position),
                 deleted: false,
+                ..Default::default()
             };
             let id = ctx.client.create(&record)?;
             saved(ctx, DocKind::Visit, &id)

@@ -336,13 +336,18 @@ impl Client {
         let _one_at_a_time = self.sync_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut report = SyncReport::default();
         loop {
-            let (batch, cursor) = {
+            let (batch, cursor, rules_version) = {
                 let store = self.store();
-                (store.pending_push(PUSH_BYTES_PER_REQUEST)?, store.cursor()?)
+                (
+                    store.pending_push(PUSH_BYTES_PER_REQUEST)?,
+                    store.cursor()?,
+                    store.rules()?.0,
+                )
             };
             let request = SyncRequest {
                 version: protocol::PROTOCOL_VERSION,
                 cursor,
+                rules_version,
                 push: batch.docs.clone(),
             };
             let body = postcard::to_stdvec(&request)

@@ -23,6 +23,8 @@ pub struct SyncRequest {
     pub version: u32,
     /// The highest sequence number of the tenant the device has fully received.
     pub cursor: u64,
+    /// The version of the company's rules the device holds (0: none).
+    pub rules_version: u64,
     pub push: Vec<PushDoc>,
 }
 
@@ -58,6 +60,14 @@ pub struct SyncResponse {
     pub cursor: u64,
     /// More is waiting above `cursor`: sync again.
     pub has_more: bool,
+    /// The company's rules, when they are newer than the device's.
+    pub rules: Option<RulesUpdate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RulesUpdate {
+    pub version: u64,
+    pub rules: crate::model::Rules,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,6 +209,7 @@ mod tests {
         let req = SyncRequest {
             version: PROTOCOL_VERSION,
             cursor: 42,
+            rules_version: 3,
             push: vec![PushDoc {
                 doc_id: "0192f1c4-0000-7000-8000-000000000000".into(),
                 kind: "visit".into(),
@@ -219,6 +230,10 @@ mod tests {
             docs: vec![],
             cursor: 9,
             has_more: false,
+            rules: Some(RulesUpdate {
+                version: 2,
+                rules: crate::model::Rules::default(),
+            }),
         };
         let bytes = postcard::to_stdvec(&req).expect("encode");
         for n in 0..bytes.len() {

@@ -11,8 +11,8 @@ use std::path::Path;
 use automerge::{ActorId, AutoCommit};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::model::{self, AnyRecord, DocKind};
-use crate::protocol::{self, Outcome, PulledDoc, PushDoc, Session, SyncResponse};
+use crate::model::{self, AnyRecord, DocKind, Rules};
+use crate::protocol::{self, Outcome, PulledDoc, PushDoc, RulesUpdate, Session, SyncResponse};
 
 /// The schema version this code writes. Older stores are migrated forward on open.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -219,6 +219,22 @@ impl Store {
         Ok(Some(actor))
     }
 
+    /// The company's rules as last received (the defaults before the first sync), and
+    /// their version (0 before the first sync).
+    pub fn rules(&self) -> Result<(u64, Rules), StoreError> {
+        Ok(match self.meta("rules")? {
+            Some(json) => {
+                let update: RulesUpdate =
+                    serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+                        id: "rules".into(),
+                        detail: e.to_string(),
+                    })?;
+                (update.version, update.rules)
+            }
+            None => (0, Rules::default()),
+        })
+    }
+
     pub fn cursor(&self) -> Result<u64, StoreError> {
         Ok(self
             .meta("cursor")?
@@ -398,6 +414,17 @@ impl Store {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [resp.cursor.to_string()],
         )?;
+        if let Some(update) = &resp.rules {
+            let json = serde_json::to_string(update).map_err(|e| StoreError::Corrupt {
+                id: "rules".into(),
+                detail: e.to_string(),
+            })?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('rules', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [json],
+            )?;
+        }
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('last_sync_ms', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

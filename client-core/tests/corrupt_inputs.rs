@@ -36,6 +36,7 @@ fn real_document() -> Vec<u8> {
             phone: None,
             notes: Some("prefers tea".into()),
             deleted: false,
+            ..Default::default()
         },
     )
     .expect("write");
@@ -83,6 +84,7 @@ fn pulled(doc_id: &str, snapshot: Vec<u8>) -> SyncResponse {
         }],
         cursor: 10,
         has_more: false,
+        rules: None,
     }
 }
 

@@ -61,6 +61,7 @@ proptest! {
             phone: None,
             notes: None,
             deleted: false,
+            ..Default::default()
         };
         let mut origin = model::new_document(ActorId::random());
         model::write_record(&mut origin, &initial).expect("write");

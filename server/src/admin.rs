@@ -51,6 +51,10 @@ pub fn router() -> Router<AppState> {
             "/v1/admin/accounts/{account}/team/{user}",
             put(http_assign).delete(http_unassign),
         )
+        .route(
+            "/v1/admin/rules",
+            get(http_get_rules).patch(http_patch_rules),
+        )
 }
 
 // ----- inputs -----
@@ -396,6 +400,7 @@ pub async fn create_account(
         city: input.city,
         location,
         deleted: false,
+        ..Default::default()
     };
     account
         .validate()
@@ -553,6 +558,34 @@ pub async fn list_accounts(app: &App, tenant_id: &str) -> ApiResult<Vec<AccountV
         .collect())
 }
 
+/// The company's rules and their version.
+#[derive(Debug, Clone, Serialize)]
+pub struct RulesView {
+    pub version: u64,
+    pub rules: rapport_client_core::model::Rules,
+}
+
+pub async fn get_rules(app: &App, tenant_id: &str) -> ApiResult<RulesView> {
+    let (version, rules) = crate::rules::load(&app.db, tenant_id).await?;
+    Ok(RulesView { version, rules })
+}
+
+/// Changes some rules (`{"favour_limit": 800, …}`); devices receive them on their next
+/// sync. Judgements already in the read model keep the rules they were made under.
+pub async fn patch_rules(
+    app: &App,
+    tenant_id: &str,
+    changes: &serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<RulesView> {
+    let _writer = app.write_guard().await;
+    let txn = app.db.begin().await?;
+    let (_, current) = crate::rules::load(&txn, tenant_id).await?;
+    let rules = crate::rules::patch(&current, changes)?;
+    let version = crate::rules::save(&txn, tenant_id, &rules).await?;
+    txn.commit().await?;
+    Ok(RulesView { version, rules })
+}
+
 // ----- HTTP -----
 
 fn admin(user: &AuthUser) -> ApiResult<&str> {
@@ -661,4 +694,21 @@ async fn http_unassign(
 ) -> ApiResult<axum::http::StatusCode> {
     unassign(&state, admin(&user)?, &account, &member).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+async fn http_get_rules(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<axum::Json<RulesView>> {
+    Ok(axum::Json(get_rules(&state, admin(&user)?).await?))
+}
+
+async fn http_patch_rules(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(changes): JsonBody<serde_json::Map<String, serde_json::Value>>,
+) -> ApiResult<axum::Json<RulesView>> {
+    Ok(axum::Json(
+        patch_rules(&state, admin(&user)?, &changes).await?,
+    ))
 }

@@ -287,6 +287,14 @@ pub mod accounts {
         pub lat: Option<f64>,
         pub lon: Option<f64>,
         pub deleted: bool,
+        /// Pyramid tier code (`a`…`d`), by the company's rules at the last change.
+        pub tier: Option<String>,
+        pub value_score: Option<f64>,
+        pub stage: Option<String>,
+        /// The cadence override, if any.
+        pub cadence_days: Option<i32>,
+        pub current_value: Option<i32>,
+        pub potential_value: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -309,6 +317,22 @@ pub mod contacts {
         pub name: String,
         pub title: Option<String>,
         pub deleted: bool,
+        pub admin_level: Option<String>,
+        pub relationship_level: Option<String>,
+        pub key_contact: bool,
+        /// Buying role codes, comma-separated.
+        pub roles: String,
+        pub has_card: bool,
+        /// How many of the four things the method asks for the card knows (0–4).
+        pub card_depth: i32,
+        pub card_knows_name: bool,
+        pub card_interests: bool,
+        pub card_birthday: bool,
+        pub card_concern: bool,
+        pub birthday_calendar: Option<String>,
+        pub birthday_month: Option<i32>,
+        pub birthday_day: Option<i32>,
+        pub birthday_leap: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -339,6 +363,13 @@ pub mod visits {
         pub check_in_lon: Option<f64>,
         pub check_in_accuracy_m: Option<f64>,
         pub deleted: bool,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub next_step: Option<String>,
+        pub next_step_due: Option<String>,
+        /// Checked in within the company's radius of the account.
+        pub verified: bool,
+        /// Logged long after it happened.
+        pub late: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -358,6 +389,270 @@ pub mod visit_contacts {
         pub visit_id: String,
         #[sea_orm(primary_key, auto_increment = false)]
         pub contact_id: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod tenant_rules {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tenant_rules")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant_id: String,
+        /// Raised on every change, so devices know to fetch the rules again.
+        pub version: i64,
+        /// `rapport_client_core::model::Rules` as JSON.
+        #[sea_orm(column_type = "Text")]
+        pub rules: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod account_metrics {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "account_metrics")]
+    pub struct Model {
+        pub tenant_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub period: String,
+        pub sales: Option<f64>,
+        pub profit: Option<f64>,
+        pub collections: Option<f64>,
+        pub transactions: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod stage_events {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "stage_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant_id: String,
+        pub account_id: String,
+        pub from_stage: Option<String>,
+        pub to_stage: Option<String>,
+        /// The signed-in user whose push moved the stage.
+        pub by_user: String,
+        pub at_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod visit_marks {
+    use sea_orm::entity::prelude::*;
+
+    /// One SPIN question, objection or buying signal of a visit, as `spin:problem`,
+    /// `objection:no_budget`, `signal:next_step`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "visit_marks")]
+    pub struct Model {
+        pub tenant_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub visit_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub mark: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod opportunities {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "opportunities")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant_id: String,
+        pub account_id: String,
+        pub author_id: String,
+        pub name: String,
+        pub value: Option<f64>,
+        pub status: String,
+        pub expected_close: Option<String>,
+        /// Judgement codes of the four-step assessment.
+        pub real: Option<String>,
+        pub competition: Option<String>,
+        pub can_win: Option<String>,
+        pub worth_winning: Option<String>,
+        pub deleted: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod opportunity_roles {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "opportunity_roles")]
+    pub struct Model {
+        pub tenant_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub opportunity_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub role: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub contact_id: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod favours {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "favours")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant_id: String,
+        pub account_id: String,
+        pub author_id: String,
+        pub contact_id: Option<String>,
+        pub kind: String,
+        #[sea_orm(column_type = "Text")]
+        pub description: String,
+        pub value: Option<f64>,
+        /// Worth more than the company's limit: for the manager to review.
+        pub over_limit: bool,
+        pub occurred_at: i64,
+        pub deleted: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod intel {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "intel")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant_id: String,
+        pub account_id: String,
+        pub author_id: String,
+        pub competitor: String,
+        pub product: Option<String>,
+        pub price: Option<f64>,
+        pub confidence: String,
+        pub source_contact_id: Option<String>,
+        pub occurred_at: i64,
+        pub deleted: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod info_reports {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "info_reports")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant_id: String,
+        pub account_id: String,
+        pub author_id: String,
+        pub kind: String,
+        pub figure: Option<f64>,
+        pub unit: Option<String>,
+        pub contact_id: Option<String>,
+        pub occurred_at: i64,
+        pub deleted: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod greetings {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "greetings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant_id: String,
+        pub account_id: String,
+        pub author_id: String,
+        pub contact_id: Option<String>,
+        pub occasion: String,
+        pub channel: String,
+        pub occurred_at: i64,
+        pub deleted: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod relationship_events {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "relationship_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant_id: String,
+        pub account_id: String,
+        pub author_id: String,
+        pub kind: String,
+        pub contact_id: Option<String>,
+        pub occurred_at: i64,
+        pub deleted: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

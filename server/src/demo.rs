@@ -290,6 +290,7 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
                     phone: None,
                     notes: None,
                     deleted: false,
+                    ..Default::default()
                 };
                 let mut doc = model::new_document(actor.clone());
                 model::write_record(&mut doc, &contact).map_err(anyhow::Error::from)?;
@@ -349,6 +350,7 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
                         accuracy_m: 25.0,
                     }),
                     deleted: false,
+                    ..Default::default()
                 };
                 let mut doc = model::new_document(actor.clone());
                 model::write_record(&mut doc, &visit).map_err(anyhow::Error::from)?;

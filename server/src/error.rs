@@ -52,10 +52,11 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.parts();
-        let message = match &self {
+impl ApiError {
+    /// What may be told to the client (or the operator at the command line): internal
+    /// and database errors are logged here and summarised, never passed on.
+    pub fn public_message(&self) -> String {
+        match self {
             ApiError::Database(e) if crate::db::is_unique_violation(e) => {
                 "that already exists".to_owned()
             }
@@ -68,11 +69,17 @@ impl IntoResponse for ApiError {
                 "internal error".to_owned()
             }
             other => other.to_string(),
-        };
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.parts();
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_owned(),
-                message,
+                message: self.public_message(),
             },
         };
         (status, Json(body)).into_response()

@@ -15,6 +15,7 @@ mod demo;
 mod error;
 mod projection;
 mod reports;
+mod rules;
 mod sync;
 
 use app::{AppState, Settings};
@@ -149,6 +150,22 @@ enum AdminCommand {
         #[arg(long)]
         user: String,
     },
+    /// Show a company's rules (value weights, tiers, cadences, check-in radius, late
+    /// threshold, favour limit, weekly target).
+    Rules {
+        #[command(flatten)]
+        company: Company,
+    },
+    /// Change one rule, e.g. --name favour_limit --value 800.
+    SetRule {
+        #[command(flatten)]
+        company: Company,
+        #[arg(long)]
+        name: String,
+        /// The new value (a number).
+        #[arg(long, allow_hyphen_values = true)]
+        value: String,
+    },
     /// List a company's teams, users and accounts.
     List {
         #[command(flatten)]
@@ -197,7 +214,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let state = AppState::new(db, settings).await?;
     if let Some(Command::Admin(cmd)) = cli.command {
-        return run_admin(&state, cmd).await;
+        return run_admin(&state, cmd)
+            .await
+            .map_err(|e| match e.downcast::<error::ApiError>() {
+                Ok(api) => anyhow::anyhow!(api.public_message()),
+                Err(other) => other,
+            });
     }
     let seeded = if cli.demo {
         Some(demo::seed(&state).await?)
@@ -363,6 +385,25 @@ async fn run_admin(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()> {
             )
             .await?;
             println!("deactivated {}", u.username);
+        }
+        AdminCommand::Rules { company } => {
+            let t = tenant(&company).await?;
+            let view = get_rules(state, &t.id).await?;
+            println!("rules of {} (version {})", t.slug, view.version);
+            println!("{}", serde_json::to_string_pretty(&view.rules)?);
+        }
+        AdminCommand::SetRule {
+            company,
+            name,
+            value,
+        } => {
+            let t = tenant(&company).await?;
+            let value: serde_json::Value = serde_json::from_str(&value)
+                .map_err(|_| anyhow::anyhow!("'{value}' is not a number"))?;
+            let mut changes = serde_json::Map::new();
+            changes.insert(name.clone(), value);
+            let view = patch_rules(state, &t.id, &changes).await?;
+            println!("{name} set; rules are at version {}", view.version);
         }
         AdminCommand::List { company } => {
             let t = tenant(&company).await?;

@@ -27,9 +27,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use rapport_client_core::model::{self, Account, AnyRecord, DocKind};
+use rapport_client_core::model::{self, Account, AnyRecord, DocKind, Rules};
 use rapport_client_core::protocol::{
-    self, Change, DocResult, Outcome, PulledDoc, PushDoc, Role, SyncRequest, SyncResponse,
+    self, Change, DocResult, Outcome, PulledDoc, PushDoc, Role, RulesUpdate, SyncRequest,
+    SyncResponse,
 };
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -82,11 +83,16 @@ async fn sync(
     check_request(&request)?;
     let results = push(&state, &user, request.push).await?;
     let (docs, cursor, has_more) = pull(&state, &user, request.cursor).await?;
+    let (rules_version, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
     let response = SyncResponse {
         results,
         docs,
         cursor,
         has_more,
+        rules: (rules_version != request.rules_version).then_some(RulesUpdate {
+            version: rules_version,
+            rules,
+        }),
     };
     let bytes = postcard::to_stdvec(&response)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding sync response: {e}")))?;
@@ -174,9 +180,10 @@ async fn push(state: &AppState, user: &AuthUser, docs: Vec<PushDoc>) -> ApiResul
     let txn = state.db.begin().await?;
     let mut seq = lock_sequence(&txn, user.tenant_id()).await?;
     let start_seq = seq;
+    let (_, rules) = crate::rules::load(&txn, user.tenant_id()).await?;
     let mut results = Vec::with_capacity(docs.len());
     for doc in docs {
-        let outcome = push_doc(&txn, user, &doc, &mut seq).await?;
+        let outcome = push_doc(&txn, user, &rules, &doc, &mut seq).await?;
         if let Outcome::Rejected { code, reason } = &outcome {
             tracing::info!(doc = %doc.doc_id, user = %user.id(), %code, %reason, "document rejected");
         }
@@ -226,6 +233,7 @@ async fn on_account_team(
 async fn push_doc(
     txn: &DatabaseTransaction,
     user: &AuthUser,
+    rules: &Rules,
     push: &PushDoc,
     seq: &mut i64,
 ) -> ApiResult<Outcome> {
@@ -365,7 +373,15 @@ async fn push_doc(
     } else {
         row.insert(&sp).await?;
     }
-    projection::project(&sp, user.tenant_id(), &push.doc_id, &author, &record).await?;
+    let cx = projection::Context {
+        tenant_id: user.tenant_id(),
+        doc_id: &push.doc_id,
+        author_id: &author,
+        pusher_id: user.id(),
+        rules,
+        now_ms: now,
+    };
+    projection::project(&sp, &cx, &record).await?;
     sp.commit().await?;
     Ok(Outcome::Accepted)
 }
@@ -427,6 +443,7 @@ pub async fn insert_new_document(
     record: &AnyRecord,
     seq: &mut i64,
 ) -> ApiResult<()> {
+    let (_, rules) = crate::rules::load(conn, tenant_id).await?;
     let mut fresh = doc.get_changes(&[]);
     let first = *seq + 1;
     store_changes(conn, tenant_id, doc_id, &mut fresh, seq).await?;
@@ -446,7 +463,15 @@ pub async fn insert_new_document(
     }
     .insert(conn)
     .await?;
-    projection::project(conn, tenant_id, doc_id, author_id, record).await?;
+    let cx = projection::Context {
+        tenant_id,
+        doc_id,
+        author_id,
+        pusher_id: author_id,
+        rules: &rules,
+        now_ms: now,
+    };
+    projection::project(conn, &cx, record).await?;
     Ok(())
 }
 

@@ -143,7 +143,7 @@ fn an_unreachable_database_is_a_clear_error_not_a_panic() {
     let out = server()
         .args([
             "--database-url",
-            "postgres://nobody@127.0.0.1:1/none",
+            "sqlite:///nonexistent-rapport-dir/deeper/rapport.db",
             "--listen",
             "127.0.0.1:0",
         ])

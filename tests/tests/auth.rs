@@ -37,6 +37,7 @@ fn visit(account: &str, purpose: &str) -> Visit {
         contacts_met: vec![],
         check_in: None,
         deleted: false,
+        ..Default::default()
     }
 }
 
@@ -48,6 +49,7 @@ fn contact(account: &str, name: &str) -> Contact {
         phone: None,
         notes: None,
         deleted: false,
+        ..Default::default()
     }
 }
 
@@ -93,6 +95,7 @@ fn request(push: Vec<PushDoc>) -> SyncRequest {
     SyncRequest {
         version: protocol::PROTOCOL_VERSION,
         cursor: 0,
+        rules_version: 0,
         push,
     }
 }

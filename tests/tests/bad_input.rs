@@ -30,6 +30,7 @@ fn visit(account: &str, purpose: &str) -> Visit {
         contacts_met: vec![],
         check_in: None,
         deleted: false,
+        ..Default::default()
     }
 }
 
@@ -83,6 +84,7 @@ fn request(push: Vec<PushDoc>) -> SyncRequest {
     SyncRequest {
         version: protocol::PROTOCOL_VERSION,
         cursor: 0,
+        rules_version: 0,
         push,
     }
 }
@@ -368,7 +370,7 @@ fn requests_with_invalid_documents_are_refused_whole() {
     let cases: Vec<(&str, Vec<PushDoc>)> = vec![
         (
             "an unknown kind",
-            vec![push_doc(&model::new_id(), "opportunity", changes.clone())],
+            vec![push_doc(&model::new_id(), "spaceship", changes.clone())],
         ),
         (
             "a kind in capitals",
@@ -391,7 +393,7 @@ fn requests_with_invalid_documents_are_refused_whole() {
             "a good document then one of an unknown kind",
             vec![
                 good.clone(),
-                push_doc(&model::new_id(), "opportunity", changes.clone()),
+                push_doc(&model::new_id(), "spaceship", changes.clone()),
             ],
         ),
         (
@@ -682,6 +684,7 @@ fn a_rep_cannot_create_an_account() {
         city: Some("Suzhou".into()),
         location: None,
         deleted: false,
+        ..Default::default()
     };
     let (id, _, changes) = new_record(actor(&rep), &account);
     assert_rejected(

@@ -29,6 +29,7 @@ fn visit(account: &str, occurred: LocalTime, purpose: &str) -> Visit {
         contacts_met: vec![],
         check_in: None,
         deleted: false,
+        ..Default::default()
     }
 }
 
@@ -40,6 +41,7 @@ fn contact(account: &str, name: &str) -> Contact {
         phone: None,
         notes: None,
         deleted: false,
+        ..Default::default()
     }
 }
 

@@ -13,24 +13,55 @@ use automerge::{ActorId, AutoCommit, ChangeHash, ReadDoc};
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+pub mod calendar;
+mod records;
+pub mod rules;
+pub mod vocab;
+
+pub use records::*;
+pub use rules::Rules;
+pub use vocab::*;
+
 /// The kinds of document Rapport knows. The wire and the databases name them by
 /// [`DocKind::as_str`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocKind {
     Account,
     Contact,
+    Opportunity,
     Visit,
+    Favour,
+    Intel,
+    InfoReport,
+    Greeting,
+    RelationshipEvent,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 3] = [DocKind::Account, DocKind::Contact, DocKind::Visit];
+    pub const ALL: [DocKind; 9] = [
+        DocKind::Account,
+        DocKind::Contact,
+        DocKind::Opportunity,
+        DocKind::Visit,
+        DocKind::Favour,
+        DocKind::Intel,
+        DocKind::InfoReport,
+        DocKind::Greeting,
+        DocKind::RelationshipEvent,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             DocKind::Account => "account",
             DocKind::Contact => "contact",
+            DocKind::Opportunity => "opportunity",
             DocKind::Visit => "visit",
+            DocKind::Favour => "favour",
+            DocKind::Intel => "competitor_intel",
+            DocKind::InfoReport => "info_report",
+            DocKind::Greeting => "greeting",
+            DocKind::RelationshipEvent => "relationship_event",
         }
     }
 
@@ -47,7 +78,7 @@ impl std::fmt::Display for DocKind {
 
 /// A moment as the rep lived it: the instant (Unix milliseconds, UTC) and the UTC offset
 /// of the place it happened, in minutes east of Greenwich.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
 pub struct LocalTime {
     pub utc_ms: i64,
     pub offset_min: i64,
@@ -72,69 +103,10 @@ impl LocalTime {
 }
 
 /// A position reported by the device.
-#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Reconcile, Hydrate)]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,
-}
-
-/// A key customer organisation (大客户). Accounts are created by an admin; reps read them and
-/// log work against them.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
-pub struct Account {
-    pub name: String,
-    #[autosurgeon(missing = "Default::default")]
-    pub industry: Option<String>,
-    #[autosurgeon(missing = "Default::default")]
-    pub city: Option<String>,
-    #[autosurgeon(missing = "Default::default")]
-    pub location: Option<GeoPoint>,
-    #[autosurgeon(missing = "Default::default")]
-    pub deleted: bool,
-}
-
-/// A person at an account (客户关系人).
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
-pub struct Contact {
-    pub account_id: String,
-    pub name: String,
-    #[autosurgeon(missing = "Default::default")]
-    pub title: Option<String>,
-    #[autosurgeon(missing = "Default::default")]
-    pub phone: Option<String>,
-    #[autosurgeon(missing = "Default::default")]
-    pub notes: Option<String>,
-    #[autosurgeon(missing = "Default::default")]
-    pub deleted: bool,
-}
-
-/// Where the device was when the rep logged a visit, and how sure it was.
-#[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate)]
-pub struct CheckIn {
-    pub lat: f64,
-    pub lon: f64,
-    pub accuracy_m: f64,
-}
-
-/// A visit to an account (拜访): the core record of the method.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
-pub struct Visit {
-    pub account_id: String,
-    /// When the visit started, with the UTC offset where it happened.
-    pub occurred_at: LocalTime,
-    /// When the rep logged it on the device.
-    pub logged_at: LocalTime,
-    pub duration_min: i64,
-    pub purpose: String,
-    #[autosurgeon(missing = "Default::default")]
-    pub notes: String,
-    /// Contact document ids of the people met.
-    #[autosurgeon(missing = "Default::default")]
-    pub contacts_met: Vec<String>,
-    #[autosurgeon(missing = "Default::default")]
-    pub check_in: Option<CheckIn>,
-    #[autosurgeon(missing = "Default::default")]
-    pub deleted: bool,
 }
 
 /// Why a record's content is not acceptable. `field` names the offending field so an app
@@ -179,6 +151,10 @@ pub mod limits {
     pub const CONTACTS_PER_VISIT_MAX: usize = 50;
     /// Longest visit, in minutes (a full day).
     pub const VISIT_DURATION_MAX_MIN: i64 = 24 * 60;
+    /// Most ids one list in a record may hold.
+    pub const REFS_MAX: usize = 100;
+    /// Most periods of figures one account keeps.
+    pub const PERIODS_MAX: usize = 200;
 }
 
 fn check_name(field: &'static str, value: &str) -> Result<(), Invalid> {
@@ -207,6 +183,52 @@ fn check_id(field: &'static str, value: &str) -> Result<(), Invalid> {
         .map_err(|_| Invalid::new(field, "is not a record id"))
 }
 
+fn check_opt_id(field: &'static str, value: &Option<String>) -> Result<(), Invalid> {
+    value.as_deref().map_or(Ok(()), |v| check_id(field, v))
+}
+
+fn check_ids(field: &'static str, values: &[String]) -> Result<(), Invalid> {
+    if values.len() > limits::REFS_MAX {
+        return Err(Invalid::new(field, "too many entries"));
+    }
+    values.iter().try_for_each(|v| check_id(field, v))
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+fn check_date(field: &'static str, value: &Option<String>) -> Result<(), Invalid> {
+    match value {
+        Some(d) if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() => {
+            Err(Invalid::new(field, "is not a date like 2026-11-27"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_amount(field: &'static str, value: Option<f64>) -> Result<(), Invalid> {
+    match value {
+        Some(v) if !(0.0..1e15).contains(&v) => {
+            Err(Invalid::new(field, "must be an amount of zero or more"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_rating(field: &'static str, value: Option<i64>) -> Result<(), Invalid> {
+    match value {
+        Some(v) if !(1..=5).contains(&v) => Err(Invalid::new(field, "must be 1 to 5")),
+        _ => Ok(()),
+    }
+}
+
+fn check_unique<T: PartialEq>(field: &'static str, values: &[T]) -> Result<(), Invalid> {
+    for (i, v) in values.iter().enumerate() {
+        if values[..i].contains(v) {
+            return Err(Invalid::new(field, "lists an entry twice"));
+        }
+    }
+    Ok(())
+}
+
 fn check_time(field: &'static str, at: LocalTime) -> Result<(), Invalid> {
     // UTC offsets in use run from -12:00 to +14:00.
     if !(-12 * 60..=14 * 60).contains(&at.offset_min) {
@@ -227,8 +249,16 @@ fn check_point(field: &'static str, lat: f64, lon: f64) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// The shape of a record kind: its top-level fields, and which one is at fault when a
+/// document does not read as this kind. Generated with each record struct.
+pub trait Shape {
+    const FIELDS: &'static [&'static str];
+
+    fn shape_problem(doc: &AutoCommit) -> Option<String>;
+}
+
 /// What every record kind provides: its kind, the account it belongs to, and its rules.
-pub trait Record: Reconcile + Hydrate + Clone {
+pub trait Record: Reconcile + Hydrate + Clone + Shape {
     const KIND: DocKind;
 
     /// The account this record belongs to. An account belongs to itself.
@@ -238,9 +268,7 @@ pub trait Record: Reconcile + Hydrate + Clone {
     fn validate(&self) -> Result<(), Invalid>;
 
     /// When the record happened, for timelines (Unix milliseconds).
-    fn occurred_ms(&self) -> Option<i64> {
-        None
-    }
+    fn occurred_ms(&self) -> Option<i64>;
 
     /// A short line for lists.
     fn title(&self) -> String;
@@ -251,13 +279,6 @@ pub trait Record: Reconcile + Hydrate + Clone {
     fn set_deleted(&mut self);
 
     fn to_any(&self) -> AnyRecord;
-
-    /// The top-level fields of the document, for naming the field at fault when a
-    /// document does not read as this kind.
-    const FIELDS: &'static [&'static str];
-
-    /// Names the first field of `doc` that does not read as this kind's field.
-    fn shape_problem(doc: &AutoCommit) -> Option<String>;
 }
 
 /// Finds the first field that is absent or of the wrong type, by reading each field on
@@ -270,7 +291,7 @@ macro_rules! shape_problem {
         $(
             if problem.is_none() {
                 let name = stringify!($field);
-                match doc.get(automerge::ROOT, name) {
+                match automerge::ReadDoc::get(doc, automerge::ROOT, name) {
                     Ok(None) => missing.push(name),
                     Ok(Some(_)) => {
                         if let Err(e) =
@@ -287,6 +308,36 @@ macro_rules! shape_problem {
     }};
 }
 
+pub(crate) use shape_problem;
+
+/// The parts of `Record` every kind implements alike.
+macro_rules! record_common {
+    ($ty:ident, $kind:ident) => {
+        const KIND: DocKind = DocKind::$kind;
+
+        fn is_deleted(&self) -> bool {
+            self.deleted
+        }
+
+        fn set_deleted(&mut self) {
+            self.deleted = true;
+        }
+
+        fn to_any(&self) -> AnyRecord {
+            AnyRecord::$kind(self.clone())
+        }
+    };
+}
+
+/// `account_id` for kinds that name their account in a field.
+macro_rules! belongs_to_account {
+    () => {
+        fn account_id<'a>(&'a self, _doc_id: &'a str) -> &'a str {
+            &self.account_id
+        }
+    };
+}
+
 impl Account {
     /// Whether the fields only an admin may change (name, industry, city, location, the
     /// tombstone) are the same in both.
@@ -300,12 +351,7 @@ impl Account {
 }
 
 impl Record for Account {
-    const KIND: DocKind = DocKind::Account;
-    const FIELDS: &'static [&'static str] = &["name", "industry", "city", "location", "deleted"];
-
-    fn shape_problem(doc: &AutoCommit) -> Option<String> {
-        shape_problem!(doc, name: String, industry: Option<String>, city: Option<String>, location: Option<GeoPoint>, deleted: bool)
-    }
+    record_common!(Account, Account);
 
     fn account_id<'a>(&'a self, doc_id: &'a str) -> &'a str {
         doc_id
@@ -318,38 +364,73 @@ impl Record for Account {
         if let Some(p) = self.location {
             check_point("location", p.lat, p.lon)?;
         }
+        if self.metrics.len() > limits::PERIODS_MAX {
+            return Err(Invalid::new("metrics", "too many periods"));
+        }
+        for m in &self.metrics {
+            if !is_period(&m.period) {
+                return Err(Invalid::new(
+                    "metrics",
+                    format!(
+                        "'{}' is not a period like 2026, 2026-Q3 or 2026-11",
+                        m.period
+                    ),
+                ));
+            }
+            for v in [m.sales, m.profit, m.collections] {
+                if v.is_some_and(|v| !v.is_finite()) {
+                    return Err(Invalid::new("metrics", "figures must be numbers"));
+                }
+            }
+            if m.transactions.is_some_and(|t| t < 0) {
+                return Err(Invalid::new("metrics", "transactions must be zero or more"));
+            }
+        }
+        check_unique(
+            "metrics",
+            &self.metrics.iter().map(|m| &m.period).collect::<Vec<_>>(),
+        )?;
+        if self.cadence_days.is_some_and(|d| !(1..=366).contains(&d)) {
+            return Err(Invalid::new("cadence_days", "must be 1 to 366 days"));
+        }
+        check_rating("current_value", self.current_value)?;
+        check_rating("potential_value", self.potential_value)?;
+        if self.stage_history.len() > limits::REFS_MAX * 10 {
+            return Err(Invalid::new("stage_history", "too long"));
+        }
+        for step in &self.stage_history {
+            check_time("stage_history", step.at)?;
+        }
         Ok(())
+    }
+
+    fn occurred_ms(&self) -> Option<i64> {
+        None
     }
 
     fn title(&self) -> String {
         self.name.clone()
     }
+}
 
-    fn is_deleted(&self) -> bool {
-        self.deleted
-    }
-
-    fn set_deleted(&mut self) {
-        self.deleted = true;
-    }
-
-    fn to_any(&self) -> AnyRecord {
-        AnyRecord::Account(self.clone())
-    }
+/// `2026`, `2026-Q1`…`2026-Q4` or `2026-01`…`2026-12`.
+fn is_period(p: &str) -> bool {
+    let (year, rest) = p.split_at(p.len().min(4));
+    let year_ok = year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit());
+    year_ok
+        && match rest {
+            "" => true,
+            r if r.starts_with("-Q") => matches!(&r[2..], "1" | "2" | "3" | "4"),
+            r if r.starts_with('-') && r.len() == 3 => {
+                r[1..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+            }
+            _ => false,
+        }
 }
 
 impl Record for Contact {
-    const KIND: DocKind = DocKind::Contact;
-    const FIELDS: &'static [&'static str] =
-        &["account_id", "name", "title", "phone", "notes", "deleted"];
-
-    fn shape_problem(doc: &AutoCommit) -> Option<String> {
-        shape_problem!(doc, account_id: String, name: String, title: Option<String>, phone: Option<String>, notes: Option<String>, deleted: bool)
-    }
-
-    fn account_id<'a>(&'a self, _doc_id: &'a str) -> &'a str {
-        &self.account_id
-    }
+    record_common!(Contact, Contact);
+    belongs_to_account!();
 
     fn validate(&self) -> Result<(), Invalid> {
         check_id("account_id", &self.account_id)?;
@@ -357,7 +438,33 @@ impl Record for Contact {
         check_opt("title", &self.title, limits::NAME_MAX)?;
         check_opt("phone", &self.phone, limits::NAME_MAX)?;
         check_opt("notes", &self.notes, limits::TEXT_MAX)?;
+        check_unique("roles", &self.roles)?;
+        if let Some(card) = &self.vip_card {
+            check_len("vip_card.interests", &card.interests, limits::TEXT_MAX)?;
+            check_len("vip_card.concerns", &card.concerns, limits::TEXT_MAX)?;
+            check_len("vip_card.notes", &card.notes, limits::TEXT_MAX)?;
+            if let Some(b) = card.birthday {
+                let days = if b.calendar == Calendar::Lunar {
+                    30
+                } else {
+                    31
+                };
+                if !(1..=12).contains(&b.month) || !(1..=days).contains(&b.day) {
+                    return Err(Invalid::new("vip_card.birthday", "not a day of the year"));
+                }
+                if b.leap_month && b.calendar != Calendar::Lunar {
+                    return Err(Invalid::new(
+                        "vip_card.birthday",
+                        "only lunar birthdays fall in a leap month",
+                    ));
+                }
+            }
+        }
         Ok(())
+    }
+
+    fn occurred_ms(&self) -> Option<i64> {
+        None
     }
 
     fn title(&self) -> String {
@@ -366,41 +473,45 @@ impl Record for Contact {
             None => self.name.clone(),
         }
     }
+}
 
-    fn is_deleted(&self) -> bool {
-        self.deleted
+impl Record for Opportunity {
+    record_common!(Opportunity, Opportunity);
+    belongs_to_account!();
+
+    fn validate(&self) -> Result<(), Invalid> {
+        check_id("account_id", &self.account_id)?;
+        check_name("name", &self.name)?;
+        check_amount("value", self.value)?;
+        check_date("expected_close", &self.expected_close)?;
+        check_len("notes", &self.notes, limits::TEXT_MAX)?;
+        let a = &self.assessment;
+        for (field, step) in [
+            ("assessment.real", &a.real),
+            ("assessment.competition", &a.competition),
+            ("assessment.can_win", &a.can_win),
+            ("assessment.worth_winning", &a.worth_winning),
+        ] {
+            check_len(field, &step.note, limits::TEXT_MAX)?;
+        }
+        for role in BuyingRole::ALL {
+            check_ids("roles", self.roles.get(*role))?;
+        }
+        Ok(())
     }
 
-    fn set_deleted(&mut self) {
-        self.deleted = true;
+    fn occurred_ms(&self) -> Option<i64> {
+        None
     }
 
-    fn to_any(&self) -> AnyRecord {
-        AnyRecord::Contact(self.clone())
+    fn title(&self) -> String {
+        self.name.clone()
     }
 }
 
 impl Record for Visit {
-    const KIND: DocKind = DocKind::Visit;
-    const FIELDS: &'static [&'static str] = &[
-        "account_id",
-        "occurred_at",
-        "logged_at",
-        "duration_min",
-        "purpose",
-        "notes",
-        "contacts_met",
-        "check_in",
-        "deleted",
-    ];
-
-    fn shape_problem(doc: &AutoCommit) -> Option<String> {
-        shape_problem!(doc, account_id: String, occurred_at: LocalTime, logged_at: LocalTime, duration_min: i64, purpose: String, notes: String, contacts_met: Vec<String>, check_in: Option<CheckIn>, deleted: bool)
-    }
-
-    fn account_id<'a>(&'a self, _doc_id: &'a str) -> &'a str {
-        &self.account_id
-    }
+    record_common!(Visit, Visit);
+    belongs_to_account!();
 
     fn validate(&self) -> Result<(), Invalid> {
         check_id("account_id", &self.account_id)?;
@@ -420,9 +531,7 @@ impl Record for Visit {
         if self.contacts_met.len() > limits::CONTACTS_PER_VISIT_MAX {
             return Err(Invalid::new("contacts_met", "too many contacts"));
         }
-        for c in &self.contacts_met {
-            check_id("contacts_met", c)?;
-        }
+        check_ids("contacts_met", &self.contacts_met)?;
         if let Some(c) = self.check_in {
             check_point("check_in", c.lat, c.lon)?;
             if !(c.accuracy_m.is_finite() && c.accuracy_m >= 0.0) {
@@ -432,6 +541,11 @@ impl Record for Visit {
                 ));
             }
         }
+        check_unique("spin", &self.spin)?;
+        check_unique("objections", &self.objections)?;
+        check_unique("signals", &self.signals)?;
+        check_opt("next_step", &self.next_step, limits::TEXT_MAX)?;
+        check_date("next_step_due", &self.next_step_due)?;
         Ok(())
     }
 
@@ -442,78 +556,184 @@ impl Record for Visit {
     fn title(&self) -> String {
         self.purpose.clone()
     }
+}
 
-    fn is_deleted(&self) -> bool {
-        self.deleted
+impl Record for Favour {
+    record_common!(Favour, Favour);
+    belongs_to_account!();
+
+    fn validate(&self) -> Result<(), Invalid> {
+        check_id("account_id", &self.account_id)?;
+        check_opt_id("contact_id", &self.contact_id)?;
+        check_name("description", &self.description)?;
+        check_amount("value", self.value)?;
+        check_time("occurred_at", self.occurred_at)
     }
 
-    fn set_deleted(&mut self) {
-        self.deleted = true;
+    fn occurred_ms(&self) -> Option<i64> {
+        Some(self.occurred_at.utc_ms)
     }
 
-    fn to_any(&self) -> AnyRecord {
-        AnyRecord::Visit(self.clone())
+    fn title(&self) -> String {
+        self.description.clone()
     }
 }
 
-/// Any record, for code that handles documents of every kind (the server, the store index).
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnyRecord {
-    Account(Account),
-    Contact(Contact),
-    Visit(Visit),
+impl Record for Intel {
+    record_common!(Intel, Intel);
+    belongs_to_account!();
+
+    fn validate(&self) -> Result<(), Invalid> {
+        check_id("account_id", &self.account_id)?;
+        check_name("competitor", &self.competitor)?;
+        check_opt("product", &self.product, limits::NAME_MAX)?;
+        check_amount("price", self.price)?;
+        check_name("observation", &self.observation)?;
+        check_len("observation", &self.observation, limits::TEXT_MAX)?;
+        check_opt_id("source_contact_id", &self.source_contact_id)?;
+        check_time("occurred_at", self.occurred_at)
+    }
+
+    fn occurred_ms(&self) -> Option<i64> {
+        Some(self.occurred_at.utc_ms)
+    }
+
+    fn title(&self) -> String {
+        format!("{}: {}", self.competitor, self.observation)
+    }
 }
 
-impl AnyRecord {
-    /// Reads a document as the given kind and checks its rules.
-    pub fn read(kind: DocKind, doc: &AutoCommit) -> Result<AnyRecord, ModelError> {
-        Ok(match kind {
-            DocKind::Account => AnyRecord::Account(read_record(doc)?),
-            DocKind::Contact => AnyRecord::Contact(read_record(doc)?),
-            DocKind::Visit => AnyRecord::Visit(read_record(doc)?),
-        })
-    }
+impl Record for InfoReport {
+    record_common!(InfoReport, InfoReport);
+    belongs_to_account!();
 
-    pub fn kind(&self) -> DocKind {
-        match self {
-            AnyRecord::Account(_) => DocKind::Account,
-            AnyRecord::Contact(_) => DocKind::Contact,
-            AnyRecord::Visit(_) => DocKind::Visit,
+    fn validate(&self) -> Result<(), Invalid> {
+        check_id("account_id", &self.account_id)?;
+        if self.figure.is_some_and(|f| !f.is_finite()) {
+            return Err(Invalid::new("figure", "must be a number"));
         }
-    }
-
-    pub fn account_id<'a>(&'a self, doc_id: &'a str) -> &'a str {
-        match self {
-            AnyRecord::Account(r) => r.account_id(doc_id),
-            AnyRecord::Contact(r) => r.account_id(doc_id),
-            AnyRecord::Visit(r) => r.account_id(doc_id),
+        check_opt("unit", &self.unit, limits::NAME_MAX)?;
+        check_len("details", &self.details, limits::TEXT_MAX)?;
+        if self.details.trim().is_empty() && self.figure.is_none() {
+            return Err(Invalid::new("details", "give a figure or what was said"));
         }
+        check_opt_id("contact_id", &self.contact_id)?;
+        check_time("occurred_at", self.occurred_at)
     }
 
-    pub fn occurred_ms(&self) -> Option<i64> {
-        match self {
-            AnyRecord::Account(r) => r.occurred_ms(),
-            AnyRecord::Contact(r) => r.occurred_ms(),
-            AnyRecord::Visit(r) => r.occurred_ms(),
-        }
+    fn occurred_ms(&self) -> Option<i64> {
+        Some(self.occurred_at.utc_ms)
     }
 
-    pub fn title(&self) -> String {
-        match self {
-            AnyRecord::Account(r) => r.title(),
-            AnyRecord::Contact(r) => r.title(),
-            AnyRecord::Visit(r) => r.title(),
-        }
-    }
-
-    pub fn is_deleted(&self) -> bool {
-        match self {
-            AnyRecord::Account(r) => r.is_deleted(),
-            AnyRecord::Contact(r) => r.is_deleted(),
-            AnyRecord::Visit(r) => r.is_deleted(),
+    fn title(&self) -> String {
+        match (self.figure, &self.unit) {
+            (Some(f), Some(u)) => format!("{}: {f} {u}", self.kind),
+            (Some(f), None) => format!("{}: {f}", self.kind),
+            _ => format!("{}: {}", self.kind, self.details),
         }
     }
 }
+
+impl Record for Greeting {
+    record_common!(Greeting, Greeting);
+    belongs_to_account!();
+
+    fn validate(&self) -> Result<(), Invalid> {
+        check_id("account_id", &self.account_id)?;
+        check_opt_id("contact_id", &self.contact_id)?;
+        if self.occasion == Occasion::Birthday && self.contact_id.is_none() {
+            return Err(Invalid::new(
+                "contact_id",
+                "a birthday greeting names whose birthday",
+            ));
+        }
+        check_len("notes", &self.notes, limits::TEXT_MAX)?;
+        check_time("occurred_at", self.occurred_at)
+    }
+
+    fn occurred_ms(&self) -> Option<i64> {
+        Some(self.occurred_at.utc_ms)
+    }
+
+    fn title(&self) -> String {
+        format!("{} ({})", self.occasion, self.channel)
+    }
+}
+
+impl Record for RelationshipEvent {
+    record_common!(RelationshipEvent, RelationshipEvent);
+    belongs_to_account!();
+
+    fn validate(&self) -> Result<(), Invalid> {
+        check_id("account_id", &self.account_id)?;
+        check_name("description", &self.description)?;
+        check_len("description", &self.description, limits::TEXT_MAX)?;
+        check_opt_id("contact_id", &self.contact_id)?;
+        check_time("occurred_at", self.occurred_at)
+    }
+
+    fn occurred_ms(&self) -> Option<i64> {
+        Some(self.occurred_at.utc_ms)
+    }
+
+    fn title(&self) -> String {
+        format!("{}: {}", self.kind, self.description)
+    }
+}
+
+/// Generates [`AnyRecord`] and its dispatch from one list of kinds.
+macro_rules! any_record {
+    ($($kind:ident),+) => {
+        /// Any record, for code that handles documents of every kind (the server, the
+        /// store index).
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum AnyRecord { $($kind($kind)),+ }
+
+        impl AnyRecord {
+            /// Reads a document as the given kind and checks its rules.
+            pub fn read(kind: DocKind, doc: &AutoCommit) -> Result<AnyRecord, ModelError> {
+                Ok(match kind { $(DocKind::$kind => AnyRecord::$kind(read_record(doc)?)),+ })
+            }
+
+            pub fn kind(&self) -> DocKind {
+                match self { $(AnyRecord::$kind(_) => DocKind::$kind),+ }
+            }
+
+            pub fn account_id<'a>(&'a self, doc_id: &'a str) -> &'a str {
+                match self { $(AnyRecord::$kind(r) => r.account_id(doc_id)),+ }
+            }
+
+            pub fn occurred_ms(&self) -> Option<i64> {
+                match self { $(AnyRecord::$kind(r) => r.occurred_ms()),+ }
+            }
+
+            pub fn title(&self) -> String {
+                match self { $(AnyRecord::$kind(r) => r.title()),+ }
+            }
+
+            pub fn is_deleted(&self) -> bool {
+                match self { $(AnyRecord::$kind(r) => r.is_deleted()),+ }
+            }
+
+            /// The top-level field names of the kind's documents.
+            pub fn fields(kind: DocKind) -> &'static [&'static str] {
+                match kind { $(DocKind::$kind => <$kind as Shape>::FIELDS),+ }
+            }
+        }
+    };
+}
+
+any_record!(
+    Account,
+    Contact,
+    Opportunity,
+    Visit,
+    Favour,
+    Intel,
+    InfoReport,
+    Greeting,
+    RelationshipEvent
+);
 
 /// Reads a record out of its document and checks its content rules.
 pub fn read_record<R: Record>(doc: &AutoCommit) -> Result<R, ModelError> {
@@ -600,9 +820,7 @@ mod tests {
             duration_min: 45,
             purpose: "Quarterly review".into(),
             notes: String::new(),
-            contacts_met: vec![],
-            check_in: None,
-            deleted: false,
+            ..Visit::default()
         }
     }
 
@@ -654,17 +872,16 @@ mod tests {
         check(&Contact {
             account_id: new_id(),
             name: "Zhang".into(),
-            title: None,
-            phone: None,
-            notes: None,
-            deleted: false,
+            ..Contact::default()
         });
         check(&Account {
             name: "Acme".into(),
-            industry: None,
-            city: None,
-            location: None,
-            deleted: false,
+            ..Account::default()
+        });
+        check(&Opportunity {
+            account_id: new_id(),
+            name: "Line 3 upgrade".into(),
+            ..Opportunity::default()
         });
     }
 

@@ -1,0 +1,243 @@
+//! A company's rules for judging records, shared by the device and the server so both
+//! give the same answer: value score and tier, visit cadence, check-in verification,
+//! late logging, and the favour value limit. Admins set them per company; devices receive
+//! them with sync.
+
+use serde::{Deserialize, Serialize};
+
+use super::GeoPoint;
+use super::records::{Account, CheckIn, Favour, PeriodMetrics, Visit};
+use super::vocab::Tier;
+
+/// Per-company settings, with the defaults of DOMAIN.md.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rules {
+    /// Weights of the single metrics in the value score (加权平均法).
+    pub weight_sales: f64,
+    pub weight_profit: f64,
+    pub weight_collections: f64,
+    pub weight_transactions: f64,
+    /// Lowest score of tiers A, B and C; below C is D.
+    pub tier_a_min: f64,
+    pub tier_b_min: f64,
+    pub tier_c_min: f64,
+    /// Days between visits for tiers A, B, C, D.
+    pub cadence_a_days: i64,
+    pub cadence_b_days: i64,
+    pub cadence_c_days: i64,
+    pub cadence_d_days: i64,
+    /// A check-in within this distance of the account's location verifies a visit.
+    pub checkin_radius_m: f64,
+    /// A visit logged more than this long after it happened is flagged late.
+    pub late_after_hours: i64,
+    /// A favour worth more than this is flagged for the manager (anti-bribery).
+    pub favour_limit: f64,
+    /// Weekly visits expected of each rep.
+    pub weekly_visit_target: i64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            weight_sales: 0.4,
+            weight_profit: 0.3,
+            weight_collections: 0.2,
+            weight_transactions: 0.1,
+            tier_a_min: 80.0,
+            tier_b_min: 50.0,
+            tier_c_min: 20.0,
+            cadence_a_days: 7,
+            cadence_b_days: 14,
+            cadence_c_days: 30,
+            cadence_d_days: 90,
+            checkin_radius_m: 500.0,
+            late_after_hours: 24,
+            favour_limit: 500.0,
+            weekly_visit_target: 10,
+        }
+    }
+}
+
+impl Rules {
+    /// Checks that the settings make sense; the message names the setting at fault.
+    pub fn validate(&self) -> Result<(), String> {
+        let weights = [
+            self.weight_sales,
+            self.weight_profit,
+            self.weight_collections,
+            self.weight_transactions,
+        ];
+        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return Err("weights must be zero or more".into());
+        }
+        if !(self.tier_a_min >= self.tier_b_min && self.tier_b_min >= self.tier_c_min) {
+            return Err("tier thresholds must fall from A to C".into());
+        }
+        let cadences = [
+            self.cadence_a_days,
+            self.cadence_b_days,
+            self.cadence_c_days,
+            self.cadence_d_days,
+        ];
+        if cadences.iter().any(|d| !(1..=366).contains(d)) {
+            return Err("cadences must be 1 to 366 days".into());
+        }
+        if !(self.checkin_radius_m.is_finite() && self.checkin_radius_m > 0.0) {
+            return Err("check-in radius must be a positive distance".into());
+        }
+        if !(1..=24 * 30).contains(&self.late_after_hours) {
+            return Err("late-logging threshold must be 1 to 720 hours".into());
+        }
+        if !(self.favour_limit.is_finite() && self.favour_limit >= 0.0) {
+            return Err("favour limit must be zero or more".into());
+        }
+        if !(0..=200).contains(&self.weekly_visit_target) {
+            return Err("weekly visit target must be 0 to 200".into());
+        }
+        Ok(())
+    }
+
+    /// The weighted value score of the latest period with figures, if any.
+    pub fn value_score(&self, metrics: &[PeriodMetrics]) -> Option<f64> {
+        let latest = metrics.iter().max_by(|a, b| a.period.cmp(&b.period))?;
+        let f = |v: Option<f64>| v.unwrap_or(0.0);
+        let tx = latest.transactions.map(|t| t as f64);
+        Some(
+            self.weight_sales * f(latest.sales)
+                + self.weight_profit * f(latest.profit)
+                + self.weight_collections * f(latest.collections)
+                + self.weight_transactions * f(tx),
+        )
+    }
+
+    /// The account's tier: set by hand, else from its value score; D without figures.
+    pub fn tier(&self, account: &Account) -> Tier {
+        if let Some(t) = account.tier_override {
+            return t;
+        }
+        match self.value_score(&account.metrics) {
+            Some(s) if s >= self.tier_a_min => Tier::A,
+            Some(s) if s >= self.tier_b_min => Tier::B,
+            Some(s) if s >= self.tier_c_min => Tier::C,
+            _ => Tier::D,
+        }
+    }
+
+    /// Days between visits the account expects.
+    pub fn cadence_days(&self, account: &Account) -> i64 {
+        account.cadence_days.unwrap_or(match self.tier(account) {
+            Tier::A => self.cadence_a_days,
+            Tier::B => self.cadence_b_days,
+            Tier::C => self.cadence_c_days,
+            Tier::D => self.cadence_d_days,
+        })
+    }
+
+    /// Whether a check-in places the rep at the account: within the radius, with a fix
+    /// no less precise than the radius.
+    pub fn verifies(&self, check_in: Option<CheckIn>, location: Option<GeoPoint>) -> bool {
+        match (check_in, location) {
+            (Some(c), Some(at)) => {
+                c.accuracy_m <= self.checkin_radius_m
+                    && distance_m(c.lat, c.lon, at.lat, at.lon) <= self.checkin_radius_m
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the visit was logged long after it happened.
+    pub fn is_late(&self, visit: &Visit) -> bool {
+        visit.logged_at.utc_ms - visit.occurred_at.utc_ms > self.late_after_hours * 3_600_000
+    }
+
+    pub fn over_limit(&self, favour: &Favour) -> bool {
+        favour.value.is_some_and(|v| v > self.favour_limit)
+    }
+}
+
+/// Great-circle distance in metres (haversine).
+pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    const EARTH_RADIUS_M: f64 = 6_371_008.8;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * a.sqrt().asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_follow_the_latest_period_and_overrides_win() {
+        let rules = Rules::default();
+        let mut a = Account {
+            name: "x".into(),
+            ..Account::default()
+        };
+        assert_eq!(rules.tier(&a), Tier::D);
+        a.metrics = vec![
+            PeriodMetrics {
+                period: "2026-Q2".into(),
+                sales: Some(500.0),
+                ..PeriodMetrics::default()
+            },
+            PeriodMetrics {
+                period: "2026-Q3".into(),
+                sales: Some(150.0),
+                profit: Some(20.0),
+                ..PeriodMetrics::default()
+            },
+        ];
+        // 0.4 * 150 + 0.3 * 20 = 66
+        assert_eq!(rules.value_score(&a.metrics), Some(66.0));
+        assert_eq!(rules.tier(&a), Tier::B);
+        assert_eq!(rules.cadence_days(&a), 14);
+        a.tier_override = Some(Tier::A);
+        assert_eq!(rules.cadence_days(&a), 7);
+        a.cadence_days = Some(3);
+        assert_eq!(rules.cadence_days(&a), 3);
+    }
+
+    #[test]
+    fn check_ins_verify_within_the_radius() {
+        let rules = Rules::default();
+        let shanghai = GeoPoint {
+            lat: 31.2304,
+            lon: 121.4737,
+        };
+        let near = CheckIn {
+            lat: 31.2330,
+            lon: 121.4737,
+            accuracy_m: 20.0,
+        };
+        let far = CheckIn { lat: 31.30, ..near };
+        let vague = CheckIn {
+            accuracy_m: 2000.0,
+            ..near
+        };
+        assert!(rules.verifies(Some(near), Some(shanghai)));
+        assert!(!rules.verifies(Some(far), Some(shanghai)));
+        assert!(!rules.verifies(Some(vague), Some(shanghai)));
+        assert!(!rules.verifies(None, Some(shanghai)));
+        assert!(!rules.verifies(Some(near), None));
+        let d = distance_m(31.2304, 121.4737, 39.9042, 116.4074);
+        assert!((d - 1_067_000.0).abs() < 5_000.0, "Shanghai–Beijing {d}");
+    }
+
+    #[test]
+    fn defaults_are_valid_and_nonsense_is_not() {
+        assert_eq!(Rules::default().validate(), Ok(()));
+        let bad = Rules {
+            tier_a_min: 1.0,
+            ..Rules::default()
+        };
+        assert!(bad.validate().is_err());
+        let bad = Rules {
+            checkin_radius_m: f64::NAN,
+            ..Rules::default()
+        };
+        assert!(bad.validate().is_err());
+    }
+}
