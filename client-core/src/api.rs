@@ -92,6 +92,35 @@ pub struct Status {
     pub store: StoreStatus,
 }
 
+/// Something that needs the rep's attention soon (see [`Client::due`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueItem {
+    /// The day it falls due (a visit: the day the cadence runs out).
+    pub date: chrono::NaiveDate,
+    pub what: Due,
+    /// The account concerned (none for a holiday).
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Due {
+    /// The account's visit cadence runs out (or ran out) on `date`.
+    Visit {
+        last_visit: Option<chrono::NaiveDate>,
+        cadence_days: i64,
+    },
+    /// A visit's next step is due.
+    NextStep { visit_id: String, step: String },
+    /// A contact's birthday.
+    Birthday {
+        contact_id: String,
+        contact_name: String,
+    },
+    /// A traditional holiday to greet key contacts on.
+    Holiday(model::Occasion),
+}
+
 /// One record as lists show it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item<R> {
@@ -312,6 +341,100 @@ impl Client {
                 format!("'{needle}' matches more than one account"),
             ))),
         }
+    }
+
+    /// The company's rules as last received with sync (the defaults before the first).
+    pub fn rules(&self) -> Result<model::Rules> {
+        Ok(self.store().rules()?.1)
+    }
+
+    /// What needs attention from `today` to `today + days`, soonest first: accounts whose
+    /// visit cadence runs out (overdue ones first, dated when they ran out), next steps
+    /// due (and those up to 30 days late), birthdays of contacts with a VIP card (lunar
+    /// ones resolved to this year's date), and traditional holidays.
+    pub fn due(&self, today: chrono::NaiveDate, days: i64) -> Result<Vec<DueItem>> {
+        let horizon = today + chrono::Duration::days(days);
+        let rules = self.rules()?;
+        let accounts = self.list::<model::Account>(None)?;
+        let name_of = |id: &str| {
+            accounts
+                .iter()
+                .find(|a| a.id == id)
+                .map(|a| a.record.name.clone())
+        };
+        let last_visits = self.store().last_visits()?;
+        let mut out = Vec::new();
+        for account in &accounts {
+            let cadence = rules.cadence_days(&account.record);
+            let last = last_visits
+                .iter()
+                .find(|(id, _)| *id == account.id)
+                .and_then(|(_, ms)| chrono::DateTime::from_timestamp_millis(*ms))
+                .map(|t| t.date_naive());
+            let date = match last {
+                Some(d) => d + chrono::Duration::days(cadence),
+                // Never visited: due now.
+                None => today,
+            };
+            if date <= horizon {
+                out.push(DueItem {
+                    date,
+                    what: Due::Visit {
+                        last_visit: last,
+                        cadence_days: cadence,
+                    },
+                    account_id: Some(account.id.clone()),
+                    account_name: Some(account.record.name.clone()),
+                });
+            }
+        }
+        let from = (today - chrono::Duration::days(30))
+            .format("%Y-%m-%d")
+            .to_string();
+        let to = horizon.format("%Y-%m-%d").to_string();
+        for (row, due_on) in self.store().due_between(&from, &to)? {
+            let Ok(date) = chrono::NaiveDate::parse_from_str(&due_on, "%Y-%m-%d") else {
+                continue;
+            };
+            let Ok(visit) = self.get::<model::Visit>(&row.id) else {
+                continue;
+            };
+            out.push(DueItem {
+                date,
+                what: Due::NextStep {
+                    visit_id: row.id.clone(),
+                    step: visit.next_step.unwrap_or_default(),
+                },
+                account_name: name_of(&row.account_id),
+                account_id: Some(row.account_id),
+            });
+        }
+        for contact in self.list::<model::Contact>(None)? {
+            let Some(birthday) = contact.record.vip_card.as_ref().and_then(|c| c.birthday) else {
+                continue;
+            };
+            if let Some(date) = model::calendar::next_birthday(birthday, today, days) {
+                out.push(DueItem {
+                    date,
+                    what: Due::Birthday {
+                        contact_id: contact.id.clone(),
+                        contact_name: contact.record.name.clone(),
+                    },
+                    account_name: name_of(&contact.record.account_id),
+                    account_id: Some(contact.record.account_id.clone()),
+                });
+            }
+        }
+        for (occasion, date) in model::calendar::holidays_between(today, days) {
+            out.push(DueItem {
+                date,
+                what: Due::Holiday(occasion),
+                account_id: None,
+                account_name: None,
+            });
+        }
+        out.sort_by(|a, b| a.date.cmp(&b.date));
+        Ok(out)
     }
 
     /// The sorted heads of a document, to compare replicas.

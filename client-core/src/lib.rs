@@ -17,4 +17,4 @@ pub mod api;
 pub mod store;
 
 #[cfg(feature = "device")]
-pub use api::{Client, Error, Item, Status, SyncReport};
+pub use api::{Client, Due, DueItem, Error, Item, Status, SyncReport};

@@ -15,7 +15,7 @@ use crate::model::{self, AnyRecord, DocKind, Rules};
 use crate::protocol::{self, Outcome, PulledDoc, PushDoc, RulesUpdate, Session, SyncResponse};
 
 /// The schema version this code writes. Older stores are migrated forward on open.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -115,6 +115,9 @@ const MIGRATIONS: &[&str] = &[
         reason TEXT NOT NULL,
         at_ms INTEGER NOT NULL
      );",
+    // Version 2: the due date of a record (a visit's next step) in the index.
+    "ALTER TABLE documents ADD COLUMN due_on TEXT;
+     CREATE INDEX documents_due ON documents (due_on) WHERE due_on IS NOT NULL;",
 ];
 
 fn now_ms() -> i64 {
@@ -319,6 +322,28 @@ impl Store {
         collect_rows(rows)
     }
 
+    /// The latest visit time (Unix ms) per account, from the index.
+    pub fn last_visits(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT account_id, MAX(occurred_ms) FROM documents
+             WHERE kind = 'visit' AND deleted = 0 AND valid = 1 AND occurred_ms IS NOT NULL
+             GROUP BY account_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        collect_rows(rows)
+    }
+
+    /// Records with a due date from `from` to `to` (inclusive, `YYYY-MM-DD`).
+    pub fn due_between(&self, from: &str, to: &str) -> Result<Vec<(IndexRow, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, account_id, occurred_ms, title, due_on FROM documents
+             WHERE due_on >= ?1 AND due_on <= ?2 AND deleted = 0 AND valid = 1
+             ORDER BY due_on, id",
+        )?;
+        let rows = stmt.query_map(params![from, to], |r| Ok((index_row(r)?, r.get(5)?)))?;
+        collect_rows(rows)
+    }
+
     /// The saved bytes of every document, for comparing replicas.
     pub fn document_ids(&self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn.prepare("SELECT id FROM documents ORDER BY id")?;
@@ -481,22 +506,24 @@ fn put_document(
     record: Option<&AnyRecord>,
 ) -> Result<(), StoreError> {
     let data = doc.save();
-    let (account_id, occurred, title, deleted, valid) = match record {
+    let (account_id, occurred, title, deleted, valid, due) = match record {
         Some(r) => (
             r.account_id(id).to_owned(),
             r.occurred_ms(),
             r.title(),
             r.is_deleted(),
             true,
+            due_on(r),
         ),
-        None => (String::new(), None, String::new(), false, false),
+        None => (String::new(), None, String::new(), false, false, None),
     };
     tx.execute(
-        "INSERT INTO documents (id, kind, account_id, data, occurred_ms, title, deleted, valid)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO documents
+           (id, kind, account_id, data, occurred_ms, title, deleted, valid, due_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (id) DO UPDATE SET data = excluded.data, account_id = excluded.account_id,
            occurred_ms = excluded.occurred_ms, title = excluded.title,
-           deleted = excluded.deleted, valid = excluded.valid",
+           deleted = excluded.deleted, valid = excluded.valid, due_on = excluded.due_on",
         params![
             id,
             kind.as_str(),
@@ -505,10 +532,19 @@ fn put_document(
             occurred,
             title,
             deleted,
-            valid
+            valid,
+            due
         ],
     )?;
     Ok(())
+}
+
+/// The date a record asks something of the rep by: a visit's next step.
+fn due_on(record: &AnyRecord) -> Option<String> {
+    match record {
+        AnyRecord::Visit(v) if v.next_step.is_some() => v.next_step_due.clone(),
+        _ => None,
+    }
 }
 
 fn merge_pulled(
