@@ -433,7 +433,7 @@ impl Client {
                 account_name: None,
             });
         }
-        out.sort_by(|a, b| a.date.cmp(&b.date));
+        out.sort_by_key(|item| item.date);
         Ok(out)
     }
 

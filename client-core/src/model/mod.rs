@@ -135,9 +135,21 @@ pub enum ModelError {
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error("could not write the record: {0}")]
-    Reconcile(#[from] autosurgeon::ReconcileError),
+    Reconcile(Box<autosurgeon::ReconcileError>),
     #[error("corrupt Automerge data: {0}")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(Box<automerge::AutomergeError>),
+}
+
+impl From<autosurgeon::ReconcileError> for ModelError {
+    fn from(e: autosurgeon::ReconcileError) -> Self {
+        ModelError::Reconcile(Box::new(e))
+    }
+}
+
+impl From<automerge::AutomergeError> for ModelError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        ModelError::Automerge(Box::new(e))
+    }
 }
 
 /// Limits shared by the device and the server, so that what a device accepts the server
@@ -713,6 +725,11 @@ macro_rules! any_record {
 
             pub fn is_deleted(&self) -> bool {
                 match self { $(AnyRecord::$kind(r) => r.is_deleted()),+ }
+            }
+
+            /// Writes the record into its document (see [`write_record`]).
+            pub fn write(&self, doc: &mut AutoCommit) -> Result<Vec<automerge::Change>, ModelError> {
+                match self { $(AnyRecord::$kind(r) => write_record(doc, r)),+ }
             }
 
             /// The top-level field names of the kind's documents.
