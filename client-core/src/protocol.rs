@@ -187,6 +187,8 @@ pub struct WeeklyVisits {
     pub ends: String,
     pub reps: Vec<RepVisits>,
     pub total: u64,
+    /// Visits expected of each rep per week (the company's rules).
+    pub target: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -197,6 +199,61 @@ pub struct RepVisits {
     pub visits: u64,
     /// Distinct accounts visited.
     pub accounts: u64,
+}
+
+/// `GET /v1/reports/scorecard`: one rep's relationship-maintenance scorecard for a period
+/// (an ISO week or a month in the company's time zone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scorecard {
+    pub rep: RepRef,
+    /// `2026-W48` or `2026-11`.
+    pub period: String,
+    pub time_zone: String,
+    pub starts_ms: i64,
+    pub ends_ms: i64,
+    pub metrics: Vec<Metric>,
+}
+
+impl Scorecard {
+    pub fn metric(&self, key: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.key == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepRef {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// One figure of the scorecard, with the records that make it up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    /// Stable name, e.g. `visits`, `card_coverage`, `influencer_coverage`.
+    pub key: String,
+    /// `closeness`, `building`, `information`, `method` or `compliance`.
+    pub group: String,
+    pub value: f64,
+    /// For a share (value = part / total): its parts.
+    pub part: Option<u64>,
+    pub total: Option<u64>,
+    pub target: Option<f64>,
+    /// value / target.
+    pub attainment: Option<f64>,
+    /// The records behind the figure (behind `part`, for a share).
+    pub records: Vec<RecordRef>,
+}
+
+/// A record a figure is made of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordRef {
+    /// A document kind (`visit`, `favour` …) or `account` / `contact` / `opportunity`.
+    pub kind: String,
+    pub id: String,
+    pub account_id: String,
+    /// When it happened (Unix ms), for records that happen.
+    pub at_ms: Option<i64>,
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod error;
 mod projection;
 mod reports;
 mod rules;
+mod scorecard;
 mod sync;
 
 use app::{AppState, Settings};

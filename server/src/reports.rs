@@ -5,26 +5,38 @@
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
-use rapport_client_core::protocol::{RepVisits, Role, WeeklyVisits};
+use rapport_client_core::protocol::{RepVisits, Role, Scorecard, WeeklyVisits};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::app::{App, AppState};
 use crate::auth::AuthUser;
 use crate::db::{teams, tenants, users, visits};
 use crate::error::{ApiError, ApiResult, QueryParams};
+use crate::scorecard;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/reports/visits/weekly", get(http_weekly))
+    Router::new()
+        .route("/v1/reports/visits/weekly", get(http_weekly))
+        .route("/v1/reports/visits/trend", get(http_trend))
+        .route("/v1/reports/scorecard", get(http_scorecard))
+        .route("/v1/reports/team", get(http_team))
+        .route("/v1/reports/overdue", get(http_overdue))
+        .route("/v1/reports/danger-zone", get(http_danger_zone))
+        .route("/v1/reports/favours-over-limit", get(http_over_limit))
+        .route("/v1/reports/upcoming", get(http_upcoming))
 }
 
 #[derive(Debug, Deserialize)]
 struct WeeklyQuery {
     week: Option<String>,
     team: Option<String>,
+    format: Option<String>,
 }
 
 /// Parses `2026-W48` into the Monday of that ISO week.
@@ -54,33 +66,518 @@ fn start_of_day(tz: chrono_tz::Tz, day: NaiveDate) -> Option<chrono::DateTime<ch
     })
 }
 
-async fn http_weekly(
-    State(state): State<AppState>,
-    user: AuthUser,
-    QueryParams(q): QueryParams<WeeklyQuery>,
-) -> ApiResult<axum::Json<WeeklyVisits>> {
-    let team_id = match user.role() {
-        Role::Rep => {
-            return Err(ApiError::Forbidden("team reports are for managers".into()));
-        }
+/// The team a manager or admin asks about: a manager's own team (naming another is
+/// refused), any team of the company for an admin (who must name it). Reps are refused.
+pub async fn team_in_scope(app: &App, user: &AuthUser, team: Option<&str>) -> ApiResult<String> {
+    match user.role() {
+        Role::Rep => Err(ApiError::Forbidden("team reports are for managers".into())),
         Role::Manager => {
             let own = user
                 .user
                 .team_id
                 .clone()
                 .ok_or_else(|| ApiError::Forbidden("you manage no team".into()))?;
-            if q.team.as_ref().is_some_and(|t| *t != own) {
+            if team.is_some_and(|t| t != own) {
                 return Err(ApiError::Forbidden("not your team".into()));
             }
-            own
+            Ok(own)
         }
-        Role::Admin => q
-            .team
-            .clone()
-            .ok_or_else(|| ApiError::Unprocessable("name the team: ?team=<team id>".into()))?,
+        Role::Admin => {
+            let team = team
+                .ok_or_else(|| ApiError::Unprocessable("name the team: ?team=<team id>".into()))?;
+            // Another company's team is refused as if it did not exist.
+            let found = teams::Entity::find_by_id(team)
+                .one(&app.db)
+                .await?
+                .filter(|t| t.tenant_id == user.tenant_id())
+                .ok_or_else(|| ApiError::Forbidden("not a team of yours".into()))?;
+            Ok(found.id)
+        }
+    }
+}
+
+/// The reps of a team.
+pub async fn team_reps(app: &App, tenant_id: &str, team_id: &str) -> ApiResult<Vec<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::TenantId.eq(tenant_id))
+        .filter(users::Column::TeamId.eq(team_id))
+        .filter(users::Column::Role.eq(Role::Rep.as_str()))
+        .order_by_asc(users::Column::Username)
+        .all(&app.db)
+        .await?)
+}
+
+/// The rep whose scorecard `user` asks for: themselves (reps), a rep of their team
+/// (managers), any rep of the company (admins). Anything else is refused alike, whether
+/// the rep exists or not.
+async fn rep_in_scope(app: &App, user: &AuthUser, rep: Option<&str>) -> ApiResult<users::Model> {
+    let refused = || ApiError::Forbidden("not one of your reps".into());
+    let Some(rep) = rep else {
+        return match user.role() {
+            Role::Rep => Ok(user.user.clone()),
+            _ => Err(ApiError::Unprocessable(
+                "name the rep: ?rep=<user id or name>".into(),
+            )),
+        };
     };
+    let found = users::Entity::find()
+        .filter(users::Column::TenantId.eq(user.tenant_id()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(users::Column::Id.eq(rep))
+                .add(users::Column::Username.eq(rep)),
+        )
+        .one(&app.db)
+        .await?
+        .ok_or_else(refused)?;
+    let allowed = match user.role() {
+        Role::Rep => found.id == user.id(),
+        Role::Manager => found.team_id.is_some() && found.team_id == user.user.team_id,
+        Role::Admin => true,
+    };
+    if allowed { Ok(found) } else { Err(refused()) }
+}
+
+/// Answers with JSON, or with CSV when `?format=csv`.
+fn respond<T: serde::Serialize>(
+    format: Option<&str>,
+    body: T,
+    csv: impl FnOnce(&T) -> String,
+    name: &str,
+) -> ApiResult<Response> {
+    match format {
+        None | Some("json") => Ok(axum::Json(body).into_response()),
+        Some("csv") => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.csv\""),
+                ),
+            ],
+            csv(&body),
+        )
+            .into_response()),
+        Some(other) => Err(ApiError::Unprocessable(format!(
+            "format '{other}': json or csv"
+        ))),
+    }
+}
+
+/// One CSV field, quoted when it needs to be.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn csv_rows(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = header.join(",");
+    out.push_str("\r\n");
+    for row in rows {
+        let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn iso_ms(ms: Option<i64>, tz: chrono_tz::Tz) -> String {
+    ms.and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| t.with_timezone(&tz).to_rfc3339())
+        .unwrap_or_default()
+}
+
+async fn http_weekly(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<WeeklyQuery>,
+) -> ApiResult<Response> {
+    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
     let report = weekly_visits(&state, user.tenant_id(), &team_id, q.week.as_deref()).await?;
-    Ok(axum::Json(report))
+    let name = format!("visits-{}", report.week);
+    respond(
+        q.format.as_deref(),
+        report,
+        |r| {
+            csv_rows(
+                &[
+                    "week",
+                    "team",
+                    "username",
+                    "display_name",
+                    "visits",
+                    "accounts",
+                    "target",
+                ],
+                r.reps.iter().map(|rep| {
+                    vec![
+                        r.week.clone(),
+                        r.team_name.clone(),
+                        rep.username.clone(),
+                        rep.display_name.clone(),
+                        rep.visits.to_string(),
+                        rep.accounts.to_string(),
+                        r.target.to_string(),
+                    ]
+                }),
+            )
+        },
+        &name,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct TeamQuery {
+    team: Option<String>,
+    period: Option<String>,
+    weeks: Option<i64>,
+    days: Option<i64>,
+    format: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Trend {
+    team_id: String,
+    weeks: Vec<String>,
+    target: i64,
+    reps: Vec<TrendRow>,
+}
+
+#[derive(Debug, Serialize)]
+struct TrendRow {
+    user_id: String,
+    username: String,
+    display_name: String,
+    visits: Vec<u64>,
+}
+
+async fn http_trend(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<TeamQuery>,
+) -> ApiResult<Response> {
+    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
+    let weeks = q.weeks.unwrap_or(12);
+    if !(1..=104).contains(&weeks) {
+        return Err(ApiError::Unprocessable("weeks: 1 to 104".into()));
+    }
+    let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
+    let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
+    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
+    let (labels, counts) = scorecard::visit_trend(
+        &state.db,
+        user.tenant_id(),
+        &reps,
+        tz,
+        window.first_day,
+        weeks,
+    )
+    .await?;
+    let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
+    let trend = Trend {
+        team_id,
+        weeks: labels,
+        target: rules.weekly_visit_target,
+        reps: reps
+            .into_iter()
+            .map(|r| TrendRow {
+                visits: counts.get(&r.id).cloned().unwrap_or_default(),
+                user_id: r.id,
+                username: r.username,
+                display_name: r.display_name,
+            })
+            .collect(),
+    };
+    respond(
+        q.format.as_deref(),
+        trend,
+        |t| {
+            let mut header = vec!["username", "display_name"];
+            header.extend(t.weeks.iter().map(String::as_str));
+            csv_rows(
+                &header,
+                t.reps.iter().map(|r| {
+                    let mut row = vec![r.username.clone(), r.display_name.clone()];
+                    row.extend(r.visits.iter().map(u64::to_string));
+                    row
+                }),
+            )
+        },
+        "visit-trend",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct ScorecardQuery {
+    rep: Option<String>,
+    period: Option<String>,
+}
+
+async fn http_scorecard(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<ScorecardQuery>,
+) -> ApiResult<axum::Json<Scorecard>> {
+    let rep = rep_in_scope(&state, &user, q.rep.as_deref()).await?;
+    let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
+    let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
+    let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
+    Ok(axum::Json(
+        scorecard::scorecard(&state.db, user.tenant_id(), &rep, &window, &rules).await?,
+    ))
+}
+
+/// Every rep's scorecard of a team.
+async fn http_team(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<TeamQuery>,
+) -> ApiResult<Response> {
+    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
+    let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
+    let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
+    let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
+    let mut cards = Vec::new();
+    for rep in team_reps(&state, user.tenant_id(), &team_id).await? {
+        cards.push(scorecard::scorecard(&state.db, user.tenant_id(), &rep, &window, &rules).await?);
+    }
+    let name = format!("scorecards-{}", window.label);
+    respond(
+        q.format.as_deref(),
+        cards,
+        |cards| {
+            csv_rows(
+                &[
+                    "period",
+                    "username",
+                    "display_name",
+                    "group",
+                    "metric",
+                    "value",
+                    "part",
+                    "total",
+                    "target",
+                    "attainment",
+                ],
+                cards.iter().flat_map(|c| {
+                    c.metrics.iter().map(move |m| {
+                        let opt = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
+                        vec![
+                            c.period.clone(),
+                            c.rep.username.clone(),
+                            c.rep.display_name.clone(),
+                            m.group.clone(),
+                            m.key.clone(),
+                            format!("{:.4}", m.value),
+                            m.part.map(|p| p.to_string()).unwrap_or_default(),
+                            m.total.map(|p| p.to_string()).unwrap_or_default(),
+                            opt(m.target),
+                            opt(m.attainment),
+                        ]
+                    })
+                }),
+            )
+        },
+        &name,
+    )
+}
+
+async fn http_overdue(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<TeamQuery>,
+) -> ApiResult<Response> {
+    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
+    let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
+    let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
+    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
+    let accounts = scorecard::team_accounts(&state.db, user.tenant_id(), &reps).await?;
+    let now = crate::auth::now_ms();
+    let list =
+        scorecard::overdue_accounts(&state.db, user.tenant_id(), &accounts, &rules, now).await?;
+    respond(
+        q.format.as_deref(),
+        list,
+        |list| {
+            csv_rows(
+                &[
+                    "account_id",
+                    "account",
+                    "tier",
+                    "cadence_days",
+                    "last_visit",
+                    "days_overdue",
+                ],
+                list.iter().map(|o| {
+                    vec![
+                        o.account_id.clone(),
+                        o.account_name.clone(),
+                        o.tier.clone().unwrap_or_default(),
+                        o.cadence_days.to_string(),
+                        iso_ms(o.last_visit_ms, tz),
+                        o.days_overdue.map(|d| d.to_string()).unwrap_or_default(),
+                    ]
+                }),
+            )
+        },
+        "overdue-accounts",
+    )
+}
+
+async fn http_danger_zone(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<TeamQuery>,
+) -> ApiResult<Response> {
+    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
+    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
+    let accounts: Vec<String> = scorecard::team_accounts(&state.db, user.tenant_id(), &reps)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let now = crate::auth::now_ms();
+    let list: Vec<scorecard::OpportunityRisk> =
+        scorecard::opportunity_risks(&state.db, user.tenant_id(), &accounts, now)
+            .await?
+            .into_iter()
+            .filter(scorecard::OpportunityRisk::in_danger_zone)
+            .collect();
+    respond(
+        q.format.as_deref(),
+        list,
+        |list| {
+            csv_rows(
+                &[
+                    "opportunity_id",
+                    "account_id",
+                    "opportunity",
+                    "unknown_roles",
+                    "unmet_roles",
+                ],
+                list.iter().map(|o| {
+                    vec![
+                        o.opportunity_id.clone(),
+                        o.account_id.clone(),
+                        o.name.clone(),
+                        o.unknown_roles.join(" "),
+                        o.unmet_roles.join(" "),
+                    ]
+                }),
+            )
+        },
+        "danger-zone",
+    )
+}
+
+#[derive(Debug, Serialize)]
+struct OverLimit {
+    id: String,
+    account_id: String,
+    author_id: String,
+    contact_id: Option<String>,
+    kind: String,
+    description: String,
+    value: Option<f64>,
+    occurred_at_ms: i64,
+}
+
+async fn http_over_limit(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<TeamQuery>,
+) -> ApiResult<Response> {
+    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
+    let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
+    let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
+    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
+    let list: Vec<OverLimit> =
+        scorecard::favours_over_limit(&state.db, user.tenant_id(), &reps, &window)
+            .await?
+            .into_iter()
+            .map(|f| OverLimit {
+                id: f.id,
+                account_id: f.account_id,
+                author_id: f.author_id,
+                contact_id: f.contact_id,
+                kind: f.kind,
+                description: f.description,
+                value: f.value,
+                occurred_at_ms: f.occurred_at,
+            })
+            .collect();
+    respond(
+        q.format.as_deref(),
+        list,
+        |list| {
+            csv_rows(
+                &[
+                    "favour_id",
+                    "account_id",
+                    "author_id",
+                    "kind",
+                    "description",
+                    "value",
+                    "occurred_at",
+                ],
+                list.iter().map(|f| {
+                    vec![
+                        f.id.clone(),
+                        f.account_id.clone(),
+                        f.author_id.clone(),
+                        f.kind.clone(),
+                        f.description.clone(),
+                        f.value.map(|v| v.to_string()).unwrap_or_default(),
+                        iso_ms(Some(f.occurred_at_ms), tz),
+                    ]
+                }),
+            )
+        },
+        "favours-over-limit",
+    )
+}
+
+async fn http_upcoming(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<TeamQuery>,
+) -> ApiResult<Response> {
+    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
+    let days = q.days.unwrap_or(14);
+    if !(1..=366).contains(&days) {
+        return Err(ApiError::Unprocessable("days: 1 to 366".into()));
+    }
+    let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
+    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
+    let accounts: Vec<String> = scorecard::team_accounts(&state.db, user.tenant_id(), &reps)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let list = scorecard::upcoming(&state.db, user.tenant_id(), &accounts, today, days).await?;
+    respond(
+        q.format.as_deref(),
+        list,
+        |list| {
+            csv_rows(
+                &["date", "occasion", "contact_id", "contact", "account_id"],
+                list.iter().map(|u| {
+                    vec![
+                        u.date.to_string(),
+                        u.occasion.to_owned(),
+                        u.contact_id.clone().unwrap_or_default(),
+                        u.contact_name.clone().unwrap_or_default(),
+                        u.account_id.clone().unwrap_or_default(),
+                    ]
+                }),
+            )
+        },
+        "upcoming",
+    )
 }
 
 /// Visits per rep of a team in one ISO week (the current week when `week` is `None`).
@@ -167,6 +664,10 @@ pub async fn weekly_visits(
         starts: starts.to_rfc3339(),
         ends: ends.to_rfc3339(),
         total: rows.iter().map(|r| r.visits).sum(),
+        target: crate::rules::load(&app.db, tenant_id)
+            .await?
+            .1
+            .weekly_visit_target,
         reps: rows,
     })
 }

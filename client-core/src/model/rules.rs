@@ -32,8 +32,26 @@ pub struct Rules {
     pub late_after_hours: i64,
     /// A favour worth more than this is flagged for the manager (anti-bribery).
     pub favour_limit: f64,
-    /// Weekly visits expected of each rep.
+    /// Weekly visits expected of each rep (monthly: pro rata to the month's days).
     pub weekly_visit_target: i64,
+    /// Targets of the scorecard's shares, from 0 to 1: accounts visited within their
+    /// cadence, accounts with a favour this month, key contacts with a VIP card, key
+    /// contacts greeted on their birthday, open opportunities with every buying influence
+    /// known and met.
+    #[serde(default = "one")]
+    pub cadence_kept_target: f64,
+    #[serde(default = "one")]
+    pub favour_accounts_target: f64,
+    #[serde(default = "one")]
+    pub card_coverage_target: f64,
+    #[serde(default = "one")]
+    pub birthday_greeting_target: f64,
+    #[serde(default = "one")]
+    pub influencer_coverage_target: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl Default for Rules {
@@ -54,6 +72,11 @@ impl Default for Rules {
             late_after_hours: 24,
             favour_limit: 500.0,
             weekly_visit_target: 10,
+            cadence_kept_target: 1.0,
+            favour_accounts_target: 1.0,
+            card_coverage_target: 1.0,
+            birthday_greeting_target: 1.0,
+            influencer_coverage_target: 1.0,
         }
     }
 }
@@ -93,6 +116,16 @@ impl Rules {
         }
         if !(0..=200).contains(&self.weekly_visit_target) {
             return Err("weekly visit target must be 0 to 200".into());
+        }
+        let shares = [
+            self.cadence_kept_target,
+            self.favour_accounts_target,
+            self.card_coverage_target,
+            self.birthday_greeting_target,
+            self.influencer_coverage_target,
+        ];
+        if shares.iter().any(|t| !(0.0..=1.0).contains(t)) {
+            return Err("share targets must be between 0 and 1".into());
         }
         Ok(())
     }
