@@ -527,6 +527,33 @@ impl Client {
         serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(e.to_string()))
     }
 
+    /// A rep's relationship-maintenance scorecard for a period (`2026-W48` or `2026-11`;
+    /// the current week when `None`). Reps get their own (leave `rep` empty); managers
+    /// name a rep of their team.
+    pub fn scorecard(
+        &self,
+        period: Option<&str>,
+        rep: Option<&str>,
+    ) -> Result<protocol::Scorecard> {
+        let mut query = Vec::new();
+        if let Some(p) = period {
+            query.push(("period", p.to_owned()));
+        }
+        if let Some(r) = rep {
+            query.push(("rep", r.to_owned()));
+        }
+        let bytes = self.authed(|agent, url, token| {
+            let mut req = agent
+                .get(format!("{url}/v1/reports/scorecard"))
+                .header("Authorization", format!("Bearer {token}"));
+            for (k, v) in &query {
+                req = req.query(*k, v);
+            }
+            req.call()
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(e.to_string()))
+    }
+
     /// Runs an authenticated request, refreshing the access token first when it is about
     /// to expire, and once more if the server refuses it.
     fn authed(

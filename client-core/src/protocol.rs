@@ -19,6 +19,7 @@ pub const TOKEN_AUDIENCE: &str = "rapport-api";
 
 /// One sync round trip: what the device pushes and where its pull resumes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncRequest {
     pub version: u32,
     /// The highest sequence number of the tenant the device has fully received.
@@ -30,6 +31,7 @@ pub struct SyncRequest {
 
 /// The changes of one document the server has not acknowledged yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushDoc {
     pub doc_id: String,
     /// The document kind, by [`crate::model::DocKind::as_str`].
@@ -39,6 +41,7 @@ pub struct PushDoc {
 
 /// Raw Automerge change bytes.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Change(#[serde(with = "serde_bytes")] pub Vec<u8>);
 
@@ -50,6 +53,7 @@ impl std::fmt::Debug for Change {
 
 /// The server's answer to one round trip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncResponse {
     /// One result per pushed document, in the order pushed.
     pub results: Vec<DocResult>,
@@ -65,12 +69,14 @@ pub struct SyncResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RulesUpdate {
     pub version: u64,
     pub rules: crate::model::Rules,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocResult {
     pub doc_id: String,
     pub outcome: Outcome,
@@ -79,6 +85,7 @@ pub struct DocResult {
 /// What the server did with a pushed document. A rejected document is rejected whole:
 /// none of its changes were stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Outcome {
     Accepted,
     Rejected { code: String, reason: String },
@@ -87,6 +94,7 @@ pub enum Outcome {
 /// A document the device should merge: a compacted snapshot (for documents it may not
 /// have seen before) and/or individual changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PulledDoc {
     pub doc_id: String,
     pub kind: String,
@@ -97,11 +105,13 @@ pub struct PulledDoc {
 
 /// The JSON body of every error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// A stable machine-readable code, e.g. `unauthorized`, `forbidden`, `invalid_body`.
     pub code: String,
@@ -111,6 +121,7 @@ pub struct ErrorDetail {
 
 /// `POST /v1/auth/login`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     /// The company's short name (its slug).
     pub company: String,
@@ -125,6 +136,7 @@ pub struct LoginRequest {
 
 /// Tokens and identity returned by login and refresh.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub access_token: String,
     /// Unix seconds.
@@ -144,11 +156,13 @@ pub struct Session {
 
 /// `POST /v1/auth/refresh`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Rep,
@@ -175,6 +189,7 @@ impl Role {
 /// `GET /v1/reports/visits/weekly`: visits per rep of a team in one ISO week, counted in
 /// the company's time zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WeeklyVisits {
     pub team_id: String,
     pub team_name: String,
@@ -192,6 +207,7 @@ pub struct WeeklyVisits {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RepVisits {
     pub user_id: String,
     pub username: String,
@@ -204,6 +220,7 @@ pub struct RepVisits {
 /// `GET /v1/reports/scorecard`: one rep's relationship-maintenance scorecard for a period
 /// (an ISO week or a month in the company's time zone).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scorecard {
     pub rep: RepRef,
     /// `2026-W48` or `2026-11`.
@@ -221,6 +238,7 @@ impl Scorecard {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RepRef {
     pub user_id: String,
     pub username: String,
@@ -229,6 +247,7 @@ pub struct RepRef {
 
 /// One figure of the scorecard, with the records that make it up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Metric {
     /// Stable name, e.g. `visits`, `card_coverage`, `influencer_coverage`.
     pub key: String,
@@ -247,6 +266,7 @@ pub struct Metric {
 
 /// A record a figure is made of.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordRef {
     /// A document kind (`visit`, `favour` …) or `account` / `contact` / `opportunity`.
     pub kind: String,

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post, put};
 use rapport_client_core::model::{self, Account, AnyRecord, GeoPoint, Record};
-use rapport_client_core::protocol::Role;
+use rapport_client_core::protocol::{ErrorBody, Role};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -59,7 +59,7 @@ pub fn router() -> Router<AppState> {
 
 // ----- inputs -----
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewCompany {
     pub slug: String,
     pub name: String,
@@ -73,7 +73,7 @@ fn default_time_zone() -> String {
     "Asia/Shanghai".into()
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewUser {
     pub username: String,
     #[serde(default)]
@@ -84,12 +84,12 @@ pub struct NewUser {
     pub team_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewTeam {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewAccount {
     pub name: String,
     #[serde(default)]
@@ -102,7 +102,7 @@ pub struct NewAccount {
     pub lon: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct UserUpdate {
     #[serde(default)]
     pub active: Option<bool>,
@@ -114,7 +114,7 @@ pub struct UserUpdate {
 
 // ----- views -----
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CompanyView {
     pub id: String,
     pub slug: String,
@@ -123,13 +123,13 @@ pub struct CompanyView {
     pub admin_user_id: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TeamView {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: String,
     pub username: String,
@@ -152,7 +152,7 @@ impl From<users::Model> for UserView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountView {
     pub id: String,
     pub name: String,
@@ -559,7 +559,7 @@ pub async fn list_accounts(app: &App, tenant_id: &str) -> ApiResult<Vec<AccountV
 }
 
 /// The company's rules and their version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RulesView {
     pub version: u64,
     pub rules: rapport_client_core::model::Rules,
@@ -593,6 +593,7 @@ fn admin(user: &AuthUser) -> ApiResult<&str> {
     Ok(user.tenant_id())
 }
 
+#[utoipa::path(post, path = "/v1/admin/companies", tag = "admin", request_body = NewCompany, responses((status = 201, body = CompanyView), (status = 401, description = "Missing or wrong operator token", body = ErrorBody), (status = 409, body = ErrorBody)), security(("operator" = [])))]
 async fn http_create_company(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -618,6 +619,7 @@ async fn http_create_company(
     Ok((axum::http::StatusCode::CREATED, axum::Json(company)))
 }
 
+#[utoipa::path(get, path = "/v1/admin/teams", tag = "admin", responses((status = 200, body = Vec<TeamView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_list_teams(
     State(state): State<AppState>,
     user: AuthUser,
@@ -625,6 +627,7 @@ async fn http_list_teams(
     Ok(axum::Json(list_teams(&state, admin(&user)?).await?))
 }
 
+#[utoipa::path(post, path = "/v1/admin/teams", tag = "admin", request_body = NewTeam, responses((status = 201, body = TeamView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_create_team(
     State(state): State<AppState>,
     user: AuthUser,
@@ -634,6 +637,7 @@ async fn http_create_team(
     Ok((axum::http::StatusCode::CREATED, axum::Json(team)))
 }
 
+#[utoipa::path(get, path = "/v1/admin/users", tag = "admin", responses((status = 200, body = Vec<UserView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_list_users(
     State(state): State<AppState>,
     user: AuthUser,
@@ -641,6 +645,7 @@ async fn http_list_users(
     Ok(axum::Json(list_users(&state, admin(&user)?).await?))
 }
 
+#[utoipa::path(post, path = "/v1/admin/users", tag = "admin", request_body = NewUser, responses((status = 201, body = UserView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_create_user(
     State(state): State<AppState>,
     user: AuthUser,
@@ -650,6 +655,7 @@ async fn http_create_user(
     Ok((axum::http::StatusCode::CREATED, axum::Json(created)))
 }
 
+#[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path, description = "User id or name")), request_body = UserUpdate, responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_update_user(
     State(state): State<AppState>,
     user: AuthUser,
@@ -661,6 +667,7 @@ async fn http_update_user(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/admin/accounts", tag = "admin", responses((status = 200, body = Vec<AccountView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_list_accounts(
     State(state): State<AppState>,
     user: AuthUser,
@@ -668,6 +675,7 @@ async fn http_list_accounts(
     Ok(axum::Json(list_accounts(&state, admin(&user)?).await?))
 }
 
+#[utoipa::path(post, path = "/v1/admin/accounts", tag = "admin", request_body = NewAccount, responses((status = 201, body = AccountView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_create_account(
     State(state): State<AppState>,
     user: AuthUser,
@@ -678,6 +686,7 @@ async fn http_create_account(
     Ok((axum::http::StatusCode::CREATED, axum::Json(account)))
 }
 
+#[utoipa::path(put, path = "/v1/admin/accounts/{account}/team/{user}", tag = "admin", params(("account" = String, Path), ("user" = String, Path)), responses((status = 204, description = "The user is on the account team"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_assign(
     State(state): State<AppState>,
     user: AuthUser,
@@ -687,6 +696,7 @@ async fn http_assign(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/v1/admin/accounts/{account}/team/{user}", tag = "admin", params(("account" = String, Path), ("user" = String, Path)), responses((status = 204, description = "The user is off the account team"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_unassign(
     State(state): State<AppState>,
     user: AuthUser,
@@ -696,6 +706,7 @@ async fn http_unassign(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/v1/admin/rules", tag = "admin", responses((status = 200, body = RulesView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_get_rules(
     State(state): State<AppState>,
     user: AuthUser,
@@ -703,6 +714,7 @@ async fn http_get_rules(
     Ok(axum::Json(get_rules(&state, admin(&user)?).await?))
 }
 
+#[utoipa::path(patch, path = "/v1/admin/rules", tag = "admin", request_body(content = Object, description = "Rules to change, by name, e.g. {\"favour_limit\": 800}"), responses((status = 200, body = RulesView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_patch_rules(
     State(state): State<AppState>,
     user: AuthUser,

@@ -19,7 +19,7 @@ use axum::routing::post;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
-use rapport_client_core::protocol::{self, LoginRequest, RefreshRequest, Role, Session};
+use rapport_client_core::protocol::{self, ErrorBody, LoginRequest, RefreshRequest, Role, Session};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
@@ -153,6 +153,7 @@ fn refused() -> ApiError {
     ApiError::Unauthorized("wrong company, user name or password".into())
 }
 
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "Signed in; the device is registered", body = Session), (status = 401, description = "Wrong company, user name or password", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<LoginRequest>,
@@ -273,6 +274,7 @@ async fn issue(
     })
 }
 
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest, responses((status = 200, description = "A new session; the refresh token presented is spent", body = Session), (status = 401, description = "Expired, unknown or reused refresh token (a reused one revokes its family)", body = ErrorBody)))]
 async fn refresh(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<RefreshRequest>,
@@ -406,4 +408,57 @@ async fn authorise(db: &impl ConnectionTrait, claims: &Claims) -> ApiResult<Auth
         return Err(gone());
     }
     Ok(AuthUser { user, device })
+}
+
+impl Keys {
+    /// Signs `claims` with the server's HS256 key. The dashboard's session tokens use it
+    /// too, under their own audience, so an API token never opens a dashboard session and
+    /// a session cookie is never a bearer token.
+    pub fn sign<C: Serialize>(&self, claims: &C) -> anyhow::Result<String> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|e| anyhow::anyhow!("signing token: {e}"))
+    }
+
+    /// The claims of a token signed with [`Keys::sign`], if it passes `validation`.
+    pub fn verify<C: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        validation: &Validation,
+    ) -> Option<C> {
+        jsonwebtoken::decode::<C>(token, &self.decoding, validation)
+            .ok()
+            .map(|t| t.claims)
+    }
+}
+
+/// Checks a company, user name and password as `POST /v1/auth/login` does (a missing user
+/// costs the same time as a wrong password): the company and the active user, or `None`.
+pub async fn verify_sign_in(
+    db: &DatabaseConnection,
+    company: &str,
+    username: &str,
+    password: &str,
+) -> ApiResult<Option<(tenants::Model, users::Model)>> {
+    let tenant = tenants::Entity::find()
+        .filter(tenants::Column::Slug.eq(company))
+        .one(db)
+        .await?;
+    let user = match &tenant {
+        Some(t) => {
+            users::Entity::find()
+                .filter(users::Column::TenantId.eq(&t.id))
+                .filter(users::Column::Username.eq(username))
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    let hash = user
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
+    let password_ok = verify_password(password.to_owned(), hash).await;
+    Ok(match (tenant, user) {
+        (Some(t), Some(u)) if password_ok && u.active => Some((t, u)),
+        _ => None,
+    })
 }

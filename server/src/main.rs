@@ -13,6 +13,7 @@ mod auth;
 mod db;
 mod demo;
 mod error;
+mod openapi;
 mod projection;
 mod reports;
 mod rules;

@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
-use rapport_client_core::protocol::{RepVisits, Role, Scorecard, WeeklyVisits};
+use rapport_client_core::protocol::{ErrorBody, RepVisits, Role, Scorecard, WeeklyVisits};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
@@ -32,7 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/reports/upcoming", get(http_upcoming))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct WeeklyQuery {
     week: Option<String>,
     team: Option<String>,
@@ -190,6 +190,7 @@ fn iso_ms(ms: Option<i64>, tz: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
+#[utoipa::path(get, path = "/v1/reports/visits/weekly", tag = "reports", params(WeeklyQuery), responses((status = 200, description = "Visits per rep of a team in an ISO week (JSON, or CSV with format=csv)", body = WeeklyVisits), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_weekly(
     State(state): State<AppState>,
     user: AuthUser,
@@ -229,7 +230,7 @@ async fn http_weekly(
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct TeamQuery {
     team: Option<String>,
     period: Option<String>,
@@ -238,7 +239,7 @@ struct TeamQuery {
     format: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Trend {
     team_id: String,
     weeks: Vec<String>,
@@ -246,7 +247,7 @@ struct Trend {
     reps: Vec<TrendRow>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct TrendRow {
     user_id: String,
     username: String,
@@ -254,6 +255,7 @@ struct TrendRow {
     visits: Vec<u64>,
 }
 
+#[utoipa::path(get, path = "/v1/reports/visits/trend", tag = "reports", params(TeamQuery), responses((status = 200, description = "Visits per rep per week over the weeks ending with the period", body = Trend), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_trend(
     State(state): State<AppState>,
     user: AuthUser,
@@ -310,12 +312,13 @@ async fn http_trend(
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct ScorecardQuery {
     rep: Option<String>,
     period: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/reports/scorecard", tag = "reports", params(ScorecardQuery), responses((status = 200, body = Scorecard), (status = 403, description = "Not one of your reps", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_scorecard(
     State(state): State<AppState>,
     user: AuthUser,
@@ -331,6 +334,7 @@ async fn http_scorecard(
 }
 
 /// Every rep's scorecard of a team.
+#[utoipa::path(get, path = "/v1/reports/team", tag = "reports", params(TeamQuery), responses((status = 200, description = "Every rep's scorecard of the team", body = Vec<Scorecard>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_team(
     State(state): State<AppState>,
     user: AuthUser,
@@ -385,6 +389,7 @@ async fn http_team(
     )
 }
 
+#[utoipa::path(get, path = "/v1/reports/overdue", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<scorecard::Overdue>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_overdue(
     State(state): State<AppState>,
     user: AuthUser,
@@ -427,6 +432,7 @@ async fn http_overdue(
     )
 }
 
+#[utoipa::path(get, path = "/v1/reports/danger-zone", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<scorecard::OpportunityRisk>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_danger_zone(
     State(state): State<AppState>,
     user: AuthUser,
@@ -473,7 +479,7 @@ async fn http_danger_zone(
     )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct OverLimit {
     id: String,
     account_id: String,
@@ -485,6 +491,7 @@ struct OverLimit {
     occurred_at_ms: i64,
 }
 
+#[utoipa::path(get, path = "/v1/reports/favours-over-limit", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<OverLimit>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_over_limit(
     State(state): State<AppState>,
     user: AuthUser,
@@ -540,6 +547,7 @@ async fn http_over_limit(
     )
 }
 
+#[utoipa::path(get, path = "/v1/reports/upcoming", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<scorecard::Upcoming>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_upcoming(
     State(state): State<AppState>,
     user: AuthUser,

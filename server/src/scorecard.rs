@@ -699,7 +699,7 @@ fn objection_key(o: Objection) -> &'static str {
 }
 
 /// An open opportunity and why it is (or is not) in the danger zone (销售雷区).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OpportunityRisk {
     pub opportunity_id: String,
     pub account_id: String,
@@ -801,7 +801,7 @@ async fn influencer_coverage(
 }
 
 /// An account whose visit cadence has run out.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Overdue {
     pub account_id: String,
     pub account_name: String,
@@ -869,7 +869,7 @@ pub async fn overdue_accounts(
 }
 
 /// A birthday or holiday coming up.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Upcoming {
     pub date: NaiveDate,
     /// `birthday` or a holiday code (`mid_autumn` …).

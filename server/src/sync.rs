@@ -29,8 +29,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use rapport_client_core::model::{self, Account, AnyRecord, DocKind, Rules};
 use rapport_client_core::protocol::{
-    self, Change, DocResult, Outcome, PulledDoc, PushDoc, Role, RulesUpdate, SyncRequest,
-    SyncResponse,
+    self, Change, DocResult, ErrorBody, Outcome, PulledDoc, PushDoc, Role, RulesUpdate,
+    SyncRequest, SyncResponse,
 };
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -57,6 +57,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/v1/sync", post(sync))
 }
 
+#[utoipa::path(post, path = "/v1/sync", tag = "sync", request_body(content = SyncRequest, content_type = "application/vnd.rapport.sync+postcard", description = "postcard-encoded SyncRequest"), responses((status = 200, description = "postcard-encoded SyncResponse", body = SyncResponse, content_type = "application/vnd.rapport.sync+postcard"), (status = 400, description = "Not a sync request, or an unsupported protocol version", body = ErrorBody), (status = 413, description = "Body over the limit", body = ErrorBody), (status = 415, description = "Wrong content type", body = ErrorBody), (status = 422, description = "Unknown kind, bad id or a document twice", body = ErrorBody)), security(("bearer" = [])))]
 async fn sync(
     State(state): State<AppState>,
     user: AuthUser,

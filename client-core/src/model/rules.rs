@@ -11,6 +11,7 @@ use super::vocab::Tier;
 
 /// Per-company settings, with the defaults of DOMAIN.md.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rules {
     /// Weights of the single metrics in the value score (加权平均法).
     pub weight_sales: f64,
