@@ -1,0 +1,1011 @@
+//! The scorecard against an oracle: a generated company (two reps, three months of every
+//! record kind, a fixed seed) goes through real devices and sync; every figure the API
+//! reports, and the records behind it, must equal what this test computes on its own from
+//! the records it generated. Also: week and month boundaries in the company's time zone,
+//! late-logged and removed records, and who may read which scorecard.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{Datelike, NaiveDate, TimeZone};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rapport_client_core::model::{
+    self, Account, Birthday, BuyingRole, Calendar, Channel, CheckIn, Contact, EventKind, Favour,
+    FavourKind, Greeting, InfoKind, InfoReport, Intel, LocalTime, Objection, Occasion, Opportunity,
+    OpportunityStatus, RelationshipEvent, RoleContacts, Rules, Signal, Spin, Stage, StageStep,
+    VipCard, Visit, calendar,
+};
+use rapport_client_core::protocol::Scorecard;
+use rapport_tests::{Company, Device, TestServer, call, login};
+use serde_json::json;
+
+const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+const DAY_MS: i64 = 86_400_000;
+
+fn local(day: NaiveDate, h: u32, m: u32) -> LocalTime {
+    let t = TZ
+        .from_local_datetime(&day.and_hms_opt(h, m, 0).expect("time"))
+        .single()
+        .expect("unambiguous");
+    LocalTime::from_datetime(&t)
+}
+
+fn day_ms(day: NaiveDate) -> i64 {
+    TZ.from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight"))
+        .single()
+        .expect("midnight exists")
+        .timestamp_millis()
+}
+
+/// Everything generated, as it stands after every edit and removal.
+#[derive(Default)]
+struct World {
+    /// account id -> (location, the reps serving it)
+    accounts: HashMap<String, (Option<model::GeoPoint>, Vec<&'static str>)>,
+    contacts: Vec<(String, Contact)>,
+    opportunities: Vec<(String, Opportunity)>,
+    visits: Vec<(String, &'static str, Visit)>,
+    favours: Vec<(String, &'static str, Favour)>,
+    intel: Vec<(String, &'static str, Intel)>,
+    info: Vec<(String, &'static str, InfoReport)>,
+    greetings: Vec<(String, &'static str, Greeting)>,
+    events: Vec<(String, &'static str, RelationshipEvent)>,
+}
+
+struct Window {
+    first: NaiveDate,
+    end: NaiveDate,
+    weekly: bool,
+}
+
+impl Window {
+    fn start_ms(&self) -> i64 {
+        day_ms(self.first)
+    }
+    fn end_ms(&self) -> i64 {
+        day_ms(self.end)
+    }
+    fn month(&self) -> (i64, i64) {
+        let last = self.end - chrono::Duration::days(1);
+        let first = NaiveDate::from_ymd_opt(last.year(), last.month(), 1).expect("first");
+        let next = if last.month() == 12 {
+            NaiveDate::from_ymd_opt(last.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(last.year(), last.month() + 1, 1)
+        }
+        .expect("next");
+        (day_ms(first), day_ms(next))
+    }
+    fn label(&self) -> String {
+        if self.weekly {
+            let w = self.first.iso_week();
+            format!("{}-W{:02}", w.year(), w.week())
+        } else {
+            self.first.format("%Y-%m").to_string()
+        }
+    }
+}
+
+/// What the oracle expects of one metric: value, and the ids of the records behind it.
+#[derive(Debug, PartialEq)]
+struct Expect {
+    value: f64,
+    part: Option<u64>,
+    total: Option<u64>,
+    ids: BTreeSet<String>,
+}
+
+fn count(ids: impl IntoIterator<Item = String>) -> Expect {
+    let ids: BTreeSet<String> = ids.into_iter().collect();
+    Expect {
+        value: ids.len() as f64,
+        part: None,
+        total: None,
+        ids,
+    }
+}
+
+/// A count where one record may appear more than once (a visit with two signals).
+fn count_all(ids: Vec<String>) -> (f64, BTreeSet<String>) {
+    (ids.len() as f64, ids.into_iter().collect())
+}
+
+fn share(ids: impl IntoIterator<Item = String>, total: usize) -> Expect {
+    let ids: BTreeSet<String> = ids.into_iter().collect();
+    let part = ids.len();
+    Expect {
+        value: if total == 0 {
+            0.0
+        } else {
+            part as f64 / total as f64
+        },
+        part: Some(part as u64),
+        total: Some(total as u64),
+        ids,
+    }
+}
+
+fn oracle(world: &World, rules: &Rules, rep: &str, w: &Window) -> Vec<(&'static str, Expect)> {
+    let (start, end) = (w.start_ms(), w.end_ms());
+    let (m_start, m_end) = w.month();
+    let in_w = |t: i64| t >= start && t < end;
+    let in_m = |t: i64| t >= m_start && t < m_end;
+    let mine: Vec<&String> = world
+        .accounts
+        .iter()
+        .filter(|(_, (_, reps))| reps.contains(&rep))
+        .map(|(id, _)| id)
+        .collect();
+    let is_mine = |a: &str| mine.iter().any(|m| m.as_str() == a);
+    let mut out = Vec::new();
+
+    let key: Vec<&(String, Contact)> = world
+        .contacts
+        .iter()
+        .filter(|(_, c)| c.key_contact && !c.deleted && is_mine(&c.account_id))
+        .collect();
+    let cards: Vec<&(String, Contact)> = key
+        .iter()
+        .copied()
+        .filter(|(_, c)| c.vip_card.is_some())
+        .collect();
+    out.push((
+        "card_coverage",
+        share(cards.iter().map(|(id, _)| id.clone()), key.len()),
+    ));
+    let card_share = |f: &dyn Fn(&VipCard) -> bool| {
+        share(
+            cards
+                .iter()
+                .filter(|(_, c)| c.vip_card.as_ref().is_some_and(f))
+                .map(|(id, _)| id.clone()),
+            cards.len(),
+        )
+    };
+    out.push(("card_knows_name", card_share(&|k| k.knows_rep_name)));
+    out.push((
+        "card_interests",
+        card_share(&|k| !k.interests.trim().is_empty()),
+    ));
+    out.push(("card_birthday", card_share(&|k| k.birthday.is_some())));
+    out.push((
+        "card_concern",
+        card_share(&|k| !k.concerns.trim().is_empty() || k.helped_with_concern),
+    ));
+    out.push(("card_full_depth", card_share(&|k| k.depth() == 4)));
+
+    let visits: Vec<&(String, &str, Visit)> = world
+        .visits
+        .iter()
+        .filter(|(_, r, v)| *r == rep && !v.deleted && in_w(v.occurred_at.utc_ms))
+        .collect();
+    let location = |a: &str| world.accounts.get(a).and_then(|(l, _)| *l);
+    out.push(("visits", count(visits.iter().map(|(id, _, _)| id.clone()))));
+    out.push((
+        "verified_share",
+        share(
+            visits
+                .iter()
+                .filter(|(_, _, v)| rules.verifies(v.check_in, location(&v.account_id)))
+                .map(|(id, _, _)| id.clone()),
+            visits.len(),
+        ),
+    ));
+    out.push((
+        "late_logged",
+        count(
+            visits
+                .iter()
+                .filter(|(_, _, v)| rules.is_late(v))
+                .map(|(id, _, _)| id.clone()),
+        ),
+    ));
+    out.push((
+        "distinct_accounts",
+        count(visits.iter().map(|(_, _, v)| v.account_id.clone())),
+    ));
+    // Cadence: no figures and no override in this world, so every account is tier D.
+    let kept = mine.iter().filter(|a| {
+        world.visits.iter().any(|(_, r, v)| {
+            *r == rep
+                && !v.deleted
+                && v.account_id == ***a
+                && v.occurred_at.utc_ms < end
+                && v.occurred_at.utc_ms >= end - rules.cadence_d_days * DAY_MS
+        })
+    });
+    out.push((
+        "cadence_kept",
+        share(kept.map(|a| (*a).clone()), mine.len()),
+    ));
+
+    let favours = |f: &dyn Fn(i64) -> bool| {
+        world
+            .favours
+            .iter()
+            .filter(move |(_, r, x)| *r == rep && !x.deleted && f(x.occurred_at.utc_ms))
+            .collect::<Vec<_>>()
+    };
+    out.push((
+        "favours",
+        count(favours(&in_w).iter().map(|(id, _, _)| id.clone())),
+    ));
+    let month_favours = favours(&in_m);
+    out.push((
+        "favour_accounts_month",
+        share(
+            mine.iter()
+                .filter(|a| month_favours.iter().any(|(_, _, f)| f.account_id == ***a))
+                .map(|a| (*a).clone()),
+            mine.len(),
+        ),
+    ));
+    for (key, kind) in [
+        ("first_thought_events", EventKind::FirstThought),
+        ("best_display_events", EventKind::BestDisplay),
+        ("private_help_events", EventKind::PrivateHelp),
+    ] {
+        out.push((
+            key,
+            count(
+                world
+                    .events
+                    .iter()
+                    .filter(|(_, r, e)| {
+                        *r == rep && !e.deleted && e.kind == kind && in_w(e.occurred_at.utc_ms)
+                    })
+                    .map(|(id, _, _)| id.clone()),
+            ),
+        ));
+    }
+    let infos = |f: &dyn Fn(i64) -> bool| {
+        world
+            .info
+            .iter()
+            .filter(move |(_, r, x)| *r == rep && !x.deleted && f(x.occurred_at.utc_ms))
+            .collect::<Vec<_>>()
+    };
+    out.push((
+        "info_reports",
+        count(infos(&in_w).iter().map(|(id, _, _)| id.clone())),
+    ));
+    let month_infos = infos(&in_m);
+    out.push((
+        "info_accounts_month",
+        share(
+            mine.iter()
+                .filter(|a| month_infos.iter().any(|(_, _, i)| i.account_id == ***a))
+                .map(|a| (*a).clone()),
+            mine.len(),
+        ),
+    ));
+    out.push((
+        "competitor_intel",
+        count(
+            world
+                .intel
+                .iter()
+                .filter(|(_, r, i)| *r == rep && !i.deleted && in_w(i.occurred_at.utc_ms))
+                .map(|(id, _, _)| id.clone()),
+        ),
+    ));
+    // Birthdays in the window, greeted in it or up to three days before.
+    let days = (w.end - w.first).num_days();
+    let birthday_contacts: Vec<&&(String, Contact)> = key
+        .iter()
+        .filter(|(_, c)| {
+            c.vip_card
+                .as_ref()
+                .and_then(|k| k.birthday)
+                .is_some_and(|b| calendar::next_birthday(b, w.first, days - 1).is_some())
+        })
+        .collect();
+    let greeted = birthday_contacts.iter().filter_map(|(cid, _)| {
+        world
+            .greetings
+            .iter()
+            .find(|(_, r, g)| {
+                *r == rep
+                    && !g.deleted
+                    && g.occasion == Occasion::Birthday
+                    && g.contact_id.as_deref() == Some(cid.as_str())
+                    && g.occurred_at.utc_ms >= start - 3 * DAY_MS
+                    && g.occurred_at.utc_ms < end
+            })
+            .map(|(id, _, _)| id.clone())
+    });
+    out.push((
+        "birthday_greetings",
+        share(greeted, birthday_contacts.len()),
+    ));
+    let holidays = calendar::holidays_between(w.first, days - 1);
+    let holidays_greeted = holidays.iter().filter_map(|(o, _)| {
+        world
+            .greetings
+            .iter()
+            .find(|(_, r, g)| {
+                *r == rep && !g.deleted && g.occasion == *o && in_w(g.occurred_at.utc_ms)
+            })
+            .map(|(id, _, _)| id.clone())
+    });
+    out.push(("holidays_greeted", share(holidays_greeted, holidays.len())));
+
+    // Influencer coverage: every role known, and a holder met by anyone in the 30 days
+    // before the window's end.
+    let open: Vec<&(String, Opportunity)> = world
+        .opportunities
+        .iter()
+        .filter(|(_, o)| {
+            !o.deleted && o.status == OpportunityStatus::Open && is_mine(&o.account_id)
+        })
+        .collect();
+    let met_recently = |contact: &str| {
+        world.visits.iter().any(|(_, _, v)| {
+            !v.deleted
+                && v.occurred_at.utc_ms >= end - 30 * DAY_MS
+                && v.occurred_at.utc_ms < end
+                && is_mine(&v.account_id)
+                && v.contacts_met.iter().any(|c| c == contact)
+        })
+    };
+    let covered = open.iter().filter(|(_, o)| {
+        BuyingRole::ALL.iter().all(|role| {
+            let holders = o.roles.get(*role);
+            !holders.is_empty() && holders.iter().any(|h| met_recently(h))
+        })
+    });
+    out.push((
+        "influencer_coverage",
+        share(covered.map(|(id, _)| id.clone()), open.len()),
+    ));
+    let signals: Vec<String> = visits
+        .iter()
+        .flat_map(|(id, _, v)| v.signals.iter().map(move |_| id.clone()))
+        .collect();
+    let (n_signals, signal_ids) = count_all(signals);
+    out.push((
+        "signals_per_visit",
+        Expect {
+            value: if visits.is_empty() {
+                0.0
+            } else {
+                n_signals / visits.len() as f64
+            },
+            part: Some(n_signals as u64),
+            total: Some(visits.len() as u64),
+            ids: signal_ids,
+        },
+    ));
+    for (key, signal) in [
+        ("signal_accepted_idea", Signal::AcceptedIdea),
+        ("signal_next_step", Signal::NextStep),
+        ("signal_introduced_senior", Signal::IntroducedSenior),
+        ("signal_technical_exchange", Signal::TechnicalExchange),
+    ] {
+        out.push((
+            key,
+            count(
+                visits
+                    .iter()
+                    .filter(|(_, _, v)| v.signals.contains(&signal))
+                    .map(|(id, _, _)| id.clone()),
+            ),
+        ));
+    }
+    for (key, objection) in [
+        ("objection_no_need", Objection::NoNeed),
+        ("objection_no_trust", Objection::NoTrust),
+        ("objection_no_budget", Objection::NoBudget),
+        ("objection_no_hurry", Objection::NoHurry),
+    ] {
+        out.push((
+            key,
+            count(
+                visits
+                    .iter()
+                    .filter(|(_, _, v)| v.objections.contains(&objection))
+                    .map(|(id, _, _)| id.clone()),
+            ),
+        ));
+    }
+    out.push((
+        "favours_over_limit",
+        count(
+            favours(&in_w)
+                .iter()
+                .filter(|(_, _, f)| rules.over_limit(f))
+                .map(|(id, _, _)| id.clone()),
+        ),
+    ));
+    out
+}
+
+fn scorecard(server: &TestServer, token: &str, rep: &str, period: &str) -> Scorecard {
+    let a = call(
+        "GET",
+        &format!(
+            "{}/v1/reports/scorecard?rep={rep}&period={period}",
+            server.url
+        ),
+        Some(token),
+        None,
+    );
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    serde_json::from_slice(&a.body).expect("scorecard")
+}
+
+#[track_caller]
+fn check(card: &Scorecard, expected: &[(&'static str, Expect)], context: &str) {
+    for (key, want) in expected {
+        let got = card
+            .metric(key)
+            .unwrap_or_else(|| panic!("{context}: no metric {key}"));
+        let ids: BTreeSet<String> = got.records.iter().map(|r| r.id.clone()).collect();
+        let have = Expect {
+            value: got.value,
+            part: got.part,
+            total: got.total,
+            ids,
+        };
+        assert!(
+            (have.value - want.value).abs() < 1e-9
+                && have.part == want.part
+                && have.total == want.total
+                && have.ids == want.ids,
+            "{context} {key}: the API says {have:?}, the records say {want:?}"
+        );
+    }
+}
+
+fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[T]) -> T {
+    items[rng.gen_range(0..items.len())]
+}
+
+fn some_of<T: Copy>(rng: &mut ChaCha8Rng, items: &[T], p: f64) -> Vec<T> {
+    items.iter().copied().filter(|_| rng.gen_bool(p)).collect()
+}
+
+#[test]
+fn every_scorecard_figure_equals_the_records_behind_it() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let mut rng = ChaCha8Rng::seed_from_u64(48);
+    let rules = Rules::default();
+
+    // Two more accounts with a location, so check-ins can verify.
+    let add_account = |name: &str, lat: f64, lon: f64| {
+        let a = call(
+            "POST",
+            &format!("{}/v1/admin/accounts", server.url),
+            Some(&co.admin_token),
+            Some(&json!({"name": name, "lat": lat, "lon": lon})),
+        );
+        assert_eq!(a.status, 201);
+        a.json()["id"].as_str().expect("id").to_owned()
+    };
+    let located_a = add_account("Wuxi Electronics", 31.49, 120.31);
+    let located_b = add_account("Nantong Logistics", 31.98, 120.89);
+    co.assign(&server, &located_a, "a");
+    co.assign(&server, &located_b, "b");
+    let mut world = World::default();
+    for (id, loc, reps) in [
+        (&co.account_a, None, vec!["a"]),
+        (&co.account_b, None, vec!["b"]),
+        (&co.account_shared, None, vec!["a", "b"]),
+        (&located_a, Some((31.49, 120.31)), vec!["a"]),
+        (&located_b, Some((31.98, 120.89)), vec!["b"]),
+    ] {
+        world.accounts.insert(
+            id.clone(),
+            (loc.map(|(lat, lon)| model::GeoPoint { lat, lon }), reps),
+        );
+    }
+
+    let a = Device::new(&server.url, "acme", "a");
+    let b = Device::new(&server.url, "acme", "b");
+    a.sync().expect("sync");
+    b.sync().expect("sync");
+    let devices = [("a", &a), ("b", &b)];
+
+    // Contacts: key ones with VIP cards of every depth, solar and lunar birthdays.
+    let mut contacts_of: HashMap<String, Vec<String>> = HashMap::new();
+    for (rep, device) in devices {
+        let accounts: Vec<String> = world
+            .accounts
+            .iter()
+            .filter(|(_, (_, reps))| reps.first() == Some(&rep))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for account in accounts {
+            for k in 0..4 {
+                let key = k < 3;
+                let card = (key && k < 2).then(|| VipCard {
+                    knows_rep_name: rng.gen_bool(0.7),
+                    interests: if rng.gen_bool(0.6) {
+                        "golf".into()
+                    } else {
+                        String::new()
+                    },
+                    birthday: rng.gen_bool(0.8).then(|| Birthday {
+                        calendar: if rng.gen_bool(0.5) {
+                            Calendar::Lunar
+                        } else {
+                            Calendar::Solar
+                        },
+                        month: rng.gen_range(9..=11),
+                        day: rng.gen_range(1..=28),
+                        leap_month: false,
+                    }),
+                    concerns: if rng.gen_bool(0.5) {
+                        "son's exams".into()
+                    } else {
+                        String::new()
+                    },
+                    helped_with_concern: rng.gen_bool(0.3),
+                    notes: String::new(),
+                });
+                let contact = Contact {
+                    account_id: account.clone(),
+                    name: format!("contact {k} of {rep}"),
+                    key_contact: key,
+                    vip_card: card,
+                    roles: vec![BuyingRole::ALL[k]],
+                    ..Contact::default()
+                };
+                let id = device.create(&contact).expect("contact");
+                contacts_of
+                    .entry(account.clone())
+                    .or_default()
+                    .push(id.clone());
+                world.contacts.push((id, contact));
+            }
+            // An opportunity: all four roles filled on some, one missing on others.
+            let cs = &contacts_of[&account];
+            let full = rng.gen_bool(0.6);
+            let opportunity = Opportunity {
+                account_id: account.clone(),
+                name: format!("deal at {account}"),
+                status: OpportunityStatus::Open,
+                roles: RoleContacts {
+                    user: vec![cs[0].clone()],
+                    technical_gatekeeper: vec![cs[1].clone()],
+                    coach: vec![cs[2].clone()],
+                    decision_maker: if full { vec![cs[3].clone()] } else { vec![] },
+                },
+                ..Opportunity::default()
+            };
+            let id = device.create(&opportunity).expect("opportunity");
+            world.opportunities.push((id, opportunity));
+        }
+    }
+    a.sync().expect("sync");
+    b.sync().expect("sync");
+
+    // Three months of work, day by day.
+    let first = NaiveDate::from_ymd_opt(2026, 9, 1).expect("date");
+    let last = NaiveDate::from_ymd_opt(2026, 11, 26).expect("date");
+    let mut day = first;
+    while day <= last {
+        for (rep, device) in devices {
+            let accounts: Vec<String> = world
+                .accounts
+                .iter()
+                .filter(|(_, (_, reps))| reps.contains(&rep))
+                .map(|(id, _)| id.clone())
+                .collect();
+            let mut accounts = accounts;
+            accounts.sort();
+            if rng.gen_bool(0.55) {
+                let account = accounts[rng.gen_range(0..accounts.len())].clone();
+                let cs = contacts_of.get(&account).cloned().unwrap_or_default();
+                let at = local(day, rng.gen_range(8..23), pick(&mut rng, &[0, 30, 45]));
+                let (lat, lon) = match world.accounts[&account].0 {
+                    Some(p) if rng.gen_bool(0.7) => (p.lat + 0.001, p.lon),
+                    _ => (30.0, 120.0),
+                };
+                let late = rng.gen_bool(0.15);
+                let visit = Visit {
+                    account_id: account.clone(),
+                    occurred_at: at,
+                    logged_at: LocalTime {
+                        utc_ms: at.utc_ms + if late { 30 * 3_600_000 } else { 3_600_000 },
+                        offset_min: at.offset_min,
+                    },
+                    duration_min: 60,
+                    purpose: "review".into(),
+                    contacts_met: cs.iter().filter(|_| rng.gen_bool(0.5)).cloned().collect(),
+                    check_in: Some(CheckIn {
+                        lat,
+                        lon,
+                        accuracy_m: pick(&mut rng, &[10.0, 30.0, 900.0]),
+                    }),
+                    spin: some_of(&mut rng, Spin::ALL, 0.5),
+                    objections: some_of(&mut rng, Objection::ALL, 0.2),
+                    signals: some_of(&mut rng, Signal::ALL, 0.25),
+                    ..Visit::default()
+                };
+                let id = device.create(&visit).expect("visit");
+                world.visits.push((id, rep, visit));
+            }
+            if rng.gen_bool(0.12) {
+                let account = accounts[rng.gen_range(0..accounts.len())].clone();
+                let favour = Favour {
+                    account_id: account,
+                    kind: pick(&mut rng, FavourKind::ALL),
+                    description: "arranged a factory tour".into(),
+                    value: rng
+                        .gen_bool(0.5)
+                        .then(|| f64::from(rng.gen_range(100..1200_u32))),
+                    occurred_at: local(day, 19, 0),
+                    ..Favour::default()
+                };
+                let id = device.create(&favour).expect("favour");
+                world.favours.push((id, rep, favour));
+            }
+            if rng.gen_bool(0.08) {
+                let intel = Intel {
+                    account_id: accounts[0].clone(),
+                    competitor: "Siemens".into(),
+                    observation: "price cut 5%".into(),
+                    confidence: pick(&mut rng, &[model::Confidence::Low, model::Confidence::High]),
+                    occurred_at: local(day, 17, 0),
+                    ..Intel::default()
+                };
+                let id = device.create(&intel).expect("intel");
+                world.intel.push((id, rep, intel));
+            }
+            if rng.gen_bool(0.08) {
+                let info = InfoReport {
+                    account_id: accounts[rng.gen_range(0..accounts.len())].clone(),
+                    kind: pick(&mut rng, InfoKind::ALL),
+                    figure: Some(120.0),
+                    details: "monthly figures".into(),
+                    occurred_at: local(day, 16, 0),
+                    ..InfoReport::default()
+                };
+                let id = device.create(&info).expect("info");
+                world.info.push((id, rep, info));
+            }
+            if rng.gen_bool(0.06) {
+                let event = RelationshipEvent {
+                    account_id: accounts[0].clone(),
+                    kind: pick(&mut rng, EventKind::ALL),
+                    description: "invited us first".into(),
+                    occurred_at: local(day, 11, 0),
+                    ..RelationshipEvent::default()
+                };
+                let id = device.create(&event).expect("event");
+                world.events.push((id, rep, event));
+            }
+        }
+        day += chrono::Duration::days(1);
+    }
+    // Greetings: most birthdays and holidays, some a day early, one rep forgetting some.
+    for (rep, device) in devices {
+        let birthdays: Vec<(String, String, Birthday)> = world
+            .contacts
+            .iter()
+            .filter(|(_, c)| world.accounts[&c.account_id].1.contains(&rep))
+            .filter_map(|(id, c)| {
+                Some((
+                    id.clone(),
+                    c.account_id.clone(),
+                    c.vip_card.as_ref()?.birthday?,
+                ))
+            })
+            .collect();
+        for (contact, account, birthday) in birthdays {
+            let Some(date) = calendar::next_birthday(birthday, first, (last - first).num_days())
+            else {
+                continue;
+            };
+            if rng.gen_bool(0.75) {
+                let early = i64::from(rng.gen_bool(0.3));
+                let greeting = Greeting {
+                    account_id: account,
+                    contact_id: Some(contact),
+                    occasion: Occasion::Birthday,
+                    channel: Channel::WeChat,
+                    occurred_at: local(date - chrono::Duration::days(early), 9, 0),
+                    ..Greeting::default()
+                };
+                let id = device.create(&greeting).expect("greeting");
+                world.greetings.push((id, rep, greeting));
+            }
+        }
+        for (occasion, date) in calendar::holidays_between(first, (last - first).num_days()) {
+            if rep == "b" && occasion == Occasion::NationalDay {
+                continue;
+            }
+            let greeting = Greeting {
+                account_id: world
+                    .accounts
+                    .iter()
+                    .find(|(_, (_, reps))| reps.contains(&rep))
+                    .map(|(id, _)| id.clone())
+                    .expect("an account"),
+                occasion,
+                channel: Channel::Phone,
+                occurred_at: local(date, 10, 0),
+                ..Greeting::default()
+            };
+            let id = device.create(&greeting).expect("greeting");
+            world.greetings.push((id, rep, greeting));
+        }
+    }
+    // Removed records must not count.
+    for i in (0..world.visits.len()).step_by(9) {
+        let (id, rep, visit) = &mut world.visits[i];
+        let device = if *rep == "a" { &a } else { &b };
+        device.remove::<Visit>(id).expect("remove");
+        visit.deleted = true;
+    }
+    for i in (0..world.favours.len()).step_by(5) {
+        let (id, rep, favour) = &mut world.favours[i];
+        let device = if *rep == "a" { &a } else { &b };
+        device.remove::<Favour>(id).expect("remove");
+        favour.deleted = true;
+    }
+    a.sync().expect("sync");
+    b.sync().expect("sync");
+
+    let manager = login(&server.url, "acme", "manager").access_token;
+    let mut windows = Vec::new();
+    let mut monday = NaiveDate::from_isoywd_opt(2026, 36, chrono::Weekday::Mon).expect("week");
+    while monday <= last {
+        windows.push(Window {
+            first: monday,
+            end: monday + chrono::Duration::days(7),
+            weekly: true,
+        });
+        monday += chrono::Duration::days(7);
+    }
+    for (m, next) in [(9, 10), (10, 11), (11, 12)] {
+        windows.push(Window {
+            first: NaiveDate::from_ymd_opt(2026, m, 1).expect("month"),
+            end: NaiveDate::from_ymd_opt(2026, next, 1).expect("month"),
+            weekly: false,
+        });
+    }
+    let mut figures = 0;
+    for rep in ["a", "b"] {
+        for w in &windows {
+            let card = scorecard(&server, &manager, rep, &w.label());
+            let expected = oracle(&world, &rules, rep, w);
+            check(&card, &expected, &format!("{rep} {}", w.label()));
+            figures += expected.len();
+            // Targets: a month's visit target is the weekly one pro rata.
+            let visits = card.metric("visits").expect("visits");
+            let target = if w.weekly {
+                10.0
+            } else {
+                (10.0 * (w.end - w.first).num_days() as f64 / 7.0).round()
+            };
+            assert_eq!(visits.target, Some(target));
+            let attainment = visits.attainment.expect("attainment");
+            assert!((attainment - visits.value / target).abs() < 1e-9);
+        }
+    }
+    assert!(figures > 1000, "{figures} figures checked");
+    // The world was not trivial: the figures that matter were exercised.
+    assert!(world.visits.iter().any(|(_, _, v)| v.deleted));
+    assert!(
+        world
+            .favours
+            .iter()
+            .any(|(_, _, f)| rules.over_limit(f) && !f.deleted)
+    );
+}
+
+#[test]
+fn weeks_and_months_end_at_local_midnight_and_stage_moves_count_for_who_moved_them() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let a = Device::new(&server.url, "acme", "a");
+    a.sync().expect("sync");
+    let visit = |day: NaiveDate, h: u32, m: u32| Visit {
+        account_id: co.account_a.clone(),
+        occurred_at: local(day, h, m),
+        logged_at: local(day, h, m),
+        duration_min: 30,
+        purpose: "boundary".into(),
+        ..Visit::default()
+    };
+    let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).expect("date");
+    // Sunday 23:30 of W44 (1 November 2026), Monday 00:15 of W45; 31 October 23:59 and
+    // 1 November 00:00 on both sides of a month.
+    let sunday = a.create(&visit(d(2026, 11, 1), 23, 30)).expect("visit");
+    let monday = a.create(&visit(d(2026, 11, 2), 0, 15)).expect("visit");
+    let october = a.create(&visit(d(2026, 10, 31), 23, 59)).expect("visit");
+    let november = a.create(&visit(d(2026, 11, 1), 0, 0)).expect("visit");
+    // A visit logged two days late still counts where it happened, and is flagged.
+    let mut late = visit(d(2026, 11, 2), 10, 0);
+    late.logged_at.utc_ms += 2 * DAY_MS;
+    let late = a.create(&late).expect("visit");
+    // A removed one does not count at all.
+    let gone = a.create(&visit(d(2026, 11, 3), 10, 0)).expect("visit");
+    a.remove::<Visit>(&gone).expect("remove");
+    // Move the account's stage up twice and down once.
+    for stage in [Stage::Initial, Stage::Intermediate, Stage::Initial] {
+        a.update::<Account>(&co.account_a, |acc| {
+            acc.stage = Some(stage);
+            acc.stage_history.push(StageStep {
+                id: model::new_id(),
+                stage,
+                at: LocalTime::from_datetime(&chrono::Utc::now()),
+            });
+        })
+        .expect("stage");
+        a.sync().expect("sync");
+    }
+    a.sync().expect("sync");
+
+    let token = login(&server.url, "acme", "a").access_token;
+    let ids = |card: &Scorecard, key: &str| -> BTreeSet<String> {
+        card.metric(key)
+            .expect("metric")
+            .records
+            .iter()
+            .map(|r| r.id.clone())
+            .collect()
+    };
+    let w44 = scorecard(&server, &token, "a", "2026-W44");
+    assert_eq!(
+        ids(&w44, "visits"),
+        BTreeSet::from([sunday.clone(), october.clone(), november.clone()])
+    );
+    let w45 = scorecard(&server, &token, "a", "2026-W45");
+    assert_eq!(
+        ids(&w45, "visits"),
+        BTreeSet::from([monday.clone(), late.clone()])
+    );
+    assert_eq!(ids(&w45, "late_logged"), BTreeSet::from([late.clone()]));
+    let oct = scorecard(&server, &token, "a", "2026-10");
+    assert_eq!(ids(&oct, "visits"), BTreeSet::from([october]));
+    let nov = scorecard(&server, &token, "a", "2026-11");
+    assert_eq!(
+        ids(&nov, "visits"),
+        BTreeSet::from([sunday, monday, november, late])
+    );
+
+    // Stage moves are stamped when they reach the server: this week.
+    let now = chrono::Utc::now().with_timezone(&TZ).date_naive();
+    let week = format!("{}-W{:02}", now.iso_week().year(), now.iso_week().week());
+    let this_week = scorecard(&server, &token, "a", &week);
+    assert_eq!(this_week.metric("stage_up").expect("up").value, 2.0);
+    assert_eq!(this_week.metric("stage_down").expect("down").value, 1.0);
+    // Rep b moved nothing.
+    let manager = login(&server.url, "acme", "manager").access_token;
+    let b_week = scorecard(&server, &manager, "b", &week);
+    assert_eq!(b_week.metric("stage_up").expect("up").value, 0.0);
+
+    // Bad periods are refused with a reason.
+    for bad in ["2026-W60", "2026-13", "last-week", "2026-W4x"] {
+        let a = call(
+            "GET",
+            &format!("{}/v1/reports/scorecard?period={bad}", server.url),
+            Some(&token),
+            None,
+        );
+        assert_eq!(a.status, 422, "{bad}");
+        assert_eq!(a.error_code(), "invalid_input");
+    }
+}
+
+#[test]
+fn every_report_endpoint_is_authorised_for_reps_managers_and_companies() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let other = Company::setup(&server, "other");
+    // A second team in acme with its own manager.
+    let t = call(
+        "POST",
+        &format!("{}/v1/admin/teams", server.url),
+        Some(&co.admin_token),
+        Some(&json!({"name": "West"})),
+    );
+    let west = t.json()["id"].as_str().expect("id").to_owned();
+    let m2 = call(
+        "POST",
+        &format!("{}/v1/admin/users", server.url),
+        Some(&co.admin_token),
+        Some(
+            &json!({"username": "west_manager", "password": rapport_tests::PASSWORD, "role": "manager", "team_id": west}),
+        ),
+    );
+    assert_eq!(m2.status, 201);
+    let rep_a = login(&server.url, "acme", "a").access_token;
+    let manager = login(&server.url, "acme", "manager").access_token;
+    let west_manager = login(&server.url, "acme", "west_manager").access_token;
+    let other_manager = login(&server.url, "other", "manager").access_token;
+    let other_admin = other.admin_token.clone();
+    let a_id = co.user_id("a").to_owned();
+    let b_id = co.user_id("b").to_owned();
+    let team = co.team_id.clone();
+
+    let team_endpoints = [
+        "visits/weekly",
+        "visits/trend",
+        "team",
+        "overdue",
+        "danger-zone",
+        "favours-over-limit",
+        "upcoming",
+    ];
+    let get = |token: &str, path: &str| {
+        call(
+            "GET",
+            &format!("{}/v1/reports/{path}", server.url),
+            Some(token),
+            None,
+        )
+    };
+    let mut checked = 0;
+    for path in team_endpoints {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        // Own manager: allowed, also as CSV.
+        assert_eq!(get(&manager, path).status, 200, "{path}");
+        assert_eq!(
+            get(&manager, &format!("{path}{sep}format=csv")).status,
+            200,
+            "{path} csv"
+        );
+        // A rep: forbidden.
+        let r = get(&rep_a, path);
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (403, "forbidden"),
+            "{path}"
+        );
+        // The manager of another team naming this team: forbidden.
+        let r = get(&west_manager, &format!("{path}{sep}team={team}"));
+        assert_eq!(r.status, 403, "{path}");
+        // Another company's manager and admin naming this team: forbidden, not found-ish.
+        assert_eq!(
+            get(&other_manager, &format!("{path}{sep}team={team}")).status,
+            403,
+            "{path}"
+        );
+        assert_eq!(
+            get(&other_admin, &format!("{path}{sep}team={team}")).status,
+            403,
+            "{path}"
+        );
+        // Nobody signed in.
+        let r = call(
+            "GET",
+            &format!("{}/v1/reports/{path}", server.url),
+            None,
+            None,
+        );
+        assert_eq!(r.status, 401, "{path}");
+        checked += 6;
+    }
+    // Scorecards: a rep sees their own only; a manager their team's reps only.
+    assert_eq!(get(&rep_a, "scorecard").status, 200);
+    assert_eq!(get(&rep_a, &format!("scorecard?rep={a_id}")).status, 200);
+    for (token, rep, status) in [
+        (&rep_a, b_id.as_str(), 403),
+        (&manager, b_id.as_str(), 200),
+        (&manager, "b", 200),
+        (&west_manager, a_id.as_str(), 403),
+        (&other_manager, a_id.as_str(), 403),
+        (&other_admin, a_id.as_str(), 403),
+        (&manager, "nobody-at-all", 403),
+        (&co.admin_token, a_id.as_str(), 200),
+    ] {
+        let r = get(token, &format!("scorecard?rep={rep}"));
+        assert_eq!(r.status, status, "scorecard of {rep}");
+        checked += 1;
+    }
+    // The other company's manager sees their own reps, none of acme's.
+    let weekly = get(&other_manager, "visits/weekly").json();
+    let names: Vec<&str> = weekly["reps"]
+        .as_array()
+        .expect("reps")
+        .iter()
+        .filter_map(|r| r["user_id"].as_str())
+        .collect();
+    assert!(!names.contains(&a_id.as_str()) && !names.contains(&b_id.as_str()));
+    assert_eq!(checked, 7 * 6 + 8);
+}
