@@ -3,22 +3,26 @@
 //! Commands print through [`out!`], which returns write errors instead of panicking, so
 //! piping a long list into `head` ends quietly. Failures travel as `anyhow` errors;
 //! [`describe_error`] turns them into a localised sentence and the exit code scripts rely
-//! on (2 offline, 3 not signed in).
+//! on (2 offline, 3 not signed in). This module holds the session commands and what every
+//! record command shares (finding accounts, contacts and records from what was typed,
+//! reading option values); each kind of record has its own submodule.
 
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use rapport_client_core::model::{Account, CheckIn, Contact, DocKind, LocalTime, Visit};
+use rapport_client_core::model::{Account, Contact, DocKind, LocalTime, Record};
 use rapport_client_core::protocol::Role;
 use rapport_client_core::{Client, Error as CoreError, Item};
 
 use crate::i18n::{Lang, M, changes, t, tf};
 use crate::ids::{self, Unresolved};
+use crate::parse;
 use crate::table::{one_line, render};
+use crate::terms::{self, Term};
 use crate::when::{self, AtError};
-use crate::{Cli, Command, ContactCommand, LoginArgs, Position, ReportCommand, VisitCommand};
+use crate::{Cli, Command, LoginArgs, ReportCommand};
 
 /// Prints one line to stdout, returning (with `?`) instead of panicking when stdout is gone.
 macro_rules! out {
@@ -27,6 +31,14 @@ macro_rules! out {
         writeln!(std::io::stdout().lock(), $($arg)*)?
     }};
 }
+
+mod account;
+mod contact;
+mod due;
+mod logs;
+mod opportunity;
+mod timeline;
+mod visit;
 
 /// Prints a rendered table (which ends in its own newline).
 fn out_table(s: &str) -> Result<()> {
@@ -107,13 +119,7 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn kind_name(lang: Lang, kind: DocKind) -> &'static str {
-    let key = match kind {
-        DocKind::Account => M::KindAccount,
-        DocKind::Contact => M::KindContact,
-        DocKind::Visit => M::KindVisit,
-        other => return other.as_str(),
-    };
-    t(lang, key)
+    terms::kind_name(lang, kind)
 }
 
 fn role_name(lang: Lang, role: Role) -> &'static str {
@@ -158,12 +164,24 @@ pub fn run(cli: Cli, lang: Lang) -> Result<()> {
         Command::Logout => logout(&ctx),
         Command::Status => status(&ctx),
         Command::Sync => sync(&ctx),
-        Command::Accounts => accounts(&ctx),
-        Command::Contact(c) => contact(&ctx, c),
-        Command::Contacts { account } => contacts(&ctx, account.as_deref()),
-        Command::Visit(v) => visit(&ctx, v),
-        Command::Visits { account } => visits(&ctx, account.as_deref()),
-        Command::Timeline { account } => timeline(&ctx, &account),
+        Command::Accounts => account::list(&ctx),
+        Command::Account(c) => account::run(&ctx, c),
+        Command::Contact(c) => contact::run(&ctx, c),
+        Command::Contacts(f) => contact::list(&ctx, f.account.as_deref()),
+        Command::Opportunity(c) => opportunity::run(&ctx, c),
+        Command::Opportunities(f) => opportunity::list(&ctx, &f),
+        Command::Visit(c) => visit::run(&ctx, c),
+        Command::Visits(f) => visit::list(&ctx, f.account.as_deref()),
+        Command::Favour(c) => logs::favour(&ctx, c),
+        Command::Favours(f) => logs::favours(&ctx, f.account.as_deref()),
+        Command::Intel(c) => logs::intel(&ctx, c),
+        Command::Info(c) => logs::info(&ctx, c),
+        Command::Greet(c) => logs::greet(&ctx, c),
+        Command::Greetings(f) => logs::greetings(&ctx, f.account.as_deref()),
+        Command::Event(c) => logs::event(&ctx, c),
+        Command::Events(f) => logs::events(&ctx, f.account.as_deref()),
+        Command::Due { days } => due::run(&ctx, days),
+        Command::Timeline { account } => timeline::run(&ctx, &account),
         Command::Report(ReportCommand::Weekly { week, team }) => {
             weekly(&ctx, week.as_deref(), team.as_deref())
         }
@@ -253,28 +271,10 @@ fn logout(ctx: &Ctx) -> Result<()> {
 /// A short description of a document for messages: its kind and title, when this device
 /// can read it.
 fn describe_doc(client: &Client, id: &str, lang: Lang) -> String {
-    if let Ok(v) = client.get::<Visit>(id) {
-        return format!(
-            "{} {}",
-            kind_name(lang, DocKind::Visit),
-            one_line(&v.purpose)
-        );
+    match timeline::describe(client, id, lang) {
+        Some((kind, _, what)) => format!("{} {what}", kind_name(lang, kind)),
+        None => String::new(),
     }
-    if let Ok(c) = client.get::<Contact>(id) {
-        return format!(
-            "{} {}",
-            kind_name(lang, DocKind::Contact),
-            one_line(&c.name)
-        );
-    }
-    if let Ok(a) = client.get::<Account>(id) {
-        return format!(
-            "{} {}",
-            kind_name(lang, DocKind::Account),
-            one_line(&a.name)
-        );
-    }
-    String::new()
 }
 
 fn status(ctx: &Ctx) -> Result<()> {
@@ -436,6 +436,8 @@ fn unresolved_message(lang: Lang, kind: DocKind, typed: &str, why: Unresolved) -
     }
 }
 
+/// Finds an account by id, id prefix or name, as the library does, and failing that by a
+/// part of its name that only one account has (`华东` for `华东钢铁集团`).
 fn find_account(ctx: &Ctx, needle: &str) -> Result<Item<Account>> {
     let needle = needle.trim();
     match ctx.client.find_account(needle) {
@@ -457,12 +459,45 @@ fn find_account(ctx: &Ctx, needle: &str) -> Result<Item<Account>> {
                 Unresolved::Ambiguous(all),
             )))
         }
+        Err(CoreError::NotFound { .. }) if !needle.is_empty() => {
+            let lower = needle.to_lowercase();
+            let mut partial: Vec<Item<Account>> = ctx
+                .client
+                .list::<Account>(None)?
+                .into_iter()
+                .filter(|a| a.record.name.to_lowercase().contains(&lower))
+                .collect();
+            match partial.len() {
+                1 => Ok(partial.remove(0)),
+                0 => Err(fail(unresolved_message(
+                    ctx.lang,
+                    DocKind::Account,
+                    needle,
+                    Unresolved::NotFound,
+                ))),
+                _ => {
+                    let all: Vec<String> = partial.iter().map(|a| a.id.clone()).collect();
+                    let names: Vec<(&str, &str)> = partial
+                        .iter()
+                        .map(|a| (a.id.as_str(), a.record.name.as_str()))
+                        .collect();
+                    Err(fail(ambiguous_named(
+                        ctx.lang,
+                        DocKind::Account,
+                        needle,
+                        &all,
+                        &names,
+                    )))
+                }
+            }
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Resolves `--contacts` against the contacts of one account, keeping the order given and
-/// dropping repeats. Empty entries are skipped, so `--contacts ''` means "nobody".
+/// Resolves `--contacts` (names, ids or id prefixes) against the contacts of one account,
+/// keeping the order given and dropping repeats. Empty entries are skipped, so
+/// `--contacts ''` means "nobody".
 fn resolve_contacts(ctx: &Ctx, account: &Item<Account>, typed: &[String]) -> Result<Vec<String>> {
     let wanted: Vec<&str> = typed
         .iter()
@@ -473,15 +508,28 @@ fn resolve_contacts(ctx: &Ctx, account: &Item<Account>, typed: &[String]) -> Res
         return Ok(Vec::new());
     }
     let at_account = ctx.client.list::<Contact>(Some(&account.id))?;
+    let people: Vec<(&str, &str)> = at_account
+        .iter()
+        .map(|c| (c.id.as_str(), c.record.name.as_str()))
+        .collect();
     let mut out: Vec<String> = Vec::new();
     for w in wanted {
-        let id = match ids::resolve(w, at_account.iter().map(|c| c.id.as_str())) {
+        let id = match ids::resolve_person(w, &people) {
             Ok(id) => id.to_owned(),
             Err(Unresolved::NotFound) => {
                 return Err(fail(tf(
                     ctx.lang,
                     M::NoContactAt,
                     &[("account", &account.record.name), ("id", &w)],
+                )));
+            }
+            Err(Unresolved::Ambiguous(all)) => {
+                return Err(fail(ambiguous_named(
+                    ctx.lang,
+                    DocKind::Contact,
+                    w,
+                    &all,
+                    &people,
                 )));
             }
             Err(why) => {
@@ -515,8 +563,15 @@ fn saved(ctx: &Ctx, kind: DocKind, id: &str) -> Result<()> {
 }
 
 fn short_id(ctx: &Ctx, id: &str) -> Result<String> {
-    let abbr = ids::abbreviations(&ctx.client.document_ids()?, ids::SHOWN_MIN);
-    Ok(ids::short(&abbr, id).to_owned())
+    Ok(ids::short(&abbr(ctx)?, id).to_owned())
+}
+
+/// Short ids of every document on the device, for lists.
+fn abbr(ctx: &Ctx) -> Result<HashMap<String, String>> {
+    Ok(ids::abbreviations(
+        &ctx.client.document_ids()?,
+        ids::SHOWN_MIN,
+    ))
 }
 
 fn done(ctx: &Ctx, key: M, kind: DocKind, id: &str, title: &str) -> Result<()> {
@@ -536,145 +591,207 @@ fn done(ctx: &Ctx, key: M, kind: DocKind, id: &str, title: &str) -> Result<()> {
     Ok(())
 }
 
-// ----- accounts and contacts -----
+/// Resolves one `--contact` of an account.
+fn resolve_contact(ctx: &Ctx, account: &Item<Account>, typed: &str) -> Result<Option<String>> {
+    Ok(resolve_contacts(ctx, account, &[typed.to_owned()])?
+        .into_iter()
+        .next())
+}
 
-fn accounts(ctx: &Ctx) -> Result<()> {
-    let lang = ctx.lang;
-    let list = ctx.client.list::<Account>(None)?;
-    if list.is_empty() {
-        out!("{}", t(lang, M::NoAccounts));
-        return Ok(());
-    }
-    let abbr = ids::abbreviations(&ctx.client.document_ids()?, ids::SHOWN_MIN);
-    let rows: Vec<Vec<String>> = list
+/// Finds a live record of kind `R` by id or unique id prefix.
+fn find<R: Record>(ctx: &Ctx, typed: &str) -> Result<Item<R>> {
+    let all = ctx.client.list::<R>(None)?;
+    let id = resolve_in(ctx.lang, R::KIND, typed, &all)?;
+    all.into_iter().find(|i| i.id == id).ok_or_else(|| {
+        fail(tf(
+            ctx.lang,
+            M::NotFound,
+            &[("kind", &kind_name(ctx.lang, R::KIND)), ("id", &typed)],
+        ))
+    })
+}
+
+/// "'张' matches more than one contact (10ef5952 张总, 0192f1c4 张工)".
+fn ambiguous_named(
+    lang: Lang,
+    kind: DocKind,
+    typed: &str,
+    all: &[String],
+    names: &[(&str, &str)],
+) -> String {
+    let abbr = ids::abbreviations(all, ids::SHOWN_MIN);
+    let shown: Vec<String> = all
         .iter()
-        .map(|a| {
-            vec![
-                ids::short(&abbr, &a.id).to_owned(),
-                one_line(&a.record.name),
-                a.record.city.as_deref().map(one_line).unwrap_or_default(),
-                a.record
-                    .industry
-                    .as_deref()
-                    .map(one_line)
-                    .unwrap_or_default(),
-            ]
+        .map(|id| {
+            let name = names
+                .iter()
+                .find(|(i, _)| i == id)
+                .map(|(_, n)| one_line(n))
+                .unwrap_or_default();
+            format!("{} {name}", ids::short(&abbr, id))
         })
         .collect();
-    let headers = [
-        t(lang, M::ColId),
-        t(lang, M::ColName),
-        t(lang, M::ColCity),
-        t(lang, M::ColIndustry),
-    ];
-    out_table(&render(&headers, &rows, &[]))
+    tf(
+        lang,
+        M::Ambiguous,
+        &[
+            ("id", &typed),
+            ("kind", &kind_name(lang, kind)),
+            ("candidates", &shown.join(", ")),
+        ],
+    )
 }
 
-fn contact(ctx: &Ctx, cmd: ContactCommand) -> Result<()> {
-    let lang = ctx.lang;
-    match cmd {
-        ContactCommand::Add {
-            account,
-            name,
-            title,
-            phone,
-            notes,
-        } => {
-            let account = find_account(ctx, &account)?;
-            let record = Contact {
-                account_id: account.id,
-                name: name.trim().to_owned(),
-                title: title.and_then(optional_text),
-                phone: phone.and_then(optional_text),
-                notes: notes.and_then(optional_text),
-                deleted: false,
-                ..Default::default()
-            };
-            let id = ctx.client.create(&record)?;
-            saved(ctx, DocKind::Contact, &id)
+/// Finds a live record of kind `R` by its name (as `name` reads it), id or id prefix.
+fn find_named<R: Record>(ctx: &Ctx, typed: &str, name: impl Fn(&R) -> &str) -> Result<Item<R>> {
+    let all = ctx.client.list::<R>(None)?;
+    let people: Vec<(&str, &str)> = all
+        .iter()
+        .map(|i| (i.id.as_str(), name(&i.record)))
+        .collect();
+    let id = match ids::resolve_person(typed, &people) {
+        Ok(id) => id.to_owned(),
+        Err(Unresolved::Ambiguous(all)) => {
+            return Err(fail(ambiguous_named(
+                ctx.lang,
+                R::KIND,
+                typed,
+                &all,
+                &people,
+            )));
         }
-        ContactCommand::Edit {
-            id,
-            name,
-            title,
-            phone,
-            notes,
-        } => {
-            if name.is_none() && title.is_none() && phone.is_none() && notes.is_none() {
-                return Err(fail(t(lang, M::NothingToChange).to_owned()));
-            }
-            let all = ctx.client.list::<Contact>(None)?;
-            let id = resolve_in(lang, DocKind::Contact, &id, &all)?;
-            let updated = ctx.client.update::<Contact>(&id, |c| {
-                if let Some(n) = name {
-                    c.name = n.trim().to_owned();
-                }
-                if let Some(v) = title {
-                    c.title = optional_text(v);
-                }
-                if let Some(v) = phone {
-                    c.phone = optional_text(v);
-                }
-                if let Some(v) = notes {
-                    c.notes = optional_text(v);
-                }
-            })?;
-            done(ctx, M::Updated, DocKind::Contact, &id, &updated.name)
-        }
-        ContactCommand::Rm { id } => {
-            let all = ctx.client.list::<Contact>(None)?;
-            let id = resolve_in(lang, DocKind::Contact, &id, &all)?;
-            let name = all
-                .iter()
-                .find(|c| c.id == id)
-                .map(|c| c.record.name.clone())
-                .unwrap_or_default();
-            ctx.client.remove::<Contact>(&id)?;
-            done(ctx, M::Removed, DocKind::Contact, &id, &name)
-        }
-    }
+        Err(why) => return Err(fail(unresolved_message(ctx.lang, R::KIND, typed, why))),
+    };
+    all.into_iter().find(|i| i.id == id).ok_or_else(|| {
+        fail(tf(
+            ctx.lang,
+            M::NotFound,
+            &[("kind", &kind_name(ctx.lang, R::KIND)), ("id", &typed)],
+        ))
+    })
 }
 
-fn contacts(ctx: &Ctx, account: Option<&str>) -> Result<()> {
-    let lang = ctx.lang;
-    let account_id = match account {
+/// The account filter of a list: `None` lists every account.
+fn account_filter(ctx: &Ctx, account: Option<&str>) -> Result<Option<String>> {
+    Ok(match account {
         Some(a) => Some(find_account(ctx, a)?.id),
         None => None,
-    };
-    let list = ctx.client.list::<Contact>(account_id.as_deref())?;
-    if list.is_empty() {
-        out!("{}", t(lang, M::NoContacts));
-        return Ok(());
-    }
-    let names = account_names(&ctx.client)?;
-    let abbr = ids::abbreviations(&ctx.client.document_ids()?, ids::SHOWN_MIN);
-    let rows: Vec<Vec<String>> = list
-        .iter()
-        .map(|c| {
-            let r = &c.record;
-            vec![
-                ids::short(&abbr, &c.id).to_owned(),
-                one_line(&r.name),
-                r.title.as_deref().map(one_line).unwrap_or_default(),
-                r.phone.as_deref().map(one_line).unwrap_or_default(),
-                names
-                    .get(&r.account_id)
-                    .map(|n| one_line(n))
-                    .unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let headers = [
-        t(lang, M::ColId),
-        t(lang, M::ColName),
-        t(lang, M::ColTitle),
-        t(lang, M::ColPhone),
-        t(lang, M::ColAccount),
-    ];
-    out_table(&render(&headers, &rows, &[]))
+    })
 }
 
-// ----- visits -----
+/// Names of every contact on the device (removed ones too are absent).
+fn contact_names(client: &Client) -> Result<HashMap<String, String>> {
+    Ok(client
+        .list::<Contact>(None)?
+        .into_iter()
+        .map(|c| (c.id, c.record.name))
+        .collect())
+}
+
+/// A contact's name for output, or its short id in brackets when this device does not
+/// hold it (removed, or not synced yet).
+fn person(names: &HashMap<String, String>, abbr: &HashMap<String, String>, id: &str) -> String {
+    match names.get(id) {
+        Some(n) => one_line(n),
+        None => format!("({})", ids::short(abbr, id)),
+    }
+}
+
+// ----- option values -----
+
+/// The error for a value an option cannot take, saying what it takes.
+fn bad_value(lang: Lang, flag: &str, typed: &str, expected: &str) -> anyhow::Error {
+    fail(tf(
+        lang,
+        M::BadValue,
+        &[
+            ("flag", &format!("--{flag}")),
+            ("value", &typed),
+            ("expected", &expected),
+        ],
+    ))
+}
+
+/// Reads one value of a closed list.
+fn term<T: Term>(lang: Lang, flag: &str, typed: &str) -> Result<T> {
+    terms::parse_term::<T>(typed).ok_or_else(|| {
+        let expected = tf(lang, M::OneOf, &[("choices", &terms::choices::<T>(lang))]);
+        bad_value(lang, flag, typed, &expected)
+    })
+}
+
+/// Reads one value of a closed list, or `none` to clear.
+fn clear_term<T: Term>(lang: Lang, flag: &str, typed: &str) -> Result<Option<T>> {
+    if parse::is_clear(typed) {
+        Ok(None)
+    } else {
+        term(lang, flag, typed).map(Some)
+    }
+}
+
+/// Reads a comma-separated list of values of a closed list.
+fn term_list<T: Term>(lang: Lang, flag: &str, typed: &str) -> Result<Vec<T>> {
+    terms::parse_terms::<T>(typed).map_err(|bad| {
+        let expected = tf(lang, M::OneOf, &[("choices", &terms::choices::<T>(lang))]);
+        bad_value(lang, flag, &bad, &expected)
+    })
+}
+
+/// Reads a value with `read`; `expected` says what it should have been.
+fn value<T>(
+    lang: Lang,
+    flag: &str,
+    typed: &str,
+    read: impl FnOnce(&str) -> Option<T>,
+    expected: M,
+) -> Result<T> {
+    read(typed).ok_or_else(|| bad_value(lang, flag, typed, t(lang, expected)))
+}
+
+/// Reads a value with `read`, or `none` to clear.
+fn clear_value<T>(
+    lang: Lang,
+    flag: &str,
+    typed: &str,
+    read: impl FnOnce(&str) -> Option<T>,
+    expected: M,
+) -> Result<Option<T>> {
+    parse::clearable(typed, read).map_err(|()| bad_value(lang, flag, typed, t(lang, expected)))
+}
+
+/// The device's calendar date today.
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Reads a `YYYY-MM-DD` (or `+7`, `tomorrow`) date option as the text records keep.
+fn date_text(lang: Lang, flag: &str, typed: &str) -> Result<String> {
+    let today = today();
+    value(
+        lang,
+        flag,
+        typed,
+        |s| parse::parse_date(s, today),
+        M::ExpectDate,
+    )
+    .map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+/// When a record happened: `--at` as typed, or now. Warns when it is in the future.
+fn occurred(lang: Lang, at: Option<&str>) -> Result<LocalTime> {
+    let at = match at {
+        Some(s) => parse_at(lang, s)?,
+        None => chrono::Local::now().fixed_offset(),
+    };
+    if at > chrono::Utc::now() + chrono::Duration::hours(1) {
+        crate::warn(
+            lang,
+            M::FutureTime,
+            &[("at", &when::format_local(LocalTime::from_datetime(&at)))],
+        );
+    }
+    Ok(LocalTime::from_datetime(&at))
+}
 
 fn parse_at(lang: Lang, typed: &str) -> Result<chrono::DateTime<chrono::FixedOffset>> {
     when::parse_at(typed).map_err(|e| {
@@ -686,238 +803,26 @@ fn parse_at(lang: Lang, typed: &str) -> Result<chrono::DateTime<chrono::FixedOff
     })
 }
 
-/// Warns (without refusing: clocks drift) when a visit is dated more than an hour ahead,
-/// which is almost always a typo in the date.
-fn warn_if_future(lang: Lang, at: &chrono::DateTime<chrono::FixedOffset>) {
-    if *at > chrono::Utc::now() + chrono::Duration::hours(1) {
-        crate::warn(
-            lang,
-            M::FutureVisit,
-            &[("at", &when::format_local(LocalTime::from_datetime(at)))],
-        );
+/// "3 days ago", "today", "in 2 days", counted from the device's today.
+fn days_from_today(lang: Lang, date: chrono::NaiveDate) -> String {
+    relative_day(lang, date, today())
+}
+
+/// "3 days ago", "today", "in 2 days", counted from `today`.
+fn relative_day(lang: Lang, date: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    let n = (date - today).num_days();
+    match n {
+        0 => t(lang, M::Today).to_owned(),
+        1 => t(lang, M::Tomorrow).to_owned(),
+        -1 => t(lang, M::Yesterday).to_owned(),
+        n if n < 0 => tf(lang, M::DaysAgo, &[("n", &-n)]),
+        n => tf(lang, M::InDays, &[("n", &n)]),
     }
 }
 
-fn check_in(position: &Position) -> Option<CheckIn> {
-    match (position.lat, position.lon) {
-        (Some(lat), Some(lon)) => Some(CheckIn {
-            lat,
-            lon,
-            accuracy_m: position.accuracy.unwrap_or(0.0),
-        }),
-        _ => None,
-    }
-}
-
-fn visit(ctx: &Ctx, cmd: VisitCommand) -> Result<()> {
-    let lang = ctx.lang;
-    match cmd {
-        VisitCommand::Log {
-            account,
-            contacts,
-            at,
-            duration,
-            purpose,
-            notes,
-            position,
-        } => {
-            let account = find_account(ctx, &account)?;
-            let contacts_met = resolve_contacts(ctx, &account, &contacts)?;
-            let now = chrono::Local::now().fixed_offset();
-            let occurred = match at {
-                Some(s) => parse_at(lang, &s)?,
-                None => now,
-            };
-            warn_if_future(lang, &occurred);
-            let record = Visit {
-                account_id: account.id,
-                occurred_at: LocalTime::from_datetime(&occurred),
-                logged_at: LocalTime::from_datetime(&now),
-                duration_min: duration,
-                purpose: purpose.trim().to_owned(),
-                notes: notes.unwrap_or_default(),
-                contacts_met,
-                check_in: check_in(&position),
-                deleted: false,
-                ..Default::default()
-            };
-            let id = ctx.client.create(&record)?;
-            saved(ctx, DocKind::Visit, &id)
-        }
-        VisitCommand::Edit {
-            id,
-            contacts,
-            at,
-            duration,
-            purpose,
-            notes,
-            position,
-            no_check_in,
-        } => {
-            let nothing = contacts.is_none()
-                && at.is_none()
-                && duration.is_none()
-                && purpose.is_none()
-                && notes.is_none()
-                && position.lat.is_none()
-                && !no_check_in;
-            if nothing {
-                return Err(fail(t(lang, M::NothingToChange).to_owned()));
-            }
-            let all = ctx.client.list::<Visit>(None)?;
-            let id = resolve_in(lang, DocKind::Visit, &id, &all)?;
-            let contacts_met = match &contacts {
-                Some(typed) => {
-                    let account_id = all
-                        .iter()
-                        .find(|v| v.id == id)
-                        .map(|v| v.record.account_id.clone())
-                        .unwrap_or_default();
-                    let account = find_account(ctx, &account_id)?;
-                    Some(resolve_contacts(ctx, &account, typed)?)
-                }
-                None => None,
-            };
-            let occurred = match &at {
-                Some(s) => {
-                    let at = parse_at(lang, s)?;
-                    warn_if_future(lang, &at);
-                    Some(at)
-                }
-                None => None,
-            };
-            let new_check_in = check_in(&position);
-            let updated = ctx.client.update::<Visit>(&id, |v| {
-                if let Some(c) = contacts_met {
-                    v.contacts_met = c;
-                }
-                if let Some(at) = occurred {
-                    v.occurred_at = LocalTime::from_datetime(&at);
-                }
-                if let Some(d) = duration {
-                    v.duration_min = d;
-                }
-                if let Some(p) = purpose {
-                    v.purpose = p.trim().to_owned();
-                }
-                if let Some(n) = notes {
-                    v.notes = n;
-                }
-                if new_check_in.is_some() {
-                    v.check_in = new_check_in;
-                }
-                if no_check_in {
-                    v.check_in = None;
-                }
-            })?;
-            done(ctx, M::Updated, DocKind::Visit, &id, &updated.purpose)
-        }
-        VisitCommand::Rm { id } => {
-            let all = ctx.client.list::<Visit>(None)?;
-            let id = resolve_in(lang, DocKind::Visit, &id, &all)?;
-            let purpose = all
-                .iter()
-                .find(|v| v.id == id)
-                .map(|v| v.record.purpose.clone())
-                .unwrap_or_default();
-            ctx.client.remove::<Visit>(&id)?;
-            done(ctx, M::Removed, DocKind::Visit, &id, &purpose)
-        }
-    }
-}
-
-fn visits(ctx: &Ctx, account: Option<&str>) -> Result<()> {
-    let lang = ctx.lang;
-    let account_id = match account {
-        Some(a) => Some(find_account(ctx, a)?.id),
-        None => None,
-    };
-    let list = ctx.client.list::<Visit>(account_id.as_deref())?;
-    if list.is_empty() {
-        out!("{}", t(lang, M::NoVisits));
-        return Ok(());
-    }
-    let names = account_names(&ctx.client)?;
-    let abbr = ids::abbreviations(&ctx.client.document_ids()?, ids::SHOWN_MIN);
-    let rows: Vec<Vec<String>> = list
-        .iter()
-        .map(|v| {
-            let r = &v.record;
-            vec![
-                ids::short(&abbr, &v.id).to_owned(),
-                when::format_local(r.occurred_at),
-                minutes(lang, r.duration_min),
-                one_line(&r.purpose),
-                names
-                    .get(&r.account_id)
-                    .map(|n| one_line(n))
-                    .unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let headers = [
-        t(lang, M::ColId),
-        t(lang, M::ColWhen),
-        t(lang, M::ColDuration),
-        t(lang, M::ColPurpose),
-        t(lang, M::ColAccount),
-    ];
-    out_table(&render(&headers, &rows, &[2]))
-}
-
-fn timeline(ctx: &Ctx, account: &str) -> Result<()> {
-    let lang = ctx.lang;
-    let account = find_account(ctx, account)?;
-    let rows = ctx.client.timeline(&account.id)?;
-    let name = match &account.record.city {
-        Some(city) => format!("{} ({city})", account.record.name),
-        None => account.record.name.clone(),
-    };
-    out!(
-        "{}",
-        tf(
-            lang,
-            M::TimelineHeading,
-            &[("name", &name), ("n", &rows.len())]
-        )
-    );
-    if rows.is_empty() {
-        out!("{}", t(lang, M::NoRecords));
-        return Ok(());
-    }
-    let abbr = ids::abbreviations(&ctx.client.document_ids()?, ids::SHOWN_MIN);
-    let mut table = Vec::with_capacity(rows.len());
-    for row in &rows {
-        // The index keeps only the UTC instant; the visit itself knows the offset of the
-        // place it happened, which is how the rep remembers it.
-        let (at, what) = match row.kind {
-            DocKind::Visit => match ctx.client.get::<Visit>(&row.id) {
-                Ok(v) => (
-                    when::format_local(v.occurred_at),
-                    format!(
-                        "{} ({})",
-                        one_line(&v.purpose),
-                        minutes(lang, v.duration_min)
-                    ),
-                ),
-                Err(_) => (String::new(), one_line(&row.title)),
-            },
-            _ => (String::new(), one_line(&row.title)),
-        };
-        table.push(vec![
-            at,
-            kind_name(lang, row.kind).to_owned(),
-            what,
-            ids::short(&abbr, &row.id).to_owned(),
-        ]);
-    }
-    let headers = [
-        t(lang, M::ColWhen),
-        t(lang, M::ColKind),
-        t(lang, M::ColWhat),
-        t(lang, M::ColId),
-    ];
-    out_table(&render(&headers, &table, &[]))
+/// Yes or no in the user's language.
+fn yes_no(lang: Lang, b: bool) -> &'static str {
+    t(lang, if b { M::Yes } else { M::No })
 }
 
 // ----- reports -----

@@ -5,7 +5,8 @@
 //! enough: ids of records made on the device are UUIDv7, whose first 8 hex digits are the
 //! top bits of the creation time and so are shared by everything created within the same
 //! minute or so. Abbreviations therefore grow, like git's, until they are unique.
-//! Matching ignores case and hyphens, so `0192f1c4a1` finds `0192f1c4-a1…`.
+//! Matching ignores case and hyphens, so `0192f1c4a1` finds `0192f1c4-a1…`. People are
+//! also found by name ([`resolve_person`]): a rep types `张总` sooner than `0192f1c4a1`.
 
 use std::collections::HashMap;
 
@@ -57,6 +58,58 @@ where
         many => Err(Unresolved::Ambiguous(
             many.iter().map(|s| (*s).to_owned()).collect(),
         )),
+    }
+}
+
+/// Finds one record among `(id, name)` pairs: by its whole name (ignoring case and the
+/// spaces around it), else by its id or a unique id prefix as [`resolve`] does, else by a
+/// part of its name that only one record has (`张` for `张总`). Two records of the same
+/// name are ambiguous.
+pub fn resolve_person<'a>(
+    typed: &str,
+    people: &[(&'a str, &'a str)],
+) -> Result<&'a str, Unresolved> {
+    let wanted = typed.trim().to_lowercase();
+    let named = |whole: bool| -> Vec<&'a str> {
+        people
+            .iter()
+            .filter(|(_, name)| {
+                let name = name.trim().to_lowercase();
+                !wanted.is_empty()
+                    && if whole {
+                        name == wanted
+                    } else {
+                        name.contains(&wanted)
+                    }
+            })
+            .map(|(id, _)| *id)
+            .collect()
+    };
+    let pick = |found: Vec<&'a str>| match found.as_slice() {
+        [one] => Some(Ok(*one)),
+        [] => None,
+        many => Some(Err(Unresolved::Ambiguous(
+            many.iter().map(|s| (*s).to_owned()).collect(),
+        ))),
+    };
+    if let Some(r) = pick(named(true)) {
+        return r;
+    }
+    let by_id = resolve(typed, people.iter().map(|(id, _)| *id));
+    if by_id.is_ok() {
+        return by_id;
+    }
+    if let Some(r) = pick(named(false)) {
+        return r;
+    }
+    // A name that matched nobody is not an id prefix "too short" to tell.
+    let looks_like_id = typed
+        .trim()
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || c == '-');
+    match by_id {
+        Err(Unresolved::TooShort) if !looks_like_id => Err(Unresolved::NotFound),
+        other => other,
     }
 }
 
@@ -146,6 +199,31 @@ mod tests {
                 Ok(id.as_str())
             );
         }
+    }
+
+    #[test]
+    fn people_are_found_by_name_or_by_id() {
+        let people = [(A, "张总"), (B, "Liu Gong"), (C, "张总")];
+        assert_eq!(resolve_person("liu gong", &people), Ok(B));
+        assert_eq!(resolve_person("7d3e", &people), Ok(C));
+        assert_eq!(resolve_person("0192f1c4-a1b", &people), Ok(A));
+        assert_eq!(
+            resolve_person(" 张总 ", &people),
+            Err(Unresolved::Ambiguous(vec![A.to_owned(), C.to_owned()]))
+        );
+        assert_eq!(resolve_person("王总", &people), Err(Unresolved::NotFound));
+        // A part of a name that only one person has.
+        assert_eq!(resolve_person("liu", &people), Ok(B));
+        assert_eq!(
+            resolve_person("张", &people),
+            Err(Unresolved::Ambiguous(vec![A.to_owned(), C.to_owned()]))
+        );
+        assert_eq!(resolve_person("7d3", &people), Err(Unresolved::TooShort));
+        assert_eq!(
+            resolve_person("王总经理办公室", &people),
+            Err(Unresolved::NotFound)
+        );
+        assert_eq!(resolve_person("", &people), Err(Unresolved::TooShort));
     }
 
     #[test]

@@ -1,218 +1,30 @@
 //! `rapport`: the key-account rep's and manager's terminal client.
 //!
-//! Built only on `rapport-client-core`: records are kept in a store on this computer and
+//! Built only on `rapport-client-core`: records of every kind the method keeps (accounts,
+//! contacts and their VIP cards, opportunities, visits, favours, competitor intelligence,
+//! customer info, greetings, relationship events) are kept in a store on this computer and
 //! every record command works offline; only `login`, `sync` and `report` talk to the
 //! server. Output is English or Chinese (`--lang`, `RAPPORT_LANG`, or the locale).
 //!
 //! Exit codes: 0 success, 1 any error, 2 the server is unreachable, 3 not signed in or
 //! signed out by the server. Scripts can tell "try again later" from "sign in again".
 
+mod args;
 mod commands;
 mod i18n;
 mod ids;
+mod method;
+mod parse;
 mod table;
+mod terms;
 mod when;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Parser;
 
-use crate::i18n::{Lang, M, t, tf};
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "rapport",
-    version,
-    about = "Log key-account visits and contacts, offline first; sync when online.",
-    propagate_version = true
-)]
-struct Cli {
-    /// Directory of this device's store [default: $HOME/.rapport].
-    #[arg(long, env = "RAPPORT_HOME", global = true, value_name = "DIR")]
-    home: Option<PathBuf>,
-    /// Language of the output: en or zh (default: from LC_ALL / LANG).
-    #[arg(long, env = "RAPPORT_LANG", global = true, value_name = "LANG", value_parser = i18n::parse_lang)]
-    lang: Option<Lang>,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Sign in to the company's server (needs the network).
-    Login(LoginArgs),
-    /// Forget the sign-in; records and unsynced changes stay on this device.
-    Logout,
-    /// Who is signed in, what waits for sync, what the server rejected.
-    Status,
-    /// Send waiting changes and fetch what is new (needs the network).
-    Sync,
-    /// Accounts known on this device.
-    Accounts,
-    /// Add, edit or remove a contact.
-    #[command(subcommand)]
-    Contact(ContactCommand),
-    /// Contacts on this device, optionally of one account.
-    Contacts {
-        /// Account id, id prefix or name.
-        #[arg(long)]
-        account: Option<String>,
-    },
-    /// Log, edit or remove a visit.
-    #[command(subcommand)]
-    Visit(VisitCommand),
-    /// Visits on this device, newest first, optionally of one account.
-    Visits {
-        /// Account id, id prefix or name.
-        #[arg(long)]
-        account: Option<String>,
-    },
-    /// An account's records, newest first.
-    Timeline {
-        /// Account id, id prefix or name.
-        #[arg(long)]
-        account: String,
-    },
-    /// Team reports (needs the network; managers and admins).
-    #[command(subcommand)]
-    Report(ReportCommand),
-}
-
-#[derive(Debug, Args)]
-struct LoginArgs {
-    /// Server URL, e.g. https://rapport.example.com.
-    #[arg(long, env = "RAPPORT_SERVER")]
-    server: String,
-    /// The company's short name.
-    #[arg(long, env = "RAPPORT_COMPANY")]
-    company: String,
-    /// Your user name.
-    #[arg(long, env = "RAPPORT_USER")]
-    user: String,
-    /// Password; when missing, it is read from standard input.
-    #[arg(long, env = "RAPPORT_PASSWORD", hide_env_values = true)]
-    password: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-enum ContactCommand {
-    /// Add a contact to an account; prints the new id.
-    Add {
-        /// Account id, id prefix or name.
-        #[arg(long)]
-        account: String,
-        #[arg(long)]
-        name: String,
-        /// Job title, e.g. 采购总监.
-        #[arg(long)]
-        title: Option<String>,
-        #[arg(long)]
-        phone: Option<String>,
-        #[arg(long)]
-        notes: Option<String>,
-    },
-    /// Edit a contact; an empty value clears title, phone or notes.
-    Edit {
-        /// Contact id or unique prefix.
-        id: String,
-        #[arg(long)]
-        name: Option<String>,
-        #[arg(long)]
-        title: Option<String>,
-        #[arg(long)]
-        phone: Option<String>,
-        #[arg(long)]
-        notes: Option<String>,
-    },
-    /// Remove a contact (kept in history).
-    Rm {
-        /// Contact id or unique prefix.
-        id: String,
-    },
-}
-
-/// Where the rep was when logging: a check-in.
-#[derive(Debug, Args)]
-struct Position {
-    /// Latitude of the check-in, in degrees.
-    #[arg(long, requires = "lon", allow_negative_numbers = true)]
-    lat: Option<f64>,
-    /// Longitude of the check-in, in degrees.
-    #[arg(long, requires = "lat", allow_negative_numbers = true)]
-    lon: Option<f64>,
-    /// Accuracy of the position in metres (default 0: a position typed by hand).
-    #[arg(long, requires = "lat")]
-    accuracy: Option<f64>,
-}
-
-#[derive(Debug, Subcommand)]
-enum VisitCommand {
-    /// Log a visit; prints the new id.
-    Log {
-        /// Account id, id prefix or name.
-        #[arg(long)]
-        account: String,
-        /// Contacts met: ids or unique id prefixes, comma separated.
-        #[arg(long, value_delimiter = ',')]
-        contacts: Vec<String>,
-        /// When the visit started, with its UTC offset, e.g. 2026-11-27T10:30:00+08:00
-        /// (default: now).
-        #[arg(long)]
-        at: Option<String>,
-        /// Duration in minutes.
-        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(i64).range(0..=1440))]
-        duration: i64,
-        /// What the visit was for.
-        #[arg(long)]
-        purpose: String,
-        #[arg(long)]
-        notes: Option<String>,
-        #[command(flatten)]
-        position: Position,
-    },
-    /// Edit a visit.
-    Edit {
-        /// Visit id or unique prefix.
-        id: String,
-        /// Contacts met, replacing the list (an empty value clears it).
-        #[arg(long, value_delimiter = ',')]
-        contacts: Option<Vec<String>>,
-        /// When the visit started, with its UTC offset.
-        #[arg(long)]
-        at: Option<String>,
-        /// Duration in minutes.
-        #[arg(long, value_parser = clap::value_parser!(i64).range(0..=1440))]
-        duration: Option<i64>,
-        #[arg(long)]
-        purpose: Option<String>,
-        #[arg(long)]
-        notes: Option<String>,
-        #[command(flatten)]
-        position: Position,
-        /// Remove the check-in.
-        #[arg(long, conflicts_with = "lat")]
-        no_check_in: bool,
-    },
-    /// Remove a visit (kept in history).
-    Rm {
-        /// Visit id or unique prefix.
-        id: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum ReportCommand {
-    /// Visits per rep in one ISO week, in the company's time zone.
-    Weekly {
-        /// ISO week, e.g. 2026-W48 (default: this week).
-        #[arg(long)]
-        week: Option<String>,
-        /// Team id (admins; managers see their own team).
-        #[arg(long)]
-        team: Option<String>,
-    },
-}
+pub use crate::args::*;
+use crate::i18n::{M, t, tf};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -244,7 +56,7 @@ fn main() -> ExitCode {
 }
 
 /// A warning on stderr, in the user's language.
-fn warn(lang: Lang, key: M, args: &[(&str, &dyn std::fmt::Display)]) {
+fn warn(lang: i18n::Lang, key: M, args: &[(&str, &dyn std::fmt::Display)]) {
     eprintln!("{}{}", t(lang, M::WarningPrefix), tf(lang, key, args));
 }
 
@@ -280,7 +92,7 @@ mod tests {
             "121.4",
         ])
         .expect("valid command line");
-        assert_eq!(cli.lang, Some(Lang::Zh));
+        assert_eq!(cli.lang, Some(i18n::Lang::Zh));
         let Command::Visit(VisitCommand::Log {
             contacts,
             duration,
@@ -319,5 +131,78 @@ mod tests {
         assert!(with(&["--duration", "-5"]).is_err());
         assert!(with(&["--duration", "1441"]).is_err());
         assert!(with(&["--duration", "90"]).is_ok());
+    }
+
+    #[test]
+    fn new_commands_parse_and_refuse_what_makes_no_sense() {
+        let parse = |args: &[&str]| {
+            let mut all = vec!["rapport"];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all)
+        };
+        assert!(parse(&["opp", "show", "3号线"]).is_ok());
+        assert!(parse(&["account", "edit", "华东", "--tier", "b"]).is_ok());
+        assert!(parse(&["account", "edit", "华东", "--sales", "5"]).is_err());
+        assert!(
+            parse(&[
+                "account",
+                "edit",
+                "华东",
+                "--metrics",
+                "2026",
+                "--sales",
+                "5"
+            ])
+            .is_ok()
+        );
+        assert!(parse(&["contact", "edit", "张总", "--key", "--not-key"]).is_err());
+        assert!(parse(&["contact", "card", "张总", "--leap-month"]).is_err());
+        assert!(
+            parse(&[
+                "contact",
+                "card",
+                "张总",
+                "--birthday",
+                "01-02",
+                "--lunar-birthday",
+                "01-02"
+            ])
+            .is_err()
+        );
+        assert!(parse(&["due", "--days", "400"]).is_err());
+        assert!(parse(&["intel", "log", "--account", "a", "--competitor", "c"]).is_err());
+        let cli = parse(&[
+            "visit",
+            "log",
+            "--account",
+            "a",
+            "--purpose",
+            "p",
+            "--spin",
+            "situation,problem",
+        ])
+        .expect("valid command line");
+        let Command::Visit(VisitCommand::Log { method, .. }) = cli.command else {
+            panic!("not visit log");
+        };
+        assert_eq!(method.spin.as_deref(), Some("situation,problem"));
+        let cli = parse(&[
+            "opportunity",
+            "add",
+            "--account",
+            "a",
+            "--name",
+            "n",
+            "--coaches",
+            "刘工,马主任",
+        ])
+        .expect("valid command line");
+        let Command::Opportunity(OpportunityCommand::Add { fields, .. }) = cli.command else {
+            panic!("not opportunity add");
+        };
+        assert_eq!(
+            fields.coaches,
+            Some(vec!["刘工".to_owned(), "马主任".to_owned()])
+        );
     }
 }

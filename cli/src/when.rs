@@ -53,6 +53,19 @@ pub fn format_local(at: LocalTime) -> String {
     }
 }
 
+/// The calendar date where it happened, `2026-11-27`.
+pub fn format_date(at: LocalTime) -> String {
+    match at.to_datetime() {
+        Some(dt) => dt.date_naive().to_string(),
+        None => format!("@{} ms", at.utc_ms),
+    }
+}
+
+/// The calendar date where it happened.
+pub fn local_date(at: LocalTime) -> Option<NaiveDate> {
+    at.to_datetime().map(|dt| dt.date_naive())
+}
+
 /// A device-side instant (Unix milliseconds) in this computer's time zone.
 pub fn format_device_ms(ms: i64) -> String {
     match DateTime::from_timestamp_millis(ms) {
@@ -99,6 +112,10 @@ mod tests {
         let lt = LocalTime::from_datetime(&at);
         assert_eq!(lt.offset_min, 480);
         assert_eq!(format_local(lt), "2026-11-27 10:30 +08:00");
+        // Early morning in Shanghai is still the previous day in UTC.
+        let early = LocalTime::from_datetime(&parse_at("2026-11-27T07:00+08:00").expect("valid"));
+        assert_eq!(format_date(early), "2026-11-27");
+        assert_eq!(local_date(early), NaiveDate::from_ymd_opt(2026, 11, 27));
         assert_eq!(
             parse_at("2026-11-27T02:30:00Z").map(|a| a.timestamp()),
             Ok(at.timestamp())

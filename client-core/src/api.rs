@@ -370,7 +370,8 @@ impl Client {
                 .iter()
                 .find(|(id, _)| *id == account.id)
                 .and_then(|(_, ms)| chrono::DateTime::from_timestamp_millis(*ms))
-                .map(|t| t.date_naive());
+                // The day as the rep lives it, like `today`.
+                .map(|t| t.with_timezone(&chrono::Local).date_naive());
             let date = match last {
                 Some(d) => d + chrono::Duration::days(cadence),
                 // Never visited: due now.
@@ -392,7 +393,9 @@ impl Client {
             .format("%Y-%m-%d")
             .to_string();
         let to = horizon.format("%Y-%m-%d").to_string();
-        for (row, due_on) in self.store().due_between(&from, &to)? {
+        // Bound first: the store's lock must not be held while each visit is read.
+        let due_rows = self.store().due_between(&from, &to)?;
+        for (row, due_on) in due_rows {
             let Ok(date) = chrono::NaiveDate::parse_from_str(&due_on, "%Y-%m-%d") else {
                 continue;
             };

@@ -427,17 +427,7 @@ impl Record for Account {
 
 /// `2026`, `2026-Q1`…`2026-Q4` or `2026-01`…`2026-12`.
 fn is_period(p: &str) -> bool {
-    let (year, rest) = p.split_at(p.len().min(4));
-    let year_ok = year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit());
-    year_ok
-        && match rest {
-            "" => true,
-            r if r.starts_with("-Q") => matches!(&r[2..], "1" | "2" | "3" | "4"),
-            r if r.starts_with('-') && r.len() == 3 => {
-                r[1..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
-            }
-            _ => false,
-        }
+    p.len() <= 7 && rules::period_bounds(p).is_some()
 }
 
 impl Record for Contact {

@@ -131,9 +131,15 @@ impl Rules {
         Ok(())
     }
 
-    /// The weighted value score of the latest period with figures, if any.
+    /// The weighted value score of the latest period with figures, if any: the one that
+    /// ends last, and of two ending together the shorter (a month before its quarter,
+    /// a quarter before its year).
     pub fn value_score(&self, metrics: &[PeriodMetrics]) -> Option<f64> {
-        let latest = metrics.iter().max_by(|a, b| a.period.cmp(&b.period))?;
+        let latest = metrics
+            .iter()
+            .filter_map(|m| period_bounds(&m.period).map(|(start, end)| (end, start, m)))
+            .max_by_key(|(end, start, _)| (*end, *start))
+            .map(|(_, _, m)| m)?;
         let f = |v: Option<f64>| v.unwrap_or(0.0);
         let tx = latest.transactions.map(|t| t as f64);
         Some(
@@ -189,6 +195,33 @@ impl Rules {
     }
 }
 
+/// First and last day of a period written `2026`, `2026-Q3` or `2026-11`.
+pub fn period_bounds(period: &str) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+    use chrono::NaiveDate;
+    let year: i32 = period.get(..4)?.parse().ok()?;
+    let (first_month, months) = match period.get(4..)? {
+        "" => (1, 12),
+        q if q.starts_with("-Q") => {
+            let n: u32 = q.get(2..)?.parse().ok()?;
+            if !(1..=4).contains(&n) {
+                return None;
+            }
+            (3 * n - 2, 3)
+        }
+        m if m.starts_with('-') => {
+            let n: u32 = m.get(1..)?.parse().ok()?;
+            if !(1..=12).contains(&n) {
+                return None;
+            }
+            (n, 1)
+        }
+        _ => return None,
+    };
+    let start = NaiveDate::from_ymd_opt(year, first_month, 1)?;
+    let end = start.checked_add_months(chrono::Months::new(months))? - chrono::Duration::days(1);
+    Some((start, end))
+}
+
 /// Great-circle distance in metres (haversine).
 pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     const EARTH_RADIUS_M: f64 = 6_371_008.8;
@@ -232,6 +265,25 @@ mod tests {
         assert_eq!(rules.cadence_days(&a), 7);
         a.cadence_days = Some(3);
         assert_eq!(rules.cadence_days(&a), 3);
+    }
+
+    #[test]
+    fn the_latest_period_is_the_one_that_ends_last() {
+        let rules = Rules::default();
+        let m = |period: &str, sales: f64| PeriodMetrics {
+            period: period.into(),
+            sales: Some(sales),
+            ..PeriodMetrics::default()
+        };
+        // November ends before Q4 does; December and Q4 end together: the month wins.
+        let figures = vec![m("2026-11", 10.0), m("2026-Q4", 20.0), m("2026", 30.0)];
+        assert_eq!(rules.value_score(&figures), Some(0.4 * 20.0));
+        let figures = vec![m("2026-12", 50.0), m("2026-Q4", 20.0), m("2026", 30.0)];
+        assert_eq!(rules.value_score(&figures), Some(0.4 * 50.0));
+        let figures = vec![m("2025-Q4", 5.0), m("2026-01", 7.0)];
+        assert_eq!(rules.value_score(&figures), Some(0.4 * 7.0));
+        assert_eq!(period_bounds("2026-Q5"), None);
+        assert_eq!(period_bounds("2026-13"), None);
     }
 
     #[test]
