@@ -366,12 +366,15 @@ impl Client {
         let mut out = Vec::new();
         for account in &accounts {
             let cadence = rules.cadence_days(&account.record);
-            let last = last_visits
-                .iter()
-                .find(|(id, _)| *id == account.id)
-                .and_then(|(_, ms)| chrono::DateTime::from_timestamp_millis(*ms))
-                // The day as the rep lives it, like `today`.
-                .map(|t| t.with_timezone(&chrono::Local).date_naive());
+            // The day of the latest visit where it happened, as the rep remembers it.
+            let last = match last_visits.iter().find(|(a, _)| *a == account.id) {
+                Some((_, visit_id)) => self
+                    .get::<model::Visit>(visit_id)?
+                    .occurred_at
+                    .to_datetime()
+                    .map(|t| t.date_naive()),
+                None => None,
+            };
             let date = match last {
                 Some(d) => d + chrono::Duration::days(cadence),
                 // Never visited: due now.

@@ -322,10 +322,11 @@ impl Store {
         collect_rows(rows)
     }
 
-    /// The latest visit time (Unix ms) per account, from the index.
-    pub fn last_visits(&self) -> Result<Vec<(String, i64)>, StoreError> {
+    /// The latest visit per account, from the index: (account id, visit id).
+    pub fn last_visits(&self) -> Result<Vec<(String, String)>, StoreError> {
+        // SQLite takes the bare `id` from the row that holds the maximum.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT account_id, MAX(occurred_ms) FROM documents
+            "SELECT account_id, id, MAX(occurred_ms) FROM documents
              WHERE kind = 'visit' AND deleted = 0 AND valid = 1 AND occurred_ms IS NOT NULL
              GROUP BY account_id",
         )?;
