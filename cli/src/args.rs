@@ -695,4 +695,25 @@ pub enum ReportCommand {
         #[arg(long)]
         team: Option<String>,
     },
+    /// Your own relationship-maintenance scorecard (reps).
+    Me {
+        /// ISO week (2026-W48) or month (2026-11); default: this week.
+        #[arg(long)]
+        period: Option<String>,
+        /// Also list the records behind every figure.
+        #[arg(long)]
+        records: bool,
+    },
+    /// A rep's scorecard (their manager, or an admin).
+    Scorecard {
+        /// The rep's user name or id.
+        #[arg(long)]
+        rep: String,
+        /// ISO week (2026-W48) or month (2026-11); default: this week.
+        #[arg(long)]
+        period: Option<String>,
+        /// Also list the records behind every figure.
+        #[arg(long)]
+        records: bool,
+    },
 }

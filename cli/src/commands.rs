@@ -37,6 +37,7 @@ mod contact;
 mod due;
 mod logs;
 mod opportunity;
+mod scorecard;
 mod timeline;
 mod visit;
 
@@ -185,6 +186,14 @@ pub fn run(cli: Cli, lang: Lang) -> Result<()> {
         Command::Report(ReportCommand::Weekly { week, team }) => {
             weekly(&ctx, week.as_deref(), team.as_deref())
         }
+        Command::Report(ReportCommand::Me { period, records }) => {
+            scorecard::me(&ctx, period.as_deref(), records)
+        }
+        Command::Report(ReportCommand::Scorecard {
+            rep,
+            period,
+            records,
+        }) => scorecard::of_rep(&ctx, &rep, period.as_deref(), records),
     }
 }
 
