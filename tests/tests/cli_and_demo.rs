@@ -116,45 +116,24 @@ fn the_readme_tour_works_offline_and_online() {
         "another rep's account: {accounts}"
     );
 
-    // Offline from here.
+    ok(&rapport(home, &["due"]));
+
+    // Offline from here: the README's commands, as a rep types them.
     server.kill();
-    let contact = ok(&rapport(
-        home,
-        &[
-            "contact",
-            "add",
-            "--account",
-            "华东钢铁集团",
-            "--name",
-            "马主任",
-            "--title",
-            "设备部主任",
-        ],
-    ));
+    let line = |l: &str| ok(&rapport(home, &l.split_whitespace().collect::<Vec<_>>()));
+    let contact = line(
+        "contact add --account 华东钢铁集团 --name 马主任 --title 设备部主任 --key --roles coach",
+    );
     assert!(!contact.trim().is_empty());
-    ok(&rapport(
-        home,
-        &[
-            "visit",
-            "log",
-            "--account",
-            "华东钢铁集团",
-            "--purpose",
-            "新品技术交流",
-            "--duration",
-            "90",
-            "--at",
-            "2026-11-27T10:30:00+08:00",
-            "--notes",
-            "demo of the new line",
-            "--lat",
-            "31.23",
-            "--lon",
-            "121.47",
-        ],
-    ));
+    line("contact card 马主任 --knows-name yes --interests 钓鱼 --lunar-birthday 08-15");
+    line(
+        "visit log --account 华东钢铁集团 --purpose 新品技术交流 --duration 90 \
+         --at 2026-11-27T10:30:00+08:00 --contacts 马主任 --spin situation,problem \
+         --signals next_step --next-step 发送技术方案 --next-step-due +3 --lat 31.23 --lon 121.47",
+    );
+    line("favour log --account 华东钢铁集团 --kind personal --description 帮忙联系医院专家");
     let status = ok(&rapport(home, &["status"]));
-    assert!(status.contains("2 changes waiting"), "{status}");
+    assert!(status.contains("4 changes waiting"), "{status}");
     let offline = rapport(home, &["sync"]);
     assert_eq!(offline.status.code(), Some(2), "offline sync exits 2");
     let timeline = ok(&rapport(home, &["timeline", "--account", "华东钢铁集团"]));
@@ -163,7 +142,7 @@ fn the_readme_tour_works_offline_and_online() {
     server.restart();
     let synced = ok(&rapport(home, &["sync"]));
     assert!(
-        synced.contains("2 accepted") || synced.contains("accepted: 2"),
+        synced.contains("3 accepted") || synced.contains("accepted: 3"),
         "{synced}"
     );
     let status = ok(&rapport(home, &["status"]));
@@ -197,7 +176,27 @@ fn the_readme_tour_works_offline_and_online() {
     for name in ["李娜", "赵强", "陈伟"] {
         assert!(report.contains(name), "{report}");
     }
-    // A rep cannot read the team report.
+    let scorecard = ok(&rapport(
+        wang.path(),
+        &[
+            "report",
+            "scorecard",
+            "--rep",
+            "li",
+            "--period",
+            "2026-W48",
+            "--records",
+        ],
+    ));
+    assert!(scorecard.contains("Visits"), "{scorecard}");
+    // A rep cannot read the team report, but reads their own scorecard.
     let denied = rapport(home, &["report", "weekly"]);
     assert!(!denied.status.success());
+    let mine = ok(&rapport(home, &["report", "me", "--period", "2026-W48"]));
+    assert!(mine.contains("李娜"), "{mine}");
+    assert!(
+        !rapport(home, &["report", "scorecard", "--rep", "zhao"])
+            .status
+            .success()
+    );
 }
