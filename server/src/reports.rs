@@ -85,12 +85,12 @@ pub async fn team_in_scope(app: &App, user: &AuthUser, team: Option<&str>) -> Ap
         Role::Admin => {
             let team = team
                 .ok_or_else(|| ApiError::Unprocessable("name the team: ?team=<team id>".into()))?;
-            // Another company's team is refused as if it did not exist.
+            // Another company's team is answered as if it did not exist.
             let found = teams::Entity::find_by_id(team)
                 .one(&app.db)
                 .await?
                 .filter(|t| t.tenant_id == user.tenant_id())
-                .ok_or_else(|| ApiError::Forbidden("not a team of yours".into()))?;
+                .ok_or_else(|| ApiError::NotFound("no such team".into()))?;
             Ok(found.id)
         }
     }

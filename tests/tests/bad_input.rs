@@ -3,7 +3,7 @@
 //! it, and it goes on serving ordinary syncs.
 
 use automerge::transaction::Transactable;
-use automerge::{ActorId, AutoCommit, ObjType, ROOT};
+use automerge::{ActorId, AutoCommit, ROOT};
 use rapport_client_core::model::{self, Account, LocalTime, Record, Visit};
 use rapport_client_core::protocol::{
     self, Change, Outcome, PushDoc, Session, SyncRequest, SyncResponse,
@@ -57,11 +57,13 @@ fn new_record<R: Record>(actor: ActorId, record: &R) -> (String, AutoCommit, Vec
 fn raw_visit(actor: ActorId, account: &str, tweak: impl FnOnce(&mut AutoCommit)) -> Vec<Change> {
     let mut doc = AutoCommit::new().with_actor(actor);
     doc.put(ROOT, "account_id", account).expect("put");
+    // A moment is one value: RFC 3339 with its offset.
+    let at = in_week()
+        .to_datetime()
+        .expect("in range")
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
     for field in ["occurred_at", "logged_at"] {
-        let t = doc.put_object(ROOT, field, ObjType::Map).expect("put");
-        doc.put(&t, "utc_ms", in_week().utc_ms).expect("put");
-        doc.put(&t, "offset_min", in_week().offset_min)
-            .expect("put");
+        doc.put(ROOT, field, at.as_str()).expect("put");
     }
     doc.put(ROOT, "duration_min", 45i64).expect("put");
     doc.put(ROOT, "purpose", "Quarterly review").expect("put");

@@ -960,7 +960,8 @@ fn every_report_endpoint_is_authorised_for_reps_managers_and_companies() {
         // The manager of another team naming this team: forbidden.
         let r = get(&west_manager, &format!("{path}{sep}team={team}"));
         assert_eq!(r.status, 403, "{path}");
-        // Another company's manager and admin naming this team: forbidden, not found-ish.
+        // Another company's manager naming this team: forbidden (like any team not
+        // theirs); its admin: no such team (like a team that does not exist).
         assert_eq!(
             get(&other_manager, &format!("{path}{sep}team={team}")).status,
             403,
@@ -968,7 +969,16 @@ fn every_report_endpoint_is_authorised_for_reps_managers_and_companies() {
         );
         assert_eq!(
             get(&other_admin, &format!("{path}{sep}team={team}")).status,
-            403,
+            404,
+            "{path}"
+        );
+        assert_eq!(
+            get(
+                &other_admin,
+                &format!("{path}{sep}team={}", uuid::Uuid::new_v4())
+            )
+            .status,
+            404,
             "{path}"
         );
         // Nobody signed in.

@@ -13,6 +13,7 @@ use automerge::{ActorId, AutoCommit, ChangeHash, ReadDoc};
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+mod atomic;
 pub mod calendar;
 mod records;
 pub mod rules;
@@ -77,8 +78,9 @@ impl std::fmt::Display for DocKind {
 }
 
 /// A moment as the rep lived it: the instant (Unix milliseconds, UTC) and the UTC offset
-/// of the place it happened, in minutes east of Greenwich.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
+/// of the place it happened, in minutes east of Greenwich. Stored as one value (RFC 3339,
+/// `2026-11-27T10:30:00.000+08:00`), see [`atomic`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LocalTime {
     pub utc_ms: i64,
     pub offset_min: i64,
@@ -102,8 +104,8 @@ impl LocalTime {
     }
 }
 
-/// A position reported by the device.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Reconcile, Hydrate)]
+/// A position reported by the device. Stored as one value (`31.23,121.47`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,

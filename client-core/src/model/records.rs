@@ -137,8 +137,9 @@ impl VipCard {
     }
 }
 
-/// A birthday as people keep it: on the solar or the lunar calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
+/// A birthday as people keep it: on the solar or the lunar calendar. Stored as one value
+/// (`lunar 08-15`, `lunar leap 06-01`, `solar 03-21`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Birthday {
     pub calendar: Calendar,
     pub month: i64,
@@ -225,8 +226,9 @@ impl RoleContacts {
     }
 }
 
-/// Where the device was when the rep logged a visit, and how sure it was.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Reconcile, Hydrate)]
+/// Where the device was when the rep logged a visit, and how sure it was. Stored as one
+/// value (`31.23,121.47,25`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct CheckIn {
     pub lat: f64,
     pub lon: f64,

@@ -198,17 +198,23 @@ impl Rules {
 /// First and last day of a period written `2026`, `2026-Q3` or `2026-11`.
 pub fn period_bounds(period: &str) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
     use chrono::NaiveDate;
-    let year: i32 = period.get(..4)?.parse().ok()?;
+    // Digits only: `str::parse` would also take a sign (`+026`, `2026-+3`).
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let year_text = period.get(..4)?;
+    if !digits(year_text) {
+        return None;
+    }
+    let year: i32 = year_text.parse().ok()?;
     let (first_month, months) = match period.get(4..)? {
         "" => (1, 12),
-        q if q.starts_with("-Q") => {
+        q if q.starts_with("-Q") && digits(q.get(2..)?) => {
             let n: u32 = q.get(2..)?.parse().ok()?;
             if !(1..=4).contains(&n) {
                 return None;
             }
             (3 * n - 2, 3)
         }
-        m if m.starts_with('-') => {
+        m if m.starts_with('-') && digits(m.get(1..)?) => {
             let n: u32 = m.get(1..)?.parse().ok()?;
             if !(1..=12).contains(&n) {
                 return None;
@@ -283,6 +289,9 @@ mod tests {
         let figures = vec![m("2025-Q4", 5.0), m("2026-01", 7.0)];
         assert_eq!(rules.value_score(&figures), Some(0.4 * 7.0));
         assert_eq!(period_bounds("2026-Q5"), None);
+        for signed in ["+026", "-001", "2026-+3", "2026-Q+1", "第三季度"] {
+            assert_eq!(period_bounds(signed), None, "{signed}");
+        }
         assert_eq!(period_bounds("2026-13"), None);
     }
 
