@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::sync::router())
         .merge(crate::admin::router())
         .merge(crate::reports::router())
+        .merge(crate::dashboard::router())
         .merge(crate::openapi::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))

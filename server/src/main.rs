@@ -10,6 +10,7 @@ use rapport_client_core::protocol::Role;
 mod admin;
 mod app;
 mod auth;
+mod dashboard;
 mod db;
 mod demo;
 mod error;

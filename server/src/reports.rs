@@ -32,13 +32,6 @@ pub fn router() -> Router<AppState> {
         .route("/v1/reports/upcoming", get(http_upcoming))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-struct WeeklyQuery {
-    week: Option<String>,
-    team: Option<String>,
-    format: Option<String>,
-}
-
 /// Parses `2026-W48` into the Monday of that ISO week.
 pub fn parse_iso_week(s: &str) -> Option<NaiveDate> {
     let (year, week) = s.split_once("-W")?;
@@ -138,32 +131,6 @@ async fn rep_in_scope(app: &App, user: &AuthUser, rep: Option<&str>) -> ApiResul
     if allowed { Ok(found) } else { Err(refused()) }
 }
 
-/// Answers with JSON, or with CSV when `?format=csv`.
-fn respond<T: serde::Serialize>(
-    format: Option<&str>,
-    body: T,
-    csv: impl FnOnce(&T) -> String,
-    name: &str,
-) -> ApiResult<Response> {
-    match format {
-        None | Some("json") => Ok(axum::Json(body).into_response()),
-        Some("csv") => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}.csv\""),
-                ),
-            ],
-            csv(&body),
-        )
-            .into_response()),
-        Some(other) => Err(ApiError::Unprocessable(format!(
-            "format '{other}': json or csv"
-        ))),
-    }
-}
-
 /// One CSV field, quoted when it needs to be.
 pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -173,7 +140,8 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
-fn csv_rows(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+/// A CSV document: a header row and rows, CRLF line ends (RFC 4180).
+pub fn csv_rows(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut out = header.join(",");
     out.push_str("\r\n");
     for row in rows {
@@ -190,20 +158,212 @@ fn iso_ms(ms: Option<i64>, tz: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
-#[utoipa::path(get, path = "/v1/reports/visits/weekly", tag = "reports", params(WeeklyQuery), responses((status = 200, description = "Visits per rep of a team in an ISO week (JSON, or CSV with format=csv)", body = WeeklyVisits), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn http_weekly(
-    State(state): State<AppState>,
-    user: AuthUser,
-    QueryParams(q): QueryParams<WeeklyQuery>,
-) -> ApiResult<Response> {
-    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
-    let report = weekly_visits(&state, user.tenant_id(), &team_id, q.week.as_deref()).await?;
-    let name = format!("visits-{}", report.week);
-    respond(
-        q.format.as_deref(),
-        report,
-        |r| {
-            csv_rows(
+/// A CSV download.
+pub fn csv_attachment(name: &str, body: String) -> Response {
+    let disposition =
+        header::HeaderValue::from_str(&format!("attachment; filename=\"{name}.csv\""))
+            .unwrap_or_else(|_| header::HeaderValue::from_static("attachment"));
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct TeamQuery {
+    /// Team id (admins; managers see their own team).
+    pub team: Option<String>,
+    /// ISO week, for the weekly visits (default: this week).
+    pub week: Option<String>,
+    /// ISO week or month (default: this week).
+    pub period: Option<String>,
+    /// Weeks of the trend (default 12).
+    pub weeks: Option<i64>,
+    /// Days ahead for birthdays and holidays (default 14).
+    pub days: Option<i64>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Trend {
+    team_id: String,
+    weeks: Vec<String>,
+    target: i64,
+    reps: Vec<TrendRow>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TrendRow {
+    user_id: String,
+    username: String,
+    display_name: String,
+    visits: Vec<u64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OverLimit {
+    id: String,
+    account_id: String,
+    author_id: String,
+    contact_id: Option<String>,
+    kind: String,
+    description: String,
+    value: Option<f64>,
+    occurred_at_ms: i64,
+}
+
+/// A team list managers read (and export), computed the same way for the API and the
+/// dashboard.
+#[derive(Debug)]
+pub enum TeamList {
+    Weekly(WeeklyVisits),
+    Trend(Trend),
+    Overdue(Vec<scorecard::Overdue>, chrono_tz::Tz),
+    DangerZone(Vec<scorecard::OpportunityRisk>),
+    OverLimit(Vec<OverLimit>, chrono_tz::Tz),
+    Upcoming(Vec<scorecard::Upcoming>),
+}
+
+/// The names of the team lists (`/v1/reports/...` paths, export file names).
+pub const TEAM_LISTS: [&str; 6] = [
+    "visits-weekly",
+    "visit-trend",
+    "overdue",
+    "danger-zone",
+    "favours-over-limit",
+    "upcoming",
+];
+
+impl TeamList {
+    /// Computes the list `name` (one of [`TEAM_LISTS`]) for a team the caller has already
+    /// been authorised for.
+    pub async fn compute(
+        app: &App,
+        tenant_id: &str,
+        team_id: &str,
+        name: &str,
+        q: &TeamQuery,
+    ) -> ApiResult<TeamList> {
+        let (_, tz) = scorecard::tenant_zone(&app.db, tenant_id).await?;
+        let reps = team_reps(app, tenant_id, team_id).await?;
+        let now = crate::auth::now_ms();
+        let account_ids = |accounts: Vec<crate::db::accounts::Model>| -> Vec<String> {
+            accounts.into_iter().map(|a| a.id).collect()
+        };
+        Ok(match name {
+            "visits-weekly" => {
+                TeamList::Weekly(weekly_visits(app, tenant_id, team_id, q.week.as_deref()).await?)
+            }
+            "visit-trend" => {
+                let weeks = q.weeks.unwrap_or(12);
+                if !(1..=104).contains(&weeks) {
+                    return Err(ApiError::Unprocessable("weeks: 1 to 104".into()));
+                }
+                let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
+                let (labels, counts) = scorecard::visit_trend(
+                    &app.db,
+                    tenant_id,
+                    &reps,
+                    tz,
+                    window.last_monday(),
+                    weeks,
+                )
+                .await?;
+                let (_, rules) = crate::rules::load(&app.db, tenant_id).await?;
+                TeamList::Trend(Trend {
+                    team_id: team_id.to_owned(),
+                    weeks: labels,
+                    target: rules.weekly_visit_target,
+                    reps: reps
+                        .into_iter()
+                        .map(|r| TrendRow {
+                            visits: counts.get(&r.id).cloned().unwrap_or_default(),
+                            user_id: r.id,
+                            username: r.username,
+                            display_name: r.display_name,
+                        })
+                        .collect(),
+                })
+            }
+            "overdue" => {
+                let (_, rules) = crate::rules::load(&app.db, tenant_id).await?;
+                let accounts = scorecard::team_accounts(&app.db, tenant_id, &reps).await?;
+                let list =
+                    scorecard::overdue_accounts(&app.db, tenant_id, &accounts, &rules, now).await?;
+                TeamList::Overdue(list, tz)
+            }
+            "danger-zone" => {
+                let accounts =
+                    account_ids(scorecard::team_accounts(&app.db, tenant_id, &reps).await?);
+                TeamList::DangerZone(
+                    scorecard::opportunity_risks(&app.db, tenant_id, &accounts, now)
+                        .await?
+                        .into_iter()
+                        .filter(scorecard::OpportunityRisk::in_danger_zone)
+                        .collect(),
+                )
+            }
+            "favours-over-limit" => {
+                let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
+                let list = scorecard::favours_over_limit(&app.db, tenant_id, &reps, &window)
+                    .await?
+                    .into_iter()
+                    .map(|f| OverLimit {
+                        id: f.id,
+                        account_id: f.account_id,
+                        author_id: f.author_id,
+                        contact_id: f.contact_id,
+                        kind: f.kind,
+                        description: f.description,
+                        value: f.value,
+                        occurred_at_ms: f.occurred_at,
+                    })
+                    .collect();
+                TeamList::OverLimit(list, tz)
+            }
+            "upcoming" => {
+                let days = q.days.unwrap_or(14);
+                if !(1..=366).contains(&days) {
+                    return Err(ApiError::Unprocessable("days: 1 to 366".into()));
+                }
+                let accounts =
+                    account_ids(scorecard::team_accounts(&app.db, tenant_id, &reps).await?);
+                let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+                TeamList::Upcoming(
+                    scorecard::upcoming(&app.db, tenant_id, &accounts, today, days).await?,
+                )
+            }
+            other => return Err(ApiError::NotFound(format!("no list '{other}'"))),
+        })
+    }
+
+    /// The file name of its CSV export, without `.csv`.
+    pub fn file_name(&self) -> String {
+        match self {
+            TeamList::Weekly(r) => format!("visits-{}", r.week),
+            TeamList::Trend(_) => "visit-trend".into(),
+            TeamList::Overdue(..) => "overdue-accounts".into(),
+            TeamList::DangerZone(_) => "danger-zone".into(),
+            TeamList::OverLimit(..) => "favours-over-limit".into(),
+            TeamList::Upcoming(_) => "upcoming".into(),
+        }
+    }
+
+    pub fn csv(&self) -> String {
+        match self {
+            TeamList::Weekly(r) => csv_rows(
                 &[
                     "week",
                     "team",
@@ -224,35 +384,137 @@ async fn http_weekly(
                         r.target.to_string(),
                     ]
                 }),
-            )
-        },
-        &name,
-    )
+            ),
+            TeamList::Trend(t) => {
+                let mut header = vec!["username", "display_name"];
+                header.extend(t.weeks.iter().map(String::as_str));
+                csv_rows(
+                    &header,
+                    t.reps.iter().map(|r| {
+                        let mut row = vec![r.username.clone(), r.display_name.clone()];
+                        row.extend(r.visits.iter().map(u64::to_string));
+                        row
+                    }),
+                )
+            }
+            TeamList::Overdue(list, tz) => csv_rows(
+                &[
+                    "account_id",
+                    "account",
+                    "tier",
+                    "cadence_days",
+                    "last_visit",
+                    "days_overdue",
+                ],
+                list.iter().map(|o| {
+                    vec![
+                        o.account_id.clone(),
+                        o.account_name.clone(),
+                        o.tier.clone().unwrap_or_default(),
+                        o.cadence_days.to_string(),
+                        iso_ms(o.last_visit_ms, *tz),
+                        o.days_overdue.map(|d| d.to_string()).unwrap_or_default(),
+                    ]
+                }),
+            ),
+            TeamList::DangerZone(list) => csv_rows(
+                &[
+                    "opportunity_id",
+                    "account_id",
+                    "opportunity",
+                    "unknown_roles",
+                    "unmet_roles",
+                ],
+                list.iter().map(|o| {
+                    vec![
+                        o.opportunity_id.clone(),
+                        o.account_id.clone(),
+                        o.name.clone(),
+                        o.unknown_roles.join(" "),
+                        o.unmet_roles.join(" "),
+                    ]
+                }),
+            ),
+            TeamList::OverLimit(list, tz) => csv_rows(
+                &[
+                    "favour_id",
+                    "account_id",
+                    "author_id",
+                    "kind",
+                    "description",
+                    "value",
+                    "occurred_at",
+                ],
+                list.iter().map(|f| {
+                    vec![
+                        f.id.clone(),
+                        f.account_id.clone(),
+                        f.author_id.clone(),
+                        f.kind.clone(),
+                        f.description.clone(),
+                        f.value.map(|v| v.to_string()).unwrap_or_default(),
+                        iso_ms(Some(f.occurred_at_ms), *tz),
+                    ]
+                }),
+            ),
+            TeamList::Upcoming(list) => csv_rows(
+                &["date", "occasion", "contact_id", "contact", "account_id"],
+                list.iter().map(|u| {
+                    vec![
+                        u.date.to_string(),
+                        u.occasion.to_owned(),
+                        u.contact_id.clone().unwrap_or_default(),
+                        u.contact_name.clone().unwrap_or_default(),
+                        u.account_id.clone().unwrap_or_default(),
+                    ]
+                }),
+            ),
+        }
+    }
+
+    fn json(self) -> Response {
+        match self {
+            TeamList::Weekly(r) => axum::Json(r).into_response(),
+            TeamList::Trend(t) => axum::Json(t).into_response(),
+            TeamList::Overdue(l, _) => axum::Json(l).into_response(),
+            TeamList::DangerZone(l) => axum::Json(l).into_response(),
+            TeamList::OverLimit(l, _) => axum::Json(l).into_response(),
+            TeamList::Upcoming(l) => axum::Json(l).into_response(),
+        }
+    }
+
+    /// JSON, or CSV when `format=csv`.
+    pub fn respond(self, format: Option<&str>) -> ApiResult<Response> {
+        match format {
+            None | Some("json") => Ok(self.json()),
+            Some("csv") => Ok(csv_attachment(&self.file_name(), self.csv())),
+            Some(other) => Err(ApiError::Unprocessable(format!(
+                "format '{other}': json or csv"
+            ))),
+        }
+    }
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-struct TeamQuery {
-    team: Option<String>,
-    period: Option<String>,
-    weeks: Option<i64>,
-    days: Option<i64>,
-    format: Option<String>,
+/// The `/v1/reports/<list>` handlers: authorise the team, compute, answer.
+async fn team_list(
+    state: &AppState,
+    user: &AuthUser,
+    name: &str,
+    q: TeamQuery,
+) -> ApiResult<Response> {
+    let team_id = team_in_scope(state, user, q.team.as_deref()).await?;
+    TeamList::compute(state, user.tenant_id(), &team_id, name, &q)
+        .await?
+        .respond(q.format.as_deref())
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct Trend {
-    team_id: String,
-    weeks: Vec<String>,
-    target: i64,
-    reps: Vec<TrendRow>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct TrendRow {
-    user_id: String,
-    username: String,
-    display_name: String,
-    visits: Vec<u64>,
+#[utoipa::path(get, path = "/v1/reports/visits/weekly", tag = "reports", params(TeamQuery), responses((status = 200, description = "Visits per rep of a team in an ISO week (JSON, or CSV with format=csv)", body = WeeklyVisits), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+async fn http_weekly(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<TeamQuery>,
+) -> ApiResult<Response> {
+    team_list(&state, &user, "visits-weekly", q).await
 }
 
 #[utoipa::path(get, path = "/v1/reports/visits/trend", tag = "reports", params(TeamQuery), responses((status = 200, description = "Visits per rep per week over the weeks ending with the period", body = Trend), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
@@ -261,55 +523,43 @@ async fn http_trend(
     user: AuthUser,
     QueryParams(q): QueryParams<TeamQuery>,
 ) -> ApiResult<Response> {
-    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
-    let weeks = q.weeks.unwrap_or(12);
-    if !(1..=104).contains(&weeks) {
-        return Err(ApiError::Unprocessable("weeks: 1 to 104".into()));
-    }
-    let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
-    let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
-    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
-    let (labels, counts) = scorecard::visit_trend(
-        &state.db,
-        user.tenant_id(),
-        &reps,
-        tz,
-        window.first_day,
-        weeks,
-    )
-    .await?;
-    let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
-    let trend = Trend {
-        team_id,
-        weeks: labels,
-        target: rules.weekly_visit_target,
-        reps: reps
-            .into_iter()
-            .map(|r| TrendRow {
-                visits: counts.get(&r.id).cloned().unwrap_or_default(),
-                user_id: r.id,
-                username: r.username,
-                display_name: r.display_name,
-            })
-            .collect(),
-    };
-    respond(
-        q.format.as_deref(),
-        trend,
-        |t| {
-            let mut header = vec!["username", "display_name"];
-            header.extend(t.weeks.iter().map(String::as_str));
-            csv_rows(
-                &header,
-                t.reps.iter().map(|r| {
-                    let mut row = vec![r.username.clone(), r.display_name.clone()];
-                    row.extend(r.visits.iter().map(u64::to_string));
-                    row
-                }),
-            )
-        },
-        "visit-trend",
-    )
+    team_list(&state, &user, "visit-trend", q).await
+}
+
+#[utoipa::path(get, path = "/v1/reports/overdue", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<scorecard::Overdue>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+async fn http_overdue(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<TeamQuery>,
+) -> ApiResult<Response> {
+    team_list(&state, &user, "overdue", q).await
+}
+
+#[utoipa::path(get, path = "/v1/reports/danger-zone", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<scorecard::OpportunityRisk>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+async fn http_danger_zone(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<TeamQuery>,
+) -> ApiResult<Response> {
+    team_list(&state, &user, "danger-zone", q).await
+}
+
+#[utoipa::path(get, path = "/v1/reports/favours-over-limit", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<OverLimit>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+async fn http_over_limit(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<TeamQuery>,
+) -> ApiResult<Response> {
+    team_list(&state, &user, "favours-over-limit", q).await
+}
+
+#[utoipa::path(get, path = "/v1/reports/upcoming", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<scorecard::Upcoming>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+async fn http_upcoming(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(q): QueryParams<TeamQuery>,
+) -> ApiResult<Response> {
+    team_list(&state, &user, "upcoming", q).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -349,243 +599,46 @@ async fn http_team(
         cards.push(scorecard::scorecard(&state.db, user.tenant_id(), &rep, &window, &rules).await?);
     }
     let name = format!("scorecards-{}", window.label);
-    respond(
-        q.format.as_deref(),
-        cards,
-        |cards| {
-            csv_rows(
-                &[
-                    "period",
-                    "username",
-                    "display_name",
-                    "group",
-                    "metric",
-                    "value",
-                    "part",
-                    "total",
-                    "target",
-                    "attainment",
-                ],
-                cards.iter().flat_map(|c| {
-                    c.metrics.iter().map(move |m| {
-                        let opt = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
-                        vec![
-                            c.period.clone(),
-                            c.rep.username.clone(),
-                            c.rep.display_name.clone(),
-                            m.group.clone(),
-                            m.key.clone(),
-                            format!("{:.4}", m.value),
-                            m.part.map(|p| p.to_string()).unwrap_or_default(),
-                            m.total.map(|p| p.to_string()).unwrap_or_default(),
-                            opt(m.target),
-                            opt(m.attainment),
-                        ]
-                    })
-                }),
-            )
-        },
-        &name,
-    )
-}
-
-#[utoipa::path(get, path = "/v1/reports/overdue", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<scorecard::Overdue>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-async fn http_overdue(
-    State(state): State<AppState>,
-    user: AuthUser,
-    QueryParams(q): QueryParams<TeamQuery>,
-) -> ApiResult<Response> {
-    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
-    let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
-    let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
-    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
-    let accounts = scorecard::team_accounts(&state.db, user.tenant_id(), &reps).await?;
-    let now = crate::auth::now_ms();
-    let list =
-        scorecard::overdue_accounts(&state.db, user.tenant_id(), &accounts, &rules, now).await?;
-    respond(
-        q.format.as_deref(),
-        list,
-        |list| {
-            csv_rows(
-                &[
-                    "account_id",
-                    "account",
-                    "tier",
-                    "cadence_days",
-                    "last_visit",
-                    "days_overdue",
-                ],
-                list.iter().map(|o| {
+    let csv = |cards: &Vec<Scorecard>| {
+        csv_rows(
+            &[
+                "period",
+                "username",
+                "display_name",
+                "group",
+                "metric",
+                "value",
+                "part",
+                "total",
+                "target",
+                "attainment",
+            ],
+            cards.iter().flat_map(|c| {
+                c.metrics.iter().map(move |m| {
+                    let opt = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
                     vec![
-                        o.account_id.clone(),
-                        o.account_name.clone(),
-                        o.tier.clone().unwrap_or_default(),
-                        o.cadence_days.to_string(),
-                        iso_ms(o.last_visit_ms, tz),
-                        o.days_overdue.map(|d| d.to_string()).unwrap_or_default(),
+                        c.period.clone(),
+                        c.rep.username.clone(),
+                        c.rep.display_name.clone(),
+                        m.group.clone(),
+                        m.key.clone(),
+                        format!("{:.4}", m.value),
+                        m.part.map(|p| p.to_string()).unwrap_or_default(),
+                        m.total.map(|p| p.to_string()).unwrap_or_default(),
+                        opt(m.target),
+                        opt(m.attainment),
                     ]
-                }),
-            )
-        },
-        "overdue-accounts",
-    )
-}
-
-#[utoipa::path(get, path = "/v1/reports/danger-zone", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<scorecard::OpportunityRisk>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-async fn http_danger_zone(
-    State(state): State<AppState>,
-    user: AuthUser,
-    QueryParams(q): QueryParams<TeamQuery>,
-) -> ApiResult<Response> {
-    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
-    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
-    let accounts: Vec<String> = scorecard::team_accounts(&state.db, user.tenant_id(), &reps)
-        .await?
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
-    let now = crate::auth::now_ms();
-    let list: Vec<scorecard::OpportunityRisk> =
-        scorecard::opportunity_risks(&state.db, user.tenant_id(), &accounts, now)
-            .await?
-            .into_iter()
-            .filter(scorecard::OpportunityRisk::in_danger_zone)
-            .collect();
-    respond(
-        q.format.as_deref(),
-        list,
-        |list| {
-            csv_rows(
-                &[
-                    "opportunity_id",
-                    "account_id",
-                    "opportunity",
-                    "unknown_roles",
-                    "unmet_roles",
-                ],
-                list.iter().map(|o| {
-                    vec![
-                        o.opportunity_id.clone(),
-                        o.account_id.clone(),
-                        o.name.clone(),
-                        o.unknown_roles.join(" "),
-                        o.unmet_roles.join(" "),
-                    ]
-                }),
-            )
-        },
-        "danger-zone",
-    )
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct OverLimit {
-    id: String,
-    account_id: String,
-    author_id: String,
-    contact_id: Option<String>,
-    kind: String,
-    description: String,
-    value: Option<f64>,
-    occurred_at_ms: i64,
-}
-
-#[utoipa::path(get, path = "/v1/reports/favours-over-limit", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<OverLimit>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-async fn http_over_limit(
-    State(state): State<AppState>,
-    user: AuthUser,
-    QueryParams(q): QueryParams<TeamQuery>,
-) -> ApiResult<Response> {
-    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
-    let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
-    let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
-    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
-    let list: Vec<OverLimit> =
-        scorecard::favours_over_limit(&state.db, user.tenant_id(), &reps, &window)
-            .await?
-            .into_iter()
-            .map(|f| OverLimit {
-                id: f.id,
-                account_id: f.account_id,
-                author_id: f.author_id,
-                contact_id: f.contact_id,
-                kind: f.kind,
-                description: f.description,
-                value: f.value,
-                occurred_at_ms: f.occurred_at,
-            })
-            .collect();
-    respond(
-        q.format.as_deref(),
-        list,
-        |list| {
-            csv_rows(
-                &[
-                    "favour_id",
-                    "account_id",
-                    "author_id",
-                    "kind",
-                    "description",
-                    "value",
-                    "occurred_at",
-                ],
-                list.iter().map(|f| {
-                    vec![
-                        f.id.clone(),
-                        f.account_id.clone(),
-                        f.author_id.clone(),
-                        f.kind.clone(),
-                        f.description.clone(),
-                        f.value.map(|v| v.to_string()).unwrap_or_default(),
-                        iso_ms(Some(f.occurred_at_ms), tz),
-                    ]
-                }),
-            )
-        },
-        "favours-over-limit",
-    )
-}
-
-#[utoipa::path(get, path = "/v1/reports/upcoming", tag = "reports", params(TeamQuery), responses((status = 200, body = Vec<scorecard::Upcoming>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-async fn http_upcoming(
-    State(state): State<AppState>,
-    user: AuthUser,
-    QueryParams(q): QueryParams<TeamQuery>,
-) -> ApiResult<Response> {
-    let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
-    let days = q.days.unwrap_or(14);
-    if !(1..=366).contains(&days) {
-        return Err(ApiError::Unprocessable("days: 1 to 366".into()));
+                })
+            }),
+        )
+    };
+    match q.format.as_deref() {
+        None | Some("json") => Ok(axum::Json(cards).into_response()),
+        Some("csv") => Ok(csv_attachment(&name, csv(&cards))),
+        Some(other) => Err(ApiError::Unprocessable(format!(
+            "format '{other}': json or csv"
+        ))),
     }
-    let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
-    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
-    let accounts: Vec<String> = scorecard::team_accounts(&state.db, user.tenant_id(), &reps)
-        .await?
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
-    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
-    let list = scorecard::upcoming(&state.db, user.tenant_id(), &accounts, today, days).await?;
-    respond(
-        q.format.as_deref(),
-        list,
-        |list| {
-            csv_rows(
-                &["date", "occasion", "contact_id", "contact", "account_id"],
-                list.iter().map(|u| {
-                    vec![
-                        u.date.to_string(),
-                        u.occasion.to_owned(),
-                        u.contact_id.clone().unwrap_or_default(),
-                        u.contact_name.clone().unwrap_or_default(),
-                        u.account_id.clone().unwrap_or_default(),
-                    ]
-                }),
-            )
-        },
-        "upcoming",
-    )
 }
 
 /// Visits per rep of a team in one ISO week (the current week when `week` is `None`).

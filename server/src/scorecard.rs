@@ -98,6 +98,12 @@ impl Window {
                 (first, next, false, first.format("%Y-%m").to_string())
             }
         };
+        // Reports cover the years records may carry (see the model's time check).
+        if !(2000..2100).contains(&first_day.year()) {
+            return Err(ApiError::Unprocessable(
+                "periods run from 2000 to 2099".into(),
+            ));
+        }
         let last_day = end_day - chrono::Duration::days(1);
         let (month_first, month_next) =
             month_bounds(last_day).ok_or_else(|| bad(period.unwrap_or("")))?;
@@ -117,6 +123,13 @@ impl Window {
 
     pub fn days(&self) -> i64 {
         (self.end_day - self.first_day).num_days()
+    }
+
+    /// The Monday of the ISO week holding the period's last day: where a weekly trend
+    /// that covers the period ends.
+    pub fn last_monday(&self) -> NaiveDate {
+        let last = self.end_day - chrono::Duration::days(1);
+        last - chrono::Duration::days(i64::from(last.weekday().num_days_from_monday()))
     }
 }
 

@@ -7,9 +7,16 @@ use tyme4rs::tyme::lunar::{LunarDay, LunarMonth};
 use super::records::Birthday;
 use super::vocab::{Calendar, Occasion};
 
+/// The years the lunar calendar is resolved for; tyme4rs panics far outside them.
+pub const LUNAR_YEARS: std::ops::RangeInclusive<i32> = 1901..=2199;
+
 /// The solar date of a lunar date. A leap month the year lacks falls back to the plain
-/// month, and a 30th in a 29-day month to the 29th, as people celebrate them.
+/// month, and a 30th in a 29-day month to the 29th, as people celebrate them. `None`
+/// outside [`LUNAR_YEARS`].
 pub fn lunar_to_solar(year: i32, month: u32, day: u32, leap: bool) -> Option<NaiveDate> {
+    if !LUNAR_YEARS.contains(&year) || !(1..=12).contains(&month) {
+        return None;
+    }
     let year = isize::try_from(year).ok()?;
     let plain = isize::try_from(month).ok()?;
     let month = if leap && LunarMonth::new(year, -plain).is_ok() {
@@ -29,6 +36,9 @@ pub fn lunar_to_solar(year: i32, month: u32, day: u32, leap: bool) -> Option<Nai
 
 /// The lunar year a solar date falls in.
 fn lunar_year_of(date: NaiveDate) -> Option<i32> {
+    if !LUNAR_YEARS.contains(&date.year()) {
+        return None;
+    }
     let solar = tyme4rs::tyme::solar::SolarDay::new(
         isize::try_from(date.year()).ok()?,
         usize::try_from(date.month()).ok()?,
@@ -172,6 +182,24 @@ mod tests {
             lunar_to_solar(2026, 6, 1, false)
         );
         assert!(next_birthday(leap, date(2026, 1, 1), 366).is_some());
+    }
+
+    #[test]
+    fn far_off_years_are_none_not_a_panic() {
+        let b = Birthday {
+            calendar: Calendar::Lunar,
+            month: 8,
+            day: 15,
+            leap_month: false,
+        };
+        for year in [1, 1800, 2300, 9999] {
+            let from = date(year, 6, 1);
+            assert_eq!(next_birthday(b, from, 366), None, "{year}");
+            assert!(holidays_between(from, 366)
+                .iter()
+                .all(|(o, _)| matches!(o, Occasion::NewYear | Occasion::NationalDay)));
+        }
+        assert_eq!(lunar_to_solar(2026, 13, 1, false), None);
     }
 
     #[test]
