@@ -195,9 +195,11 @@ mod tests {
         for year in [1, 1800, 2300, 9999] {
             let from = date(year, 6, 1);
             assert_eq!(next_birthday(b, from, 366), None, "{year}");
-            assert!(holidays_between(from, 366)
-                .iter()
-                .all(|(o, _)| matches!(o, Occasion::NewYear | Occasion::NationalDay)));
+            assert!(
+                holidays_between(from, 366)
+                    .iter()
+                    .all(|(o, _)| matches!(o, Occasion::NewYear | Occasion::NationalDay))
+            );
         }
         assert_eq!(lunar_to_solar(2026, 13, 1, false), None);
     }
