@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
-use rapport_client_core::protocol::{ErrorBody, RepVisits, Role, Scorecard, WeeklyVisits};
+use rapport_client_core::protocol::{ErrorBody, RepRef, RepVisits, Role, Scorecard, WeeklyVisits};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
@@ -583,8 +583,16 @@ async fn http_scorecard(
     ))
 }
 
+/// `GET /v1/reports/team`: every rep's scorecard, and the team's.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TeamScorecards {
+    /// The team's figures (sums of the reps'); absent for a team without reps.
+    team: Option<Scorecard>,
+    reps: Vec<Scorecard>,
+}
+
 /// Every rep's scorecard of a team.
-#[utoipa::path(get, path = "/v1/reports/team", tag = "reports", params(TeamQuery), responses((status = 200, description = "Every rep's scorecard of the team", body = Vec<Scorecard>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/reports/team", tag = "reports", params(TeamQuery), responses((status = 200, description = "Every rep's scorecard of the team, and the team's", body = TeamScorecards), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_team(
     State(state): State<AppState>,
     user: AuthUser,
@@ -598,6 +606,19 @@ async fn http_team(
     for rep in team_reps(&state, user.tenant_id(), &team_id).await? {
         cards.push(scorecard::scorecard(&state.db, user.tenant_id(), &rep, &window, &rules).await?);
     }
+    let team_name = teams::Entity::find_by_id(&team_id)
+        .one(&state.db)
+        .await?
+        .map(|t| t.name)
+        .unwrap_or_default();
+    let team = scorecard::team_total(
+        RepRef {
+            user_id: team_id.clone(),
+            username: String::new(),
+            display_name: team_name,
+        },
+        &cards,
+    );
     let name = format!("scorecards-{}", window.label);
     let csv = |cards: &Vec<Scorecard>| {
         csv_rows(
@@ -633,8 +654,13 @@ async fn http_team(
         )
     };
     match q.format.as_deref() {
-        None | Some("json") => Ok(axum::Json(cards).into_response()),
-        Some("csv") => Ok(csv_attachment(&name, csv(&cards))),
+        None | Some("json") => Ok(axum::Json(TeamScorecards { team, reps: cards }).into_response()),
+        Some("csv") => {
+            // The team's rows last, with an empty user name.
+            let mut all = cards;
+            all.extend(team);
+            Ok(csv_attachment(&name, csv(&all)))
+        }
         Some(other) => Err(ApiError::Unprocessable(format!(
             "format '{other}': json or csv"
         ))),

@@ -711,6 +711,57 @@ fn objection_key(o: Objection) -> &'static str {
     }
 }
 
+/// The team's figures: each the sum of its reps' (parts and totals of shares summed, so a
+/// share is the team's share of everything its reps answer for), targets scaled to the
+/// number of reps for counts, and the records behind each rep's figure listed together.
+pub fn team_total(team: RepRef, cards: &[Scorecard]) -> Option<Scorecard> {
+    let first = cards.first()?;
+    let reps = cards.len() as f64;
+    let metrics = first
+        .metrics
+        .iter()
+        .map(|template| {
+            let same: Vec<&Metric> = cards
+                .iter()
+                .filter_map(|c| c.metric(&template.key))
+                .collect();
+            let sum = |f: &dyn Fn(&Metric) -> Option<u64>| -> Option<u64> {
+                same.iter().map(|m| f(m)).sum::<Option<u64>>()
+            };
+            let (part, total) = (sum(&|m| m.part), sum(&|m| m.total));
+            let value = match (part, total) {
+                (Some(p), Some(t)) if t > 0 => p as f64 / t as f64,
+                (Some(_), Some(_)) => 0.0,
+                _ => same.iter().map(|m| m.value).sum(),
+            };
+            let target = template
+                .target
+                .map(|t| if part.is_some() { t } else { t * reps });
+            Metric {
+                key: template.key.clone(),
+                group: template.group.clone(),
+                value,
+                part,
+                total,
+                target,
+                attainment: target.filter(|t| *t > 0.0).map(|t| value / t),
+                records: same
+                    .iter()
+                    .flat_map(|m| m.records.iter().cloned())
+                    .collect(),
+            }
+        })
+        .collect();
+    Some(Scorecard {
+        rep: team,
+        period: first.period.clone(),
+        time_zone: first.time_zone.clone(),
+        starts_ms: first.starts_ms,
+        ends_ms: first.ends_ms,
+        metrics,
+    })
+}
+
 /// An open opportunity and why it is (or is not) in the danger zone (销售雷区).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OpportunityRisk {

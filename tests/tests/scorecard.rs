@@ -787,6 +787,60 @@ fn every_scorecard_figure_equals_the_records_behind_it() {
         }
     }
     assert!(figures > 1000, "{figures} figures checked");
+    // The team's figures are its reps' summed: counts add up, shares pool their parts.
+    for w in &windows {
+        let a = call(
+            "GET",
+            &format!("{}/v1/reports/team?period={}", server.url, w.label()),
+            Some(&manager),
+            None,
+        );
+        assert_eq!(a.status, 200);
+        let body = a.json();
+        let team: Scorecard = serde_json::from_value(body["team"].clone()).expect("team");
+        let reps: Vec<Scorecard> = serde_json::from_value(body["reps"].clone()).expect("reps");
+        assert_eq!(reps.len(), 2);
+        for key in [
+            "visits",
+            "favours",
+            "favours_over_limit",
+            "competitor_intel",
+        ] {
+            let sum: f64 = reps
+                .iter()
+                .map(|r| r.metric(key).expect("metric").value)
+                .sum();
+            let got = team.metric(key).expect("metric");
+            assert_eq!(got.value, sum, "{} {key}", w.label());
+            assert_eq!(got.records.len() as f64, sum, "{} {key}", w.label());
+        }
+        for key in ["cadence_kept", "card_coverage", "influencer_coverage"] {
+            let part: u64 = reps
+                .iter()
+                .filter_map(|r| r.metric(key).and_then(|m| m.part))
+                .sum();
+            let total: u64 = reps
+                .iter()
+                .filter_map(|r| r.metric(key).and_then(|m| m.total))
+                .sum();
+            let got = team.metric(key).expect("metric");
+            assert_eq!(
+                (got.part, got.total),
+                (Some(part), Some(total)),
+                "{} {key}",
+                w.label()
+            );
+        }
+        let visits_target = team
+            .metric("visits")
+            .and_then(|m| m.target)
+            .expect("target");
+        let rep_target = reps[0]
+            .metric("visits")
+            .and_then(|m| m.target)
+            .expect("target");
+        assert_eq!(visits_target, 2.0 * rep_target);
+    }
     // The world was not trivial: the figures that matter were exercised.
     assert!(world.visits.iter().any(|(_, _, v)| v.deleted));
     assert!(
