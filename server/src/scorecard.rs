@@ -194,30 +194,6 @@ pub async fn tenant_zone(
     Ok((tenant, tz))
 }
 
-/// The accounts a rep serves now.
-async fn rep_accounts(
-    db: &DatabaseConnection,
-    tenant_id: &str,
-    rep: &str,
-) -> ApiResult<Vec<accounts::Model>> {
-    let ids: Vec<String> = account_teams::Entity::find()
-        .filter(account_teams::Column::TenantId.eq(tenant_id))
-        .filter(account_teams::Column::UserId.eq(rep))
-        .filter(account_teams::Column::Active.eq(true))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| t.account_id)
-        .collect();
-    Ok(accounts::Entity::find()
-        .filter(accounts::Column::TenantId.eq(tenant_id))
-        .filter(accounts::Column::Id.is_in(ids))
-        .filter(accounts::Column::Deleted.eq(false))
-        .order_by_asc(accounts::Column::Name)
-        .all(db)
-        .await?)
-}
-
 fn stage_rank(code: Option<&str>) -> Option<usize> {
     let code = code?;
     Stage::ALL.iter().position(|s| s.code() == code)
@@ -263,7 +239,7 @@ pub async fn scorecard(
     window: &Window,
     rules: &Rules,
 ) -> ApiResult<Scorecard> {
-    let accounts = rep_accounts(db, tenant_id, &rep.id).await?;
+    let accounts = team_accounts(db, tenant_id, std::slice::from_ref(rep)).await?;
     let account_ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
     let mut metrics = Vec::new();
 
@@ -1031,7 +1007,7 @@ pub async fn visit_trend(
     Ok((labels, trend))
 }
 
-/// The accounts a set of reps serve now (deduplicated, by name).
+/// The accounts a set of reps (or one rep) serve now, each once, by name.
 pub async fn team_accounts(
     db: &DatabaseConnection,
     tenant_id: &str,

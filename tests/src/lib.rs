@@ -190,8 +190,8 @@ impl TestServer {
             .expect("run rapport-server admin")
     }
 
-    /// Runs one SQL query that returns a single integer, on the server's database.
-    pub fn count(&self, sql: &str) -> i64 {
+    /// Runs one SQL query that returns a single value, on the server's database.
+    pub fn query_one<T: sea_orm::TryGetable>(&self, sql: &str) -> T {
         let url = self.database_url.clone();
         let sql = sql.to_owned();
         runtime().block_on(async move {
@@ -202,8 +202,14 @@ impl TestServer {
                 .await
                 .expect("query")
                 .expect("a row");
-            row.try_get_by_index::<i64>(0).expect("an integer")
+            row.try_get_by_index::<T>(0)
+                .expect("a value of the expected type")
         })
+    }
+
+    /// Runs one SQL query that returns a single integer, on the server's database.
+    pub fn count(&self, sql: &str) -> i64 {
+        self.query_one(sql)
     }
 
     /// A fingerprint of everything the server stores, to assert that a refused request
@@ -600,18 +606,7 @@ fn proxy_connection(
 impl TestServer {
     /// Runs one SQL query that returns a single text value, on the server's database.
     pub fn text(&self, sql: &str) -> String {
-        let url = self.database_url.clone();
-        let sql = sql.to_owned();
-        runtime().block_on(async move {
-            let db = Database::connect(&url).await.expect("connect");
-            let backend = db.get_database_backend();
-            let row = db
-                .query_one_raw(Statement::from_string(backend, sql))
-                .await
-                .expect("query")
-                .expect("a row");
-            row.try_get_by_index::<String>(0).expect("a text value")
-        })
+        self.query_one(sql)
     }
 
     /// The raw bytes of the key the server signs access tokens with (stored base64 in
