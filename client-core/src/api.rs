@@ -462,6 +462,16 @@ impl Client {
     /// amounts allow (one when nothing needs paging). Safe to call again after any
     /// failure: the server deduplicates what it already has.
     pub fn sync(&self) -> Result<SyncReport> {
+        self.sync_with(|_| std::ops::ControlFlow::Continue(()))
+    }
+
+    /// [`Client::sync`], calling `after_round_trip` with the report so far after each
+    /// round trip; `Break` stops the sync there (what was done is kept, and the next sync
+    /// continues from the cursor). The mobile bindings use it for progress and cancelling.
+    pub fn sync_with(
+        &self,
+        mut after_round_trip: impl FnMut(&SyncReport) -> std::ops::ControlFlow<()>,
+    ) -> Result<SyncReport> {
         let _one_at_a_time = self.sync_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut report = SyncReport::default();
         loop {
@@ -500,7 +510,8 @@ impl Client {
             report.rejected += rejected;
             report.received += received;
             let progressed = !batch.docs.is_empty() || response.cursor > cursor;
-            if !(response.has_more || batch.left_over)
+            if after_round_trip(&report).is_break()
+                || !(response.has_more || batch.left_over)
                 || !progressed
                 || report.round_trips >= MAX_ROUND_TRIPS
             {

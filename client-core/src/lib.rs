@@ -3,7 +3,9 @@
 //! - [`model`]: the records of the key-account method as Automerge documents;
 //! - [`protocol`]: the wire types of the sync server's API;
 //! - `store`, `api` (feature `device`): the offline SQLite store and the app facade
-//!   ([`Client`]) that signs in, keeps records and syncs.
+//!   ([`Client`]) that signs in, keeps records and syncs;
+//! - `ffi` (feature `ffi`): the mobile bindings, exported with uniffi to Kotlin, Swift and
+//!   Python (see docs/mobile.md).
 //!
 //! The server builds this crate without default features: it shares the model and the
 //! protocol, and nothing of SQLite or HTTP.
@@ -15,6 +17,13 @@ pub mod protocol;
 pub mod api;
 #[cfg(feature = "device")]
 pub mod store;
+
+#[cfg(feature = "ffi")]
+pub mod ffi;
+
+// uniffi's scaffolding must sit at the crate root: the exported items name `crate::UniFfiTag`.
+#[cfg(feature = "ffi")]
+uniffi::setup_scaffolding!();
 
 #[cfg(feature = "device")]
 pub use api::{Client, Due, DueItem, Error, Item, Status, SyncReport};
