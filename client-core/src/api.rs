@@ -525,23 +525,10 @@ impl Client {
     /// Visits per rep of a team for an ISO week (`2026-W48`); the current week when `None`.
     /// Managers see their own team; admins name any team.
     pub fn weekly_report(&self, week: Option<&str>, team: Option<&str>) -> Result<WeeklyVisits> {
-        let mut query = Vec::new();
-        if let Some(w) = week {
-            query.push(("week", w.to_owned()));
-        }
-        if let Some(t) = team {
-            query.push(("team", t.to_owned()));
-        }
-        let bytes = self.authed(|agent, url, token| {
-            let mut req = agent
-                .get(format!("{url}/v1/reports/visits/weekly"))
-                .header("Authorization", format!("Bearer {token}"));
-            for (k, v) in &query {
-                req = req.query(*k, v);
-            }
-            req.call()
-        })?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(e.to_string()))
+        self.get_json(
+            "/v1/reports/visits/weekly",
+            &[("week", week), ("team", team)],
+        )
     }
 
     /// A rep's relationship-maintenance scorecard for a period (`2026-W48` or `2026-11`;
@@ -552,19 +539,23 @@ impl Client {
         period: Option<&str>,
         rep: Option<&str>,
     ) -> Result<protocol::Scorecard> {
-        let mut query = Vec::new();
-        if let Some(p) = period {
-            query.push(("period", p.to_owned()));
-        }
-        if let Some(r) = rep {
-            query.push(("rep", r.to_owned()));
-        }
+        self.get_json("/v1/reports/scorecard", &[("period", period), ("rep", rep)])
+    }
+
+    /// An authenticated `GET` of a JSON resource, with the query parameters that are set.
+    fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, Option<&str>)],
+    ) -> Result<T> {
         let bytes = self.authed(|agent, url, token| {
             let mut req = agent
-                .get(format!("{url}/v1/reports/scorecard"))
+                .get(format!("{url}{path}"))
                 .header("Authorization", format!("Bearer {token}"));
-            for (k, v) in &query {
-                req = req.query(*k, v);
+            for (k, v) in query {
+                if let Some(v) = v {
+                    req = req.query(*k, *v);
+                }
             }
             req.call()
         })?;
