@@ -631,3 +631,94 @@ pub fn cli_bin() -> PathBuf {
     );
     bin
 }
+
+/// Hand-made sync traffic: documents built with Automerge directly and pushed raw, to test
+/// what the server accepts and refuses.
+pub mod raw {
+    use automerge::{ActorId, AutoCommit};
+    use rapport_client_core::model::{self, Record};
+    use rapport_client_core::protocol::{
+        self, Change, Outcome, PushDoc, Session, SyncRequest, SyncResponse,
+    };
+
+    use super::{TestServer, raw_sync};
+
+    /// The Automerge actor a signed-in device must write with.
+    pub fn actor(session: &Session) -> ActorId {
+        ActorId::try_from(session.actor_id.as_str()).expect("a hex actor id")
+    }
+
+    /// Changes as they travel.
+    pub fn wire(changes: Vec<automerge::Change>) -> Vec<Change> {
+        changes
+            .into_iter()
+            .map(|mut c| Change(c.bytes().into_owned()))
+            .collect()
+    }
+
+    /// A new record document written by `actor`: a fresh id, the document and its changes.
+    pub fn new_record<R: Record>(actor: ActorId, record: &R) -> (String, AutoCommit, Vec<Change>) {
+        let mut doc = model::new_document(actor);
+        let changes = model::write_record(&mut doc, record).expect("write record");
+        (model::new_id(), doc, wire(changes))
+    }
+
+    pub fn push_doc(doc_id: &str, kind: &str, changes: Vec<Change>) -> PushDoc {
+        PushDoc {
+            doc_id: doc_id.to_owned(),
+            kind: kind.to_owned(),
+            changes,
+        }
+    }
+
+    /// A sync request from cursor 0 pushing `push`.
+    pub fn request(push: Vec<PushDoc>) -> SyncRequest {
+        SyncRequest {
+            version: protocol::PROTOCOL_VERSION,
+            cursor: 0,
+            rules_version: 0,
+            push,
+        }
+    }
+
+    /// A sync round trip that must succeed at the HTTP level.
+    pub fn sync_ok(server: &TestServer, token: &str, req: &SyncRequest) -> SyncResponse {
+        raw_sync(&server.url, token, req).unwrap_or_else(|a| {
+            panic!(
+                "sync answered {}: {}",
+                a.status,
+                String::from_utf8_lossy(&a.body)
+            )
+        })
+    }
+
+    /// Pushes one document and returns what the server did with it.
+    pub fn push_one(
+        server: &TestServer,
+        token: &str,
+        doc_id: &str,
+        kind: &str,
+        changes: Vec<Change>,
+    ) -> Outcome {
+        let resp = sync_ok(
+            server,
+            token,
+            &request(vec![push_doc(doc_id, kind, changes)]),
+        );
+        assert_eq!(resp.results.len(), 1, "{resp:?}");
+        assert_eq!(resp.results[0].doc_id, doc_id);
+        resp.results[0].outcome.clone()
+    }
+
+    /// The reason of a rejection with `code`; panics on anything else.
+    #[track_caller]
+    pub fn assert_rejected(outcome: &Outcome, code: &str) -> String {
+        match outcome {
+            Outcome::Rejected { code: c, reason } => {
+                assert_eq!(c, code, "rejected for another reason: {reason}");
+                reason.clone()
+            }
+            Outcome::Accepted => panic!("accepted; expected a rejection with {code}"),
+        }
+    }
+}

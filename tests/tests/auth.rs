@@ -9,12 +9,10 @@ use automerge::{ActorId, AutoCommit, ROOT};
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rapport_client_core::model::{self, Contact, LocalTime, Record, Visit};
-use rapport_client_core::protocol::{
-    self, Change, Outcome, PushDoc, Session, SyncRequest, SyncResponse,
-};
+use rapport_client_core::protocol::{self, Change, Outcome, Session};
+use rapport_tests::raw::*;
 use rapport_tests::{
     Answer, Company, Device, OPERATOR_TOKEN, PASSWORD, TestServer, call, login, post_bytes,
-    raw_sync,
 };
 use serde_json::{Value, json};
 
@@ -59,24 +57,6 @@ fn ids<I: IntoIterator<Item = S>, S: AsRef<str>>(items: I) -> BTreeSet<String> {
 
 // ----- raw pushes -----
 
-fn actor(session: &Session) -> ActorId {
-    ActorId::try_from(session.actor_id.as_str()).expect("a hex actor id")
-}
-
-fn wire(changes: Vec<automerge::Change>) -> Vec<Change> {
-    changes
-        .into_iter()
-        .map(|mut c| Change(c.bytes().into_owned()))
-        .collect()
-}
-
-/// A new record document written by `actor`: a fresh id, the document and its changes.
-fn new_record<R: Record>(actor: ActorId, record: &R) -> (String, AutoCommit, Vec<Change>) {
-    let mut doc = model::new_document(actor);
-    let changes = model::write_record(&mut doc, record).expect("write record");
-    (model::new_id(), doc, wire(changes))
-}
-
 /// Edits a copy of `doc` as `actor`, returning the copy and the changes the edit made.
 fn edit_as<R: Record>(
     doc: &mut AutoCommit,
@@ -89,59 +69,6 @@ fn edit_as<R: Record>(
     let changes = model::write_record(&mut copy, &record).expect("write record");
     assert!(!changes.is_empty(), "the edit changed nothing");
     (copy, wire(changes))
-}
-
-fn request(push: Vec<PushDoc>) -> SyncRequest {
-    SyncRequest {
-        version: protocol::PROTOCOL_VERSION,
-        cursor: 0,
-        rules_version: 0,
-        push,
-    }
-}
-
-fn sync_ok(server: &TestServer, token: &str, req: &SyncRequest) -> SyncResponse {
-    raw_sync(&server.url, token, req).unwrap_or_else(|a| {
-        panic!(
-            "sync answered {}: {}",
-            a.status,
-            String::from_utf8_lossy(&a.body)
-        )
-    })
-}
-
-/// Pushes one document and returns what the server did with it.
-fn push_one(
-    server: &TestServer,
-    token: &str,
-    doc_id: &str,
-    kind: &str,
-    changes: Vec<Change>,
-) -> Outcome {
-    let resp = sync_ok(
-        server,
-        token,
-        &request(vec![PushDoc {
-            doc_id: doc_id.to_owned(),
-            kind: kind.to_owned(),
-            changes,
-        }]),
-    );
-    assert_eq!(resp.results.len(), 1, "{resp:?}");
-    assert_eq!(resp.results[0].doc_id, doc_id);
-    resp.results[0].outcome.clone()
-}
-
-/// Asserts a rejection with `code` and returns its reason.
-#[track_caller]
-fn assert_rejected(outcome: &Outcome, code: &str) -> String {
-    match outcome {
-        Outcome::Rejected { code: c, reason } => {
-            assert_eq!(c, code, "rejected for another reason: {reason}");
-            reason.clone()
-        }
-        Outcome::Accepted => panic!("accepted; expected a rejection with {code}"),
-    }
 }
 
 /// The ids of the documents a pull from the start gives `token`.

@@ -4,13 +4,11 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT};
-use rapport_client_core::model::{self, Account, LocalTime, Record, Visit};
-use rapport_client_core::protocol::{
-    self, Change, Outcome, PushDoc, Session, SyncRequest, SyncResponse,
-};
+use rapport_client_core::model::{self, Account, LocalTime, Visit};
+use rapport_client_core::protocol::{self, Change, Outcome, PushDoc, SyncRequest, SyncResponse};
+use rapport_tests::raw::*;
 use rapport_tests::{
     Answer, Company, Device, OPERATOR_TOKEN, PASSWORD, TestServer, call, login, post_bytes,
-    raw_sync,
 };
 use serde_json::{Value, json};
 
@@ -32,24 +30,6 @@ fn visit(account: &str, purpose: &str) -> Visit {
         deleted: false,
         ..Default::default()
     }
-}
-
-fn actor(session: &Session) -> ActorId {
-    ActorId::try_from(session.actor_id.as_str()).expect("a hex actor id")
-}
-
-fn wire(changes: Vec<automerge::Change>) -> Vec<Change> {
-    changes
-        .into_iter()
-        .map(|mut c| Change(c.bytes().into_owned()))
-        .collect()
-}
-
-/// A new record document written by `actor`: a fresh id, the document and its changes.
-fn new_record<R: Record>(actor: ActorId, record: &R) -> (String, AutoCommit, Vec<Change>) {
-    let mut doc = model::new_document(actor);
-    let changes = model::write_record(&mut doc, record).expect("write record");
-    (model::new_id(), doc, wire(changes))
 }
 
 /// A visit document written field by field with Automerge alone (no schema check on the
@@ -74,23 +54,6 @@ fn raw_visit(actor: ActorId, account: &str, tweak: impl FnOnce(&mut AutoCommit))
     changes
 }
 
-fn push_doc(doc_id: &str, kind: &str, changes: Vec<Change>) -> PushDoc {
-    PushDoc {
-        doc_id: doc_id.to_owned(),
-        kind: kind.to_owned(),
-        changes,
-    }
-}
-
-fn request(push: Vec<PushDoc>) -> SyncRequest {
-    SyncRequest {
-        version: protocol::PROTOCOL_VERSION,
-        cursor: 0,
-        rules_version: 0,
-        push,
-    }
-}
-
 fn encode(req: &SyncRequest) -> Vec<u8> {
     postcard::to_stdvec(req).expect("encode")
 }
@@ -102,45 +65,6 @@ fn post_sync(server: &TestServer, token: &str, content_type: &str, body: &[u8]) 
         content_type,
         body,
     )
-}
-
-fn sync_ok(server: &TestServer, token: &str, req: &SyncRequest) -> SyncResponse {
-    raw_sync(&server.url, token, req).unwrap_or_else(|a| {
-        panic!(
-            "sync answered {}: {}",
-            a.status,
-            String::from_utf8_lossy(&a.body)
-        )
-    })
-}
-
-fn push_one(
-    server: &TestServer,
-    token: &str,
-    doc_id: &str,
-    kind: &str,
-    changes: Vec<Change>,
-) -> Outcome {
-    let resp = sync_ok(
-        server,
-        token,
-        &request(vec![push_doc(doc_id, kind, changes)]),
-    );
-    assert_eq!(resp.results.len(), 1, "{resp:?}");
-    assert_eq!(resp.results[0].doc_id, doc_id);
-    resp.results[0].outcome.clone()
-}
-
-/// Asserts a rejection with `code` and returns its reason.
-#[track_caller]
-fn assert_rejected(outcome: &Outcome, code: &str) -> String {
-    match outcome {
-        Outcome::Rejected { code: c, reason } => {
-            assert_eq!(c, code, "rejected for another reason: {reason}");
-            reason.clone()
-        }
-        Outcome::Accepted => panic!("accepted; expected a rejection with {code}"),
-    }
 }
 
 /// The answer is `status` with a JSON error body `{"error":{"code","message"}}`.

@@ -21,6 +21,7 @@ use rapport_client_core::protocol::{
     self, Change, Outcome, PushDoc, Session, SyncRequest, SyncResponse,
 };
 use rapport_client_core::{Due, DueItem, Item};
+use rapport_tests::raw::*;
 use rapport_tests::{Company, Device, TestServer, call, login, raw_sync};
 use serde_json::json;
 
@@ -175,17 +176,6 @@ fn read_model(server: &TestServer) -> Vec<(&'static str, i64)> {
 
 // ----- raw documents -----
 
-fn actor(session: &Session) -> ActorId {
-    ActorId::try_from(session.actor_id.as_str()).expect("a hex actor id")
-}
-
-fn wire(changes: Vec<automerge::Change>) -> Vec<Change> {
-    changes
-        .into_iter()
-        .map(|mut c| Change(c.bytes().into_owned()))
-        .collect()
-}
-
 /// A new document holding `record` as autosurgeon writes it (no content rules applied on
 /// the way), altered by `tweak`, as the changes a device would push.
 fn raw_new<R: Record>(
@@ -245,15 +235,6 @@ fn try_sync(server: &TestServer, token: &str, req: &SyncRequest) -> Result<SyncR
         ));
     }
     postcard::from_bytes(&bytes).map_err(|e| format!("an undecodable sync response: {e}"))
-}
-
-fn request(push: Vec<PushDoc>) -> SyncRequest {
-    SyncRequest {
-        version: protocol::PROTOCOL_VERSION,
-        cursor: 0,
-        rules_version: 0,
-        push,
-    }
 }
 
 /// Pushes one document's changes and returns what the server did with it.
