@@ -70,6 +70,52 @@ pub fn server_bin() -> PathBuf {
     bin
 }
 
+/// Starts `rapport-server` and waits until it is healthy; returns the process and its URL.
+fn spawn_server(listen: &str, database_url: &str, extra: &[String]) -> (Child, String) {
+    let mut child = Command::new(server_bin())
+        .arg("--listen")
+        .arg(listen)
+        .arg("--database-url")
+        .arg(database_url)
+        .arg("--operator-token")
+        .arg(OPERATOR_TOKEN)
+        .args(extra)
+        .env("RAPPORT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start rapport-server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(url) = line.strip_prefix("Rapport listening on ") {
+                    break url.trim().to_owned();
+                }
+            }
+            _ => panic!("rapport-server exited before listening"),
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    wait_healthy(&url);
+    (child, url)
+}
+
+/// Another server process on a [`TestServer`]'s database.
+pub struct Peer {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A running server with its own database.
 pub struct TestServer {
     child: Option<Child>,
@@ -127,37 +173,17 @@ impl TestServer {
     }
 
     fn spawn(&mut self) {
-        let mut child = Command::new(server_bin())
-            .arg("--listen")
-            .arg(&self.listen)
-            .arg("--database-url")
-            .arg(&self.database_url)
-            .arg("--operator-token")
-            .arg(OPERATOR_TOKEN)
-            .args(&self.extra_args)
-            .env("RAPPORT_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start rapport-server");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(url) = line.strip_prefix("Rapport listening on ") {
-                        break url.trim().to_owned();
-                    }
-                }
-                _ => panic!("rapport-server exited before listening"),
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let (child, url) = spawn_server(&self.listen, &self.database_url, &self.extra_args);
         self.listen = url.trim_start_matches("http://").to_owned();
         self.url = url;
         self.child = Some(child);
-        wait_healthy(&self.url);
+    }
+
+    /// A second server process on the same database (another port), as behind a load
+    /// balancer. It stops when dropped; the database stays with this server.
+    pub fn peer(&self) -> Peer {
+        let (child, url) = spawn_server("127.0.0.1:0", &self.database_url, &self.extra_args);
+        Peer { child, url }
     }
 
     /// Kills the server with SIGKILL (no chance to finish anything).
