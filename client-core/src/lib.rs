@@ -2,6 +2,8 @@
 //!
 //! - [`model`]: the records of the key-account method as Automerge documents;
 //! - [`protocol`]: the wire types of the sync server's API;
+//! - [`verify`]: the server's checks on a push that need no database (decode, bound,
+//!   verify and merge a document's changes), shared so they can be fuzzed;
 //! - `store`, `api` (feature `device`): the offline SQLite store and the app facade
 //!   ([`Client`]) that signs in, keeps records and syncs;
 //! - `ffi` (feature `ffi`): the mobile bindings, exported with uniffi to Kotlin, Swift and
@@ -12,6 +14,7 @@
 
 pub mod model;
 pub mod protocol;
+pub mod verify;
 
 #[cfg(feature = "device")]
 pub mod api;

@@ -573,7 +573,8 @@ fn merge_pulled(
     // Strict parsing: `load_incremental` would skip a corrupt tail silently, and the
     // cursor would then move past data this device never merged.
     if let Some(snapshot) = &pulled.snapshot {
-        let mut other = AutoCommit::load(&snapshot.0).map_err(|e| corrupt(e.to_string()))?;
+        let mut other =
+            model::load_document(&snapshot.0, None).map_err(|e| corrupt(e.to_string()))?;
         doc.merge(&mut other).map_err(|e| corrupt(e.to_string()))?;
     }
     let changes = pulled

@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_core;
 mod m20261127_000002_add_method_records;
+mod m20261127_160000_add_lookup_indexes;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_core::Migration),
             Box::new(m20261127_000002_add_method_records::Migration),
+            Box::new(m20261127_160000_add_lookup_indexes::Migration),
         ]
     }
 }

@@ -1,4 +1,4 @@
-//! Administration: companies, teams, users, accounts and account teams.
+//! Administration: companies, teams, users and their devices, accounts and account teams.
 //!
 //! The same functions serve the `rapport-server admin …` subcommands and the admin HTTP
 //! endpoints (`/v1/admin/…`, for a company's admins; `POST /v1/admin/companies` for the
@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::{App, AppState};
 use crate::auth::{AuthUser, hash_password, now_ms};
-use crate::db::{account_teams, accounts, teams, tenants, users};
+use crate::db::{account_teams, accounts, devices, refresh_tokens, teams, tenants, users};
 use crate::error::{ApiError, ApiResult, JsonBody};
 
 /// The author recorded for documents created by the server itself (the admin CLI).
@@ -42,6 +42,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/v1/admin/users/{id}",
             axum::routing::patch(http_update_user),
+        )
+        .route("/v1/admin/users/{id}/devices", get(http_list_devices))
+        .route(
+            "/v1/admin/devices/{id}",
+            axum::routing::patch(http_update_device),
         )
         .route(
             "/v1/admin/accounts",
@@ -112,7 +117,36 @@ pub struct UserUpdate {
     pub password: Option<String>,
 }
 
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct DeviceUpdate {
+    /// `false` deactivates the device: its tokens stop working at once.
+    pub active: bool,
+}
+
 // ----- views -----
+
+/// A device a user signed in on.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeviceView {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub active: bool,
+    /// When it first signed in, Unix ms.
+    pub created_at: i64,
+}
+
+impl From<devices::Model> for DeviceView {
+    fn from(d: devices::Model) -> Self {
+        DeviceView {
+            id: d.id,
+            user_id: d.user_id,
+            name: d.name,
+            active: d.active,
+            created_at: d.created_at,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CompanyView {
@@ -375,6 +409,52 @@ pub async fn update_user(
         row.password_hash = Set(h);
     }
     Ok(row.update(&app.db).await?.into())
+}
+
+/// The devices a user has signed in on, oldest first.
+pub async fn list_devices(app: &App, tenant_id: &str, user: &str) -> ApiResult<Vec<DeviceView>> {
+    let user = find_user(app, tenant_id, user).await?;
+    Ok(devices::Entity::find()
+        .filter(devices::Column::TenantId.eq(tenant_id))
+        .filter(devices::Column::UserId.eq(&user.id))
+        .order_by_asc(devices::Column::CreatedAt)
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(DeviceView::from)
+        .collect())
+}
+
+/// Deactivates (or reactivates) one device of the company. A deactivated device's access
+/// tokens are refused at once (every request reloads the device) and its refresh tokens
+/// are revoked for good, so reactivating it means signing in again; the user's other
+/// devices are untouched.
+pub async fn update_device(
+    app: &App,
+    tenant_id: &str,
+    device_id: &str,
+    update: DeviceUpdate,
+) -> ApiResult<DeviceView> {
+    let device = devices::Entity::find_by_id(device_id)
+        .one(&app.db)
+        .await?
+        .filter(|d| d.tenant_id == tenant_id)
+        .ok_or_else(|| ApiError::NotFound(format!("no device '{device_id}'")))?;
+    let _writer = app.write_guard().await;
+    let txn = app.db.begin().await?;
+    if !update.active {
+        refresh_tokens::Entity::update_many()
+            .col_expr(refresh_tokens::Column::Revoked, Expr::value(true))
+            .filter(refresh_tokens::Column::TenantId.eq(tenant_id))
+            .filter(refresh_tokens::Column::DeviceId.eq(&device.id))
+            .exec(&txn)
+            .await?;
+    }
+    let mut row: devices::ActiveModel = device.into();
+    row.active = Set(update.active);
+    let device = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(device.into())
 }
 
 /// Creates an account: its document (first change stored under the tenant's sequence) and
@@ -664,6 +744,27 @@ async fn http_update_user(
 ) -> ApiResult<axum::Json<UserView>> {
     Ok(axum::Json(
         update_user(&state, admin(&user)?, &id, update).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/admin/users/{id}/devices", tag = "admin", params(("id" = String, Path, description = "User id or name")), responses((status = 200, body = Vec<DeviceView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn http_list_devices(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Vec<DeviceView>>> {
+    Ok(axum::Json(list_devices(&state, admin(&user)?, &id).await?))
+}
+
+#[utoipa::path(patch, path = "/v1/admin/devices/{id}", tag = "admin", params(("id" = String, Path, description = "Device id")), request_body = DeviceUpdate, responses((status = 200, description = "The device; deactivated, its tokens are refused at once", body = DeviceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn http_update_device(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(update): JsonBody<DeviceUpdate>,
+) -> ApiResult<axum::Json<DeviceView>> {
+    Ok(axum::Json(
+        update_device(&state, admin(&user)?, &id, update).await?,
     ))
 }
 

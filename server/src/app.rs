@@ -1,5 +1,6 @@
 //! The application state and the router that merges every area's routes.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::Keys;
+use crate::error::{ApiError, ApiResult};
 
 /// Settings the running service needs (the command line's, parsed once).
 #[derive(Debug, Clone)]
@@ -27,7 +29,55 @@ pub struct Settings {
     pub operator_token: Option<String>,
     /// Most changes one sync response carries before it pages.
     pub pull_page_changes: usize,
+    /// Requests one signed-in user may make (`None`: unlimited).
+    pub user_rate: Option<RateQuota>,
+    /// Sign-in attempts per address, company and user name (`None`: unlimited).
+    pub sign_in_rate: Option<RateQuota>,
 }
+
+/// A rate: so many a minute on average, with bursts of up to `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateQuota {
+    pub per_minute: NonZeroU32,
+    pub burst: NonZeroU32,
+}
+
+impl RateQuota {
+    /// `per_minute` a minute with bursts of `burst` (a minute's worth when `None`); `None`
+    /// when `per_minute` is 0, which turns the limit off.
+    pub fn new(per_minute: u32, burst: Option<u32>) -> Option<RateQuota> {
+        let per_minute = NonZeroU32::new(per_minute)?;
+        let burst = burst.and_then(NonZeroU32::new).unwrap_or(per_minute);
+        Some(RateQuota { per_minute, burst })
+    }
+}
+
+/// Which rate a request is counted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Every authenticated request, keyed by user id.
+    User,
+    /// `POST /v1/auth/login` and the dashboard's sign-in, keyed by address, company and
+    /// user name.
+    SignIn,
+}
+
+type KeyedLimiter = governor::DefaultKeyedRateLimiter<String>;
+
+/// Keys a limiter keeps before it forgets those that are back to a full allowance.
+const LIMITER_KEYS: usize = 10_000;
+
+fn limiter(quota: Option<RateQuota>) -> Option<KeyedLimiter> {
+    quota.map(|q| {
+        governor::RateLimiter::keyed(governor::Quota::per_minute(q.per_minute).allow_burst(q.burst))
+    })
+}
+
+/// Requests a minute one user may make by default: far above what a rep's phone, the
+/// dashboard or a script syncing in a loop needs, well below what hurts the server.
+pub const DEFAULT_USER_RATE: u32 = 1200;
+/// Sign-in attempts a minute per address, company and user name by default.
+pub const DEFAULT_SIGN_IN_RATE: u32 = 30;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -38,6 +88,8 @@ impl Default for Settings {
             issuer: "rapport".into(),
             operator_token: None,
             pull_page_changes: 2000,
+            user_rate: RateQuota::new(DEFAULT_USER_RATE, None),
+            sign_in_rate: RateQuota::new(DEFAULT_SIGN_IN_RATE, None),
         }
     }
 }
@@ -50,6 +102,10 @@ pub struct App {
     /// queues writers in the process instead of failing them with "database is locked".
     /// PostgreSQL needs none (row locks order a tenant's writers).
     write_lock: Option<tokio::sync::Mutex<()>>,
+    /// Rate limits, in this process's memory: with several processes behind a load
+    /// balancer each counts its own share (they guard the server, not correctness).
+    user_limiter: Option<KeyedLimiter>,
+    sign_in_limiter: Option<KeyedLimiter>,
 }
 
 impl std::fmt::Debug for App {
@@ -73,11 +129,15 @@ impl AppState {
     pub async fn new(db: DatabaseConnection, settings: Settings) -> anyhow::Result<AppState> {
         let keys = Keys::load_or_create(&db).await?;
         let write_lock = crate::db::is_sqlite(&db).then(|| tokio::sync::Mutex::new(()));
+        let user_limiter = limiter(settings.user_rate);
+        let sign_in_limiter = limiter(settings.sign_in_rate);
         Ok(AppState(Arc::new(App {
             db,
             keys,
             settings,
             write_lock,
+            user_limiter,
+            sign_in_limiter,
         })))
     }
 }
@@ -89,6 +149,31 @@ impl App {
             Some(l) => Some(l.lock().await),
             None => None,
         }
+    }
+
+    /// Counts one request against `limit` for `key`; refused with 429 and the seconds to
+    /// wait when the allowance is spent.
+    pub fn check_rate(&self, limit: Limit, key: &str) -> ApiResult<()> {
+        use governor::clock::Clock;
+        let limiter = match limit {
+            Limit::User => &self.user_limiter,
+            Limit::SignIn => &self.sign_in_limiter,
+        };
+        let Some(limiter) = limiter else {
+            return Ok(());
+        };
+        if limiter.len() > LIMITER_KEYS {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&key.to_owned()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(limiter.clock().now());
+            ApiError::TooManyRequests {
+                retry_after: wait
+                    .as_secs()
+                    .saturating_add(u64::from(wait.subsec_nanos() > 0))
+                    .max(1),
+            }
+        })
     }
 }
 

@@ -1,8 +1,10 @@
 //! Sign-in, tokens and the authenticated-user extractor.
 //!
-//! Access tokens are short-lived HS256 JWTs: the algorithm is pinned, and `exp`, `iat`,
-//! `iss`, `aud` and `sub` are required. The signing secret lives in the database (created
-//! once), so every server process behind a load balancer signs and verifies alike.
+//! Access tokens are short-lived HS256 JWTs: the algorithm and the key id (`kid`) are
+//! pinned, `exp`, `iat`, `iss`, `aud` and `sub` are required, the times must be whole
+//! numbers (an `nbf`, if present, too), and a header naming a key of its own (`jku`, `jwk`,
+//! `x5u`, `x5c`) is refused. The signing secret lives in the database (created once), so
+//! every server process behind a load balancer signs and verifies alike.
 //! Refresh tokens are opaque random strings stored only as SHA-256 hashes, single use:
 //! each refresh rotates the token, and presenting a rotated token again revokes its whole
 //! family (a stolen token is worth one use at most).
@@ -21,15 +23,19 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use rapport_client_core::protocol::{self, ErrorBody, LoginRequest, RefreshRequest, Role, Session};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
+use crate::app::{AppState, Limit};
 use crate::db::{devices, refresh_tokens, server_keys, tenants, users};
 use crate::error::{ApiError, ApiResult, JsonBody};
+
+/// The key id every token this server signs carries in its header, and every token it
+/// accepts must carry: a token naming another key is not one of ours.
+pub const KEY_ID: &str = "jwt-hs256";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,7 +51,7 @@ pub struct Keys {
 
 impl Keys {
     pub async fn load_or_create(db: &DatabaseConnection) -> anyhow::Result<Keys> {
-        const ID: &str = "jwt-hs256";
+        const ID: &str = KEY_ID;
         let existing = server_keys::Entity::find_by_id(ID).one(db).await?;
         let secret = match existing {
             Some(k) => k.secret,
@@ -85,10 +91,23 @@ pub struct Claims {
     pub aud: String,
     pub exp: i64,
     pub iat: i64,
+    /// Not before; the server never sets it, but one present must be a whole number.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "strict_time"
+    )]
+    pub nbf: Option<i64>,
     /// Tenant id.
     pub tid: String,
     /// Device id.
     pub did: String,
+}
+
+/// Reads an optional time claim that, when present, must be a whole number of seconds:
+/// `null`, a string or a fraction is refused (the JWT library would let them pass).
+pub fn strict_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    i64::deserialize(d).map(Some)
 }
 
 pub fn now_ms() -> i64 {
@@ -96,9 +115,14 @@ pub fn now_ms() -> i64 {
 }
 
 pub fn validation(issuer: &str) -> Validation {
+    validation_for(issuer, protocol::TOKEN_AUDIENCE)
+}
+
+/// The checks of every token this server accepts, for one audience (API or dashboard).
+pub fn validation_for(issuer: &str, audience: &str) -> Validation {
     let mut v = Validation::new(Algorithm::HS256);
     v.set_issuer(&[issuer]);
-    v.set_audience(&[protocol::TOKEN_AUDIENCE]);
+    v.set_audience(&[audience]);
     v.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
     v.leeway = 30;
     v.validate_exp = true;
@@ -149,6 +173,33 @@ fn new_refresh_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The address a request came from: the connection's peer (behind a reverse proxy, the
+/// proxy), when the server was started with it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientIp, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// What sign-in attempts are counted by: the address, the company and the user name, so
+/// guessing one user's password is slowed without locking that user out from elsewhere.
+/// The names are cut short: a key is never larger than a real sign-in needs.
+pub fn sign_in_key(ip: ClientIp, company: &str, username: &str) -> String {
+    let short = |s: &str| s.chars().take(64).collect::<String>();
+    let ip = ip.0.map(|a| a.to_string()).unwrap_or_default();
+    format!("{ip}\n{}\n{}", short(company), short(username))
+}
+
 fn refused() -> ApiError {
     ApiError::Unauthorized("wrong company, user name or password".into())
 }
@@ -156,8 +207,10 @@ fn refused() -> ApiError {
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "Signed in; the device is registered", body = Session), (status = 401, description = "Wrong company, user name or password", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
+    ip: ClientIp,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<axum::Json<Session>> {
+    state.check_rate(Limit::SignIn, &sign_in_key(ip, &req.company, &req.username))?;
     let tenant = tenants::Entity::find()
         .filter(tenants::Column::Slug.eq(&req.company))
         .one(&state.db)
@@ -237,15 +290,11 @@ async fn issue(
         aud: protocol::TOKEN_AUDIENCE.into(),
         exp,
         iat: now,
+        nbf: None,
         tid: tenant.id.clone(),
         did: device.id.clone(),
     };
-    let access_token = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &state.keys.encoding,
-    )
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("signing token: {e}")))?;
+    let access_token = state.keys.sign(&claims)?;
     let refresh_token = new_refresh_token();
     let refresh_ms = i64::try_from(state.settings.refresh_ttl.as_millis()).unwrap_or(i64::MAX);
     refresh_tokens::ActiveModel {
@@ -300,7 +349,20 @@ async fn refresh(
         .await?
         .rows_affected
         == 1;
-    if !claimed {
+    if !claimed && retries_a_lost_rotation(&state.db, &token).await? {
+        // The device never received the answer to its last refresh (the connection
+        // dropped): the successor it never saw is retired and a new one issued below.
+        refresh_tokens::Entity::update_many()
+            .col_expr(
+                refresh_tokens::Column::Revoked,
+                sea_orm::sea_query::Expr::value(true),
+            )
+            .filter(refresh_tokens::Column::FamilyId.eq(&token.family_id))
+            .filter(refresh_tokens::Column::UsedAt.is_null())
+            .exec(&state.db)
+            .await?;
+        tracing::info!(user = %token.user_id, "refresh retried after a lost answer");
+    } else if !claimed {
         // A rotated token came back: someone holds a copy. End the whole family.
         refresh_tokens::Entity::update_many()
             .col_expr(
@@ -332,6 +394,30 @@ async fn refresh(
         }
         _ => Err(expired()),
     }
+}
+
+/// How long after its rotation a refresh token may be presented again as a retry.
+const REFRESH_RETRY_GRACE_MS: i64 = 5 * 60_000;
+
+/// Whether `token`, already rotated, comes back as the retry of a refresh whose answer was
+/// lost on the way: it was rotated moments ago, its family is not revoked, and nothing
+/// rotated after it (its successor was never used). Any other reuse means a copy exists.
+async fn retries_a_lost_rotation(
+    db: &DatabaseConnection,
+    token: &refresh_tokens::Model,
+) -> ApiResult<bool> {
+    let Some(used_at) = token.used_at else {
+        return Ok(false);
+    };
+    if token.revoked || now_ms().saturating_sub(used_at) > REFRESH_RETRY_GRACE_MS {
+        return Ok(false);
+    }
+    let later = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::FamilyId.eq(&token.family_id))
+        .filter(refresh_tokens::Column::UsedAt.gt(used_at))
+        .count(db)
+        .await?;
+    Ok(later == 0)
 }
 
 /// The signed-in user of a request, checked against the server's tables.
@@ -378,14 +464,14 @@ impl FromRequestParts<AppState> for AuthUser {
         let token = header
             .strip_prefix("Bearer ")
             .ok_or_else(|| ApiError::Unauthorized("expected a bearer token".into()))?;
-        let claims = jsonwebtoken::decode::<Claims>(
-            token,
-            &state.keys.decoding,
-            &validation(&state.settings.issuer),
-        )
-        .map_err(|e| ApiError::Unauthorized(format!("invalid token: {e}")))?
-        .claims;
-        authorise(&state.db, &claims).await
+        let claims: Claims = state
+            .keys
+            .decode(token, &validation(&state.settings.issuer))
+            .map_err(|e| ApiError::Unauthorized(format!("invalid token: {e}")))?;
+        let user = authorise(&state.db, &claims).await?;
+        // After authentication, so a flood of bad tokens cannot use up a user's allowance.
+        state.check_rate(Limit::User, user.id())?;
+        Ok(user)
     }
 }
 
@@ -415,7 +501,9 @@ impl Keys {
     /// too, under their own audience, so an API token never opens a dashboard session and
     /// a session cookie is never a bearer token.
     pub fn sign<C: Serialize>(&self, claims: &C) -> anyhow::Result<String> {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(KEY_ID.to_owned());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
             .map_err(|e| anyhow::anyhow!("signing token: {e}"))
     }
 
@@ -425,9 +513,31 @@ impl Keys {
         token: &str,
         validation: &Validation,
     ) -> Option<C> {
+        self.decode(token, validation).ok()
+    }
+
+    /// The claims of a token signed with [`Keys::sign`], or why it is refused. The header
+    /// is read first: it must name this server's key and carry no key of its own, since
+    /// the JWT library checks neither.
+    pub fn decode<C: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        validation: &Validation,
+    ) -> Result<C, String> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| e.to_string())?;
+        if header.kid.as_deref() != Some(KEY_ID) {
+            return Err("signed with an unknown key".into());
+        }
+        if header.jku.is_some()
+            || header.jwk.is_some()
+            || header.x5u.is_some()
+            || header.x5c.is_some()
+        {
+            return Err("a token may not name its own key".into());
+        }
         jsonwebtoken::decode::<C>(token, &self.decoding, validation)
-            .ok()
             .map(|t| t.claims)
+            .map_err(|e| e.to_string())
     }
 }
 

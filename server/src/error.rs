@@ -24,6 +24,9 @@ pub enum ApiError {
     TooLarge(String),
     #[error("expected content type {0}")]
     UnsupportedMediaType(&'static str),
+    /// A rate limit is spent; `retry_after` seconds until the next request is allowed.
+    #[error("too many requests: try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -42,6 +45,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Database(e) if crate::db::is_unique_violation(e) => {
                 (StatusCode::CONFLICT, "conflict")
             }
@@ -76,13 +80,22 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after } => Some(*retry_after),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_owned(),
                 message: self.public_message(),
             },
         };
-        (status, Json(body)).into_response()
+        let mut resp = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
     }
 }
 

@@ -59,6 +59,20 @@ struct Cli {
     /// Most changes one sync response carries before it pages.
     #[arg(long, env = "RAPPORT_PULL_PAGE_CHANGES", default_value_t = 2000)]
     pull_page_changes: usize,
+    /// Requests a minute one signed-in user may make, on average (0: no limit).
+    #[arg(long, env = "RAPPORT_RATE_LIMIT_PER_MINUTE", default_value_t = app::DEFAULT_USER_RATE)]
+    rate_limit_per_minute: u32,
+    /// Requests one user may make at once before the per-minute rate applies (default: a
+    /// minute's worth).
+    #[arg(long, env = "RAPPORT_RATE_LIMIT_BURST")]
+    rate_limit_burst: Option<u32>,
+    /// Sign-in attempts a minute per address, company and user name (0: no limit).
+    #[arg(long, env = "RAPPORT_LOGIN_RATE_LIMIT_PER_MINUTE", default_value_t = app::DEFAULT_SIGN_IN_RATE)]
+    login_rate_limit_per_minute: u32,
+    /// On SIGTERM or Ctrl-C, seconds to let requests in flight finish before stopping
+    /// anyway (an unfinished sync is rolled back whole; the device sends it again).
+    #[arg(long, env = "RAPPORT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    shutdown_grace_secs: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -153,6 +167,23 @@ enum AdminCommand {
         #[arg(long)]
         user: String,
     },
+    /// List the devices a user has signed in on.
+    Devices {
+        #[command(flatten)]
+        company: Company,
+        /// User name or id.
+        #[arg(long)]
+        user: String,
+    },
+    /// Deactivate one device (a lost phone): its tokens stop working at once; the user's
+    /// other devices keep working.
+    DeactivateDevice {
+        #[command(flatten)]
+        company: Company,
+        /// Device id (see `admin devices`).
+        #[arg(long)]
+        device: String,
+    },
     /// Show a company's rules (value weights, tiers, cadences, check-in radius, late
     /// threshold, favour limit, weekly target).
     Rules {
@@ -213,6 +244,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         access_ttl: Duration::from_secs(cli.access_token_ttl),
         operator_token: cli.operator_token.clone(),
         pull_page_changes: cli.pull_page_changes.max(1),
+        user_rate: app::RateQuota::new(cli.rate_limit_per_minute, cli.rate_limit_burst),
+        sign_in_rate: app::RateQuota::new(cli.login_rate_limit_per_minute, None),
         ..Settings::default()
     };
     let state = AppState::new(db, settings).await?;
@@ -244,9 +277,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         println!("{}", demo::banner(&url));
     }
-    axum::serve(listener, app::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // On a stop signal: accept nothing new and let requests in flight finish, for at
+    // most the grace period. Every sync is one transaction, so one cut off at the
+    // deadline is rolled back whole, never half-applied.
+    let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+    let signalled = stopping.clone();
+    // With the peer's address, which sign-in attempts are counted by.
+    let service = app::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let serve = axum::serve(listener, service).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        signalled.notify_one();
+    });
+    let grace = Duration::from_secs(cli.shutdown_grace_secs);
+    tokio::select! {
+        served = serve => served?,
+        () = async {
+            stopping.notified().await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(
+                "requests still in flight after {}s: stopping anyway",
+                grace.as_secs()
+            );
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -388,6 +442,22 @@ async fn run_admin(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()> {
             )
             .await?;
             println!("deactivated {}", u.username);
+        }
+        AdminCommand::Devices { company, user } => {
+            let t = tenant(&company).await?;
+            for d in list_devices(state, &t.id, &user).await? {
+                println!(
+                    "device  {}  {}{}",
+                    d.id,
+                    d.name,
+                    if d.active { "" } else { " (inactive)" }
+                );
+            }
+        }
+        AdminCommand::DeactivateDevice { company, device } => {
+            let t = tenant(&company).await?;
+            let d = update_device(state, &t.id, &device, DeviceUpdate { active: false }).await?;
+            println!("deactivated device {} ({})", d.id, d.name);
         }
         AdminCommand::Rules { company } => {
             let t = tenant(&company).await?;

@@ -26,6 +26,8 @@ use crate::app::AppState;
         crate::admin::http_list_users,
         crate::admin::http_create_user,
         crate::admin::http_update_user,
+        crate::admin::http_list_devices,
+        crate::admin::http_update_device,
         crate::admin::http_list_accounts,
         crate::admin::http_create_account,
         crate::admin::http_assign,

@@ -3,8 +3,11 @@
 //! Push, in one database transaction for the request:
 //! 1. each document is authorised from the server's tables (tenant, account team,
 //!    author), never from a field inside it;
-//! 2. each change is parsed and checked against its hash, must carry the signing-in
-//!    device's actor, and must have its dependencies known or in the batch;
+//! 2. each change is bounded before it is parsed (size once inflated, operations),
+//!    checked against its hash, must carry the signing-in device's actor, and must have
+//!    its dependencies known or in the batch; the document's whole history, nesting and
+//!    snapshot are bounded too (client-core's `verify`, which holds every check that
+//!    needs no table, and the limits);
 //! 3. new changes are stored keyed by (document, hash) — a retried push stores nothing
 //!    twice — each stamped with the next value of the tenant's sequence;
 //! 4. the merged document must read as a valid record of its kind, on an account the
@@ -18,7 +21,7 @@
 //! Pull answers from the `changes` table and the account-team table alone: no document
 //! is loaded, except the stored snapshots sent when a user gains access to an account.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use automerge::AutoCommit;
 use axum::Router;
@@ -32,10 +35,11 @@ use rapport_client_core::protocol::{
     self, Change, DocResult, ErrorBody, Outcome, PulledDoc, PushDoc, Role, RulesUpdate,
     SyncRequest, SyncResponse,
 };
+use rapport_client_core::verify::{self, Budget, Refused, RequestErrorKind, Verified};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::app::AppState;
@@ -44,14 +48,10 @@ use crate::db::{account_teams, accounts, changes, documents, tenants};
 use crate::error::{ApiError, ApiResult};
 use crate::projection;
 
-/// Most documents one request may push.
-pub const MAX_PUSH_DOCS: usize = 5000;
-/// Most changes one document may carry in one request.
-pub const MAX_CHANGES_PER_DOC: usize = 10_000;
-/// Largest stored document the server keeps merging; beyond it edits are refused.
-pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// About how many bytes of changes one response carries before it pages.
 const PULL_PAGE_BYTES: usize = 8 * 1024 * 1024;
+/// Documents named in one query of a pull (backends cap the number of bind parameters).
+const PULL_DOCS_PER_QUERY: usize = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/sync", post(sync))
@@ -71,17 +71,17 @@ async fn sync(
     if content_type != protocol::SYNC_CONTENT_TYPE {
         return Err(ApiError::UnsupportedMediaType(protocol::SYNC_CONTENT_TYPE));
     }
-    let body = read_body(body, state.settings.max_body_bytes).await?;
-    let request: SyncRequest = postcard::from_bytes(&body)
-        .map_err(|e| ApiError::BadRequest(format!("not a sync request: {e}")))?;
-    if request.version != protocol::PROTOCOL_VERSION {
-        return Err(ApiError::BadRequest(format!(
-            "sync protocol version {} is not supported (this server speaks {})",
-            request.version,
-            protocol::PROTOCOL_VERSION
-        )));
+    if let Some(encoding) = headers.get(header::CONTENT_ENCODING)
+        && encoding.as_bytes() != b"identity"
+    {
+        // Bodies are never inflated: a compressed body could stand for far more than the
+        // body limit. Changes carry their own (bounded) compression.
+        return Err(ApiError::UnsupportedMediaType(
+            "application/vnd.rapport.sync+postcard, without Content-Encoding",
+        ));
     }
-    check_request(&request)?;
+    let body = read_body(body, state.settings.max_body_bytes).await?;
+    let request = check_request(&body)?;
     let results = push(&state, &user, request.push).await?;
     let (docs, cursor, has_more) = pull(&state, &user, request.cursor).await?;
     let (rules_version, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
@@ -118,43 +118,18 @@ async fn read_body(body: Body, limit: usize) -> ApiResult<Bytes> {
     })
 }
 
-/// Checks the request as a whole before anything is stored: a request that fails here
-/// changes nothing.
-fn check_request(request: &SyncRequest) -> ApiResult<()> {
-    if i64::try_from(request.cursor).is_err() {
-        return Err(ApiError::BadRequest("cursor out of range".into()));
+/// Decodes the request and checks it as a whole before anything is stored (see
+/// [`verify::decode_request`]): a request that fails here changes nothing.
+fn check_request(body: &[u8]) -> ApiResult<SyncRequest> {
+    verify::decode_request(body).map_err(request_error)
+}
+
+fn request_error(e: verify::RequestError) -> ApiError {
+    match e.kind {
+        RequestErrorKind::Invalid => ApiError::BadRequest(e.message),
+        RequestErrorKind::TooLarge => ApiError::TooLarge(e.message),
+        RequestErrorKind::Unprocessable => ApiError::Unprocessable(e.message),
     }
-    if request.push.len() > MAX_PUSH_DOCS {
-        return Err(ApiError::TooLarge(format!(
-            "at most {MAX_PUSH_DOCS} documents per sync request"
-        )));
-    }
-    let mut seen = HashSet::new();
-    for doc in &request.push {
-        if DocKind::parse(&doc.kind).is_none() {
-            return Err(ApiError::Unprocessable(format!(
-                "unknown document kind '{}'",
-                doc.kind.chars().take(40).collect::<String>()
-            )));
-        }
-        if uuid::Uuid::parse_str(&doc.doc_id).is_err() {
-            return Err(ApiError::Unprocessable(
-                "a document id is not a UUID".into(),
-            ));
-        }
-        if !seen.insert(doc.doc_id.as_str()) {
-            return Err(ApiError::Unprocessable(format!(
-                "document {} appears twice in one request",
-                doc.doc_id
-            )));
-        }
-        if doc.changes.len() > MAX_CHANGES_PER_DOC {
-            return Err(ApiError::TooLarge(format!(
-                "at most {MAX_CHANGES_PER_DOC} changes per document per request"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// The one answer for every document a user may not write, whether it exists elsewhere
@@ -183,8 +158,11 @@ async fn push(state: &AppState, user: &AuthUser, docs: Vec<PushDoc>) -> ApiResul
     let start_seq = seq;
     let (_, rules) = crate::rules::load(&txn, user.tenant_id()).await?;
     let mut results = Vec::with_capacity(docs.len());
+    // One budget for the whole request: past it the request is refused and, as the
+    // transaction is not committed, nothing of it is stored.
+    let mut budget = Budget::default();
     for doc in docs {
-        let outcome = push_doc(&txn, user, &rules, &doc, &mut seq).await?;
+        let outcome = push_doc(&txn, user, &rules, &doc, &mut seq, &mut budget).await?;
         if let Outcome::Rejected { code, reason } = &outcome {
             tracing::info!(doc = %doc.doc_id, user = %user.id(), %code, %reason, "document rejected");
         }
@@ -237,6 +215,7 @@ async fn push_doc(
     rules: &Rules,
     push: &PushDoc,
     seq: &mut i64,
+    budget: &mut Budget,
 ) -> ApiResult<Outcome> {
     let Some(kind) = DocKind::parse(&push.kind) else {
         return Ok(rejected("unknown_kind", "unknown document kind"));
@@ -261,57 +240,29 @@ async fn push_doc(
         return Ok(forbidden());
     }
 
-    // 2. Parse and check every change.
-    let mut doc = match &existing {
-        Some(d) => AutoCommit::load(&d.snapshot).map_err(|e| {
+    // 2. Parse, bound and check every change, merge, and read the result as a record:
+    //    everything that needs no table, in client-core's `verify`.
+    let stored = match &existing {
+        Some(d) => Some(AutoCommit::load(&d.snapshot).map_err(|e| {
             ApiError::Internal(anyhow::anyhow!("stored document {} is corrupt: {e}", d.id))
-        })?,
-        None => AutoCommit::new(),
+        })?),
+        None => None,
     };
-    let mut fresh = Vec::new();
-    let mut fresh_hashes = HashSet::new();
-    for raw in &push.changes {
-        let change = match model::parse_change(&raw.0) {
-            Ok(c) => c,
-            Err(e) => return Ok(rejected("corrupt_change", format!("corrupt change: {e}"))),
+    let merged =
+        match verify::apply_push(stored, kind, &user.device.actor_id, &push.changes, budget) {
+            Ok(Verified::Unchanged) => return Ok(Outcome::Accepted),
+            Ok(Verified::Merged(m)) => m,
+            Err(Refused::Document(r)) => return Ok(rejected(r.code, r.reason)),
+            Err(Refused::Request(e)) => return Err(request_error(e)),
         };
-        let hash = change.hash();
-        if doc.get_change_by_hash(&hash).is_some() || !fresh_hashes.insert(hash) {
-            continue; // Already stored: a retry. Nothing to do for this change.
-        }
-        if change.actor_id().to_hex_string() != user.device.actor_id {
-            return Ok(rejected(
-                "foreign_actor",
-                "a change was not written by this device",
-            ));
-        }
-        fresh.push(change);
-    }
-    if fresh.is_empty() {
-        return Ok(if existing.is_some() {
-            Outcome::Accepted
-        } else {
-            rejected("empty", "a new document must carry its changes")
-        });
-    }
-    if let Err(e) = doc.apply_changes(fresh.iter().cloned()) {
-        return Ok(rejected(
-            "corrupt_change",
-            format!("cannot apply changes: {e}"),
-        ));
-    }
-    if !doc.get_missing_deps(&[]).is_empty() {
-        return Ok(rejected(
-            "missing_dependencies",
-            "changes depend on changes the server does not have",
-        ));
-    }
+    let verify::Merged {
+        mut fresh,
+        record,
+        snapshot,
+        ..
+    } = *merged;
 
-    // 4. Validate the merged document.
-    let record = match AnyRecord::read(kind, &doc) {
-        Ok(r) => r,
-        Err(e) => return Ok(rejected("invalid_document", e.to_string())),
-    };
+    // 4. The account: unchanged, and (for a new record) one the rep is on.
     let account_id = record.account_id(&push.doc_id).to_owned();
     match &existing {
         Some(d) if d.account_id != account_id => {
@@ -342,10 +293,6 @@ async fn push_doc(
                 return Ok(forbidden());
             }
         }
-    }
-    let snapshot = doc.save();
-    if snapshot.len() > MAX_DOCUMENT_BYTES {
-        return Ok(rejected("too_large", "the record has grown too large"));
     }
 
     // 3 and 4: store, in a savepoint so a failure leaves no half-written document.
@@ -514,33 +461,82 @@ async fn pull(
         .and_where(account_teams::Column::Active.eq(true))
         .to_owned();
     let limit = state.settings.pull_page_changes;
+    // The documents this user may read that changed above the cursor, found through the
+    // indexes (tenant, account or author, updated_seq): a pull costs what this user may
+    // read, not a walk over the company's whole change log. `updated_seq` is the sequence
+    // of a document's latest change, so every change in (cursor, head] belongs to one of
+    // them; a writer committing meanwhile only raises it.
+    // Two queries, one per index: an `OR` of the two would walk every document.
+    let mut docs: HashMap<String, (String, String)> = HashMap::new();
+    for readable in [
+        documents::Column::AuthorId.eq(user.id()),
+        documents::Column::AccountId.in_subquery(readable_accounts),
+    ] {
+        let found: Vec<(String, String, String)> = documents::Entity::find()
+            .select_only()
+            .column(documents::Column::Id)
+            .column(documents::Column::Kind)
+            .column(documents::Column::AccountId)
+            .filter(documents::Column::TenantId.eq(user.tenant_id()))
+            .filter(readable)
+            .filter(documents::Column::UpdatedSeq.gt(cursor))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, kind, account) in found {
+            docs.insert(id, (kind, account));
+        }
+    }
+    let doc_ids: Vec<String> = docs.keys().cloned().collect();
     // A device's own changes are not sent back: its store has them since it wrote them
-    // (a new store always signs in as a new device, with a new actor).
-    let rows: Vec<(String, i64, Vec<u8>, String, String)> = changes::Entity::find()
-        .select_only()
-        .column(changes::Column::DocId)
-        .column(changes::Column::Seq)
-        .column(changes::Column::Data)
-        .column(documents::Column::Kind)
-        .column(documents::Column::AccountId)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            changes::Relation::Document.def(),
-        )
-        .filter(changes::Column::TenantId.eq(user.tenant_id()))
-        .filter(changes::Column::Seq.gt(cursor))
-        .filter(changes::Column::Seq.lte(head))
-        .filter(changes::Column::ActorId.ne(user.device.actor_id.as_str()))
-        .filter(
-            sea_orm::Condition::any()
-                .add(documents::Column::AuthorId.eq(user.id()))
-                .add(documents::Column::AccountId.in_subquery(readable_accounts)),
-        )
-        .order_by_asc(changes::Column::Seq)
-        .limit(u64::try_from(limit).unwrap_or(u64::MAX) + 1)
-        .into_tuple()
-        .all(db)
-        .await?;
+    // (a new store always signs in as a new device, with a new actor). First the page's
+    // positions (no change bytes), then the bytes of the page alone.
+    let mut positions: Vec<(i64, String)> = Vec::new();
+    for chunk in doc_ids.chunks(PULL_DOCS_PER_QUERY) {
+        positions.extend(
+            changes::Entity::find()
+                .select_only()
+                .column(changes::Column::Seq)
+                .column(changes::Column::DocId)
+                .filter(changes::Column::TenantId.eq(user.tenant_id()))
+                .filter(changes::Column::DocId.is_in(chunk.iter().cloned()))
+                .filter(changes::Column::Seq.gt(cursor))
+                .filter(changes::Column::Seq.lte(head))
+                .filter(changes::Column::ActorId.ne(user.device.actor_id.as_str()))
+                .into_tuple::<(i64, String)>()
+                .all(db)
+                .await?,
+        );
+    }
+    positions.sort_unstable();
+    positions.truncate(limit.saturating_add(1));
+    // Every change of these documents up to the page's last sequence is in the page.
+    let page_last = positions.last().map_or(cursor, |(seq, _)| *seq);
+    let mut page_docs: Vec<String> = positions.iter().map(|(_, d)| d.clone()).collect();
+    page_docs.sort_unstable();
+    page_docs.dedup();
+    let mut rows: Vec<(String, i64, Vec<u8>, String, String)> = Vec::with_capacity(positions.len());
+    for chunk in page_docs.chunks(PULL_DOCS_PER_QUERY) {
+        let part: Vec<(String, i64, Vec<u8>)> = changes::Entity::find()
+            .select_only()
+            .column(changes::Column::DocId)
+            .column(changes::Column::Seq)
+            .column(changes::Column::Data)
+            .filter(changes::Column::TenantId.eq(user.tenant_id()))
+            .filter(changes::Column::DocId.is_in(chunk.iter().cloned()))
+            .filter(changes::Column::Seq.gt(cursor))
+            .filter(changes::Column::Seq.lte(page_last))
+            .filter(changes::Column::ActorId.ne(user.device.actor_id.as_str()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (doc_id, seq, data) in part {
+            if let Some((kind, account_id)) = docs.get(&doc_id) {
+                rows.push((doc_id, seq, data, kind.clone(), account_id.clone()));
+            }
+        }
+    }
+    rows.sort_unstable_by_key(|r| r.1);
 
     let mut has_more = false;
     let mut new_cursor = head;

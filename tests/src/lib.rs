@@ -22,6 +22,10 @@ use rapport_client_core::protocol::{self, Session, SyncRequest, SyncResponse};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::{Value, json};
 
+pub mod fault_proxy;
+pub mod invariants;
+pub use fault_proxy::{Fault, FaultProxy, FaultStats};
+
 pub const OPERATOR_TOKEN: &str = "test-operator-token";
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -192,6 +196,36 @@ impl TestServer {
             let _ = c.kill();
             let _ = c.wait();
         }
+    }
+
+    /// Sends SIGTERM (a graceful stop) and waits up to `deadline` for the process to exit;
+    /// returns how long it took, or `None` if it was still running at the deadline (it is
+    /// then killed).
+    pub fn terminate(&mut self, deadline: Duration) -> Option<Duration> {
+        let mut child = self.child.take()?;
+        let started = Instant::now();
+        let sent = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+        while started.elapsed() < deadline {
+            if child.try_wait().expect("wait for the server").is_some() {
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+
+    /// Whether the server process is running.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().is_ok_and(|s| s.is_none()))
     }
 
     /// Starts the server again on the same address and database.
@@ -630,6 +664,22 @@ fn proxy_connection(
 }
 
 impl TestServer {
+    /// The first column of every row a query returns, as text.
+    pub fn strings(&self, sql: &str) -> Vec<String> {
+        let url = self.database_url.clone();
+        let sql = sql.to_owned();
+        runtime().block_on(async move {
+            let db = Database::connect(&url).await.expect("connect");
+            let backend = db.get_database_backend();
+            db.query_all_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("query")
+                .iter()
+                .map(|row| row.try_get_by_index::<String>(0).expect("a text column"))
+                .collect()
+        })
+    }
+
     /// Runs one SQL query that returns a single text value, on the server's database.
     pub fn text(&self, sql: &str) -> String {
         self.query_one(sql)

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use automerge::transaction::Transactable;
-use automerge::{ActorId, AutoCommit, ROOT};
+use automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rapport_client_core::model::{self, Contact, LocalTime, Record, Visit};
@@ -124,9 +124,35 @@ fn table_count(server: &TestServer, table: &str) -> i64 {
 
 // ----- tokens -----
 
+/// The key id the server names in the header of every token it signs.
+const KID: &str = "jwt-hs256";
+
 fn sign(alg: Algorithm, secret: &[u8], claims: &Value) -> String {
-    jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(secret))
-        .expect("sign token")
+    let mut header = Header::new(alg);
+    header.kid = Some(KID.to_owned());
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret)).expect("sign token")
+}
+
+/// The header of the tokens the server issues.
+fn good_header() -> Value {
+    json!({"alg": "HS256", "typ": "JWT", "kid": KID})
+}
+
+/// A token with any header and claims, signed HS256 with `secret` over exactly those
+/// bytes: the signature is right, so only the server's checks of the content can refuse it.
+fn forge(header: &Value, claims: &Value, secret: &[u8]) -> String {
+    let message = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    let signature = jsonwebtoken::crypto::sign(
+        message.as_bytes(),
+        &EncodingKey::from_secret(secret),
+        Algorithm::HS256,
+    )
+    .expect("sign");
+    format!("{message}.{signature}")
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -943,10 +969,14 @@ fn refresh_tokens_rotate_and_a_reused_one_ends_the_family() {
         (&first.user_id, &first.device_id, &first.actor_id)
     );
     assert_status(&empty_sync(&server, Some(&second.access_token)), 200);
+    let a = refresh(&second.refresh_token);
+    assert_status(&a, 200);
+    let third: Session = serde_json::from_slice(&a.body).expect("a session");
 
-    // The rotated token comes back: refused, and the whole family with it.
+    // A token rotated before the latest rotation comes back: someone holds a copy. It is
+    // refused, and the whole family with it.
     assert_error(&refresh(&first.refresh_token), 401, "unauthorized");
-    assert_error(&refresh(&second.refresh_token), 401, "unauthorized");
+    assert_error(&refresh(&third.refresh_token), 401, "unauthorized");
     assert_error(&refresh("not-a-refresh-token"), 401, "unauthorized");
     // Another sign-in is another family, unaffected.
     let other = login(&server.url, "acme", "a");
@@ -983,6 +1013,68 @@ fn refresh_tokens_rotate_and_a_reused_one_ends_the_family() {
         })
         .collect();
     assert_eq!(messages.len(), 1, "different messages: {messages:?}");
+}
+
+#[test]
+fn a_refresh_whose_answer_was_lost_can_be_retried_once() {
+    let server = TestServer::start();
+    Company::setup(&server, "acme");
+    let refresh = |token: &str| {
+        call(
+            "POST",
+            &format!("{}/v1/auth/refresh", server.url),
+            None,
+            Some(&json!({"refresh_token": token})),
+        )
+    };
+    let first = login(&server.url, "acme", "a");
+    // The server rotates the token, but the answer never reaches the phone (a tunnel).
+    assert_status(&refresh(&first.refresh_token), 200);
+    // The phone retries with the token it still holds, moments later: a new session,
+    // not a signed-out rep.
+    let a = refresh(&first.refresh_token);
+    assert_status(&a, 200);
+    let retried: Session = serde_json::from_slice(&a.body).expect("a session");
+    assert_status(&empty_sync(&server, Some(&retried.access_token)), 200);
+    let a = refresh(&retried.refresh_token);
+    assert_status(&a, 200);
+    let next: Session = serde_json::from_slice(&a.body).expect("a session");
+    // Once a later rotation happened, the old token coming back is a copy: the family ends.
+    assert_error(&refresh(&first.refresh_token), 401, "unauthorized");
+    assert_error(&refresh(&next.refresh_token), 401, "unauthorized");
+    assert_eq!(
+        server.count(&format!(
+            "SELECT COUNT(*) FROM refresh_tokens WHERE device_id = '{}' AND NOT revoked",
+            first.device_id
+        )),
+        0,
+        "every token of the family is revoked"
+    );
+}
+
+#[test]
+fn a_lost_successor_presented_after_a_retry_ends_the_family() {
+    let server = TestServer::start();
+    Company::setup(&server, "acme");
+    let refresh = |token: &str| {
+        call(
+            "POST",
+            &format!("{}/v1/auth/refresh", server.url),
+            None,
+            Some(&json!({"refresh_token": token})),
+        )
+    };
+    let first = login(&server.url, "acme", "a");
+    // The answer of this rotation is intercepted instead of lost.
+    let a = refresh(&first.refresh_token);
+    assert_status(&a, 200);
+    let intercepted: Session = serde_json::from_slice(&a.body).expect("a session");
+    let a = refresh(&first.refresh_token);
+    assert_status(&a, 200);
+    let retried: Session = serde_json::from_slice(&a.body).expect("a session");
+    // The successor the retry retired comes back: refused, and the family with it.
+    assert_error(&refresh(&intercepted.refresh_token), 401, "unauthorized");
+    assert_error(&refresh(&retried.refresh_token), 401, "unauthorized");
 }
 
 #[test]
@@ -1025,4 +1117,865 @@ fn a_rep_cannot_delete_an_account() {
         co.account_a
     );
     assert_eq!(server.fingerprint(), before);
+}
+
+// ----- the token matrix -----
+
+/// A dashboard page requested with `session` as its cookie; redirects are not followed.
+/// Returns the status and the `Location` header.
+fn dashboard_get(server: &TestServer, path: &str, session: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let resp = agent
+        .get(format!("{}{path}", server.url))
+        .header("Cookie", format!("rapport_session={session}"))
+        .call()
+        .expect("dashboard request");
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (resp.status().as_u16(), location)
+}
+
+/// Which face of the server a token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Face {
+    /// Bearer tokens of `/v1/…`.
+    Api,
+    /// The dashboard's session cookie.
+    Dashboard,
+}
+
+/// Tokens that must all be refused: each starts from `base` (valid claims for `face`) and
+/// breaks one thing. Most are signed with the server's real key, so only the server's
+/// checks of the header and claims stand between them and a session.
+fn forged_tokens(
+    face: Face,
+    base: &Value,
+    secret: &[u8],
+    sibling: &Session,
+    other_tenant: &str,
+) -> Vec<(&'static str, String)> {
+    let now = chrono::Utc::now().timestamp();
+    let exp = base["exp"].as_i64().expect("exp");
+    let header = good_header();
+    let header_with = |changes: &[(&str, Value)]| with(&header, changes);
+    let claims_with = |changes: &[(&str, Value)]| forge(&header, &with(base, changes), secret);
+    let claims_without = |key: &str| forge(&header, &without(base, key), secret);
+    let other_audience = match face {
+        Face::Api => "rapport-dashboard",
+        Face::Dashboard => protocol::TOKEN_AUDIENCE,
+    };
+    let tampered = {
+        // The real signature over the base claims, with another user's claims in its place.
+        let genuine = forge(&header, base, secret);
+        let mut parts: Vec<String> = genuine.split('.').map(str::to_owned).collect();
+        let other = with(
+            base,
+            &[
+                ("sub", json!(sibling.user_id)),
+                ("did", json!(sibling.device_id)),
+            ],
+        );
+        parts[1] = b64(other.to_string().as_bytes());
+        parts.join(".")
+    };
+    let unsigned_with_kid = format!(
+        "{}.{}.",
+        b64(header_with(&[("alg", json!("none"))])
+            .to_string()
+            .as_bytes()),
+        b64(base.to_string().as_bytes())
+    );
+    let random_signature = |alg: &str, len: usize| {
+        format!(
+            "{}.{}.{}",
+            b64(header_with(&[("alg", json!(alg))]).to_string().as_bytes()),
+            b64(base.to_string().as_bytes()),
+            b64(&vec![7u8; len])
+        )
+    };
+    let mut cases: Vec<(&'static str, String)> = vec![
+        ("garbage", "not-a-token".into()),
+        ("garbage segments", "aaaa.bbbb.cccc".into()),
+        ("alg none, no signature", unsigned_with_kid),
+        ("alg none, without kid", unsigned(base)),
+        (
+            "another secret",
+            forge(&header, base, b"another secret of thirty-two b.."),
+        ),
+        (
+            "HS512 with the real secret",
+            sign(Algorithm::HS512, secret, base),
+        ),
+        (
+            "RS256 header, HMAC of the secret as signature",
+            forge(&header_with(&[("alg", json!("RS256"))]), base, secret),
+        ),
+        (
+            "ES256 header, HMAC of the secret as signature",
+            forge(&header_with(&[("alg", json!("ES256"))]), base, secret),
+        ),
+        (
+            "RS256 header, 256-byte signature",
+            random_signature("RS256", 256),
+        ),
+        (
+            "ES256 header, 64-byte signature",
+            random_signature("ES256", 64),
+        ),
+        (
+            "unknown kid",
+            forge(
+                &header_with(&[("kid", json!("rotated-away"))]),
+                base,
+                secret,
+            ),
+        ),
+        ("no kid", forge(&without(&header, "kid"), base, secret)),
+        (
+            "kid null",
+            forge(&header_with(&[("kid", Value::Null)]), base, secret),
+        ),
+        (
+            "jku pointing elsewhere",
+            forge(
+                &header_with(&[("jku", json!("https://keys.example.invalid/jwks.json"))]),
+                base,
+                secret,
+            ),
+        ),
+        (
+            "embedded jwk",
+            forge(
+                &header_with(&[("jwk", json!({"kty": "oct", "k": b64(secret)}))]),
+                base,
+                secret,
+            ),
+        ),
+        ("tampered payload", tampered),
+        (
+            "expired an hour ago",
+            claims_with(&[("exp", json!(now - 3600)), ("iat", json!(now - 4500))]),
+        ),
+        (
+            "expired 45 s ago (leeway 30 s)",
+            claims_with(&[("exp", json!(now - 45)), ("iat", json!(now - 900))]),
+        ),
+        (
+            "nbf two minutes ahead",
+            claims_with(&[("nbf", json!(now + 120))]),
+        ),
+        (
+            "exp a string",
+            claims_with(&[("exp", json!(exp.to_string()))]),
+        ),
+        (
+            "exp a float",
+            claims_with(&[("exp", json!(exp as f64 + 0.5))]),
+        ),
+        ("exp null", claims_with(&[("exp", Value::Null)])),
+        (
+            "nbf a string",
+            claims_with(&[("nbf", json!((now - 60).to_string()))]),
+        ),
+        (
+            "nbf a float",
+            claims_with(&[("nbf", json!((now - 60) as f64 + 0.5))]),
+        ),
+        ("nbf null", claims_with(&[("nbf", Value::Null)])),
+        (
+            "iat a string",
+            claims_with(&[("iat", json!(now.to_string()))]),
+        ),
+        (
+            "iat a float",
+            claims_with(&[("iat", json!(now as f64 + 0.5))]),
+        ),
+        ("iat null", claims_with(&[("iat", Value::Null)])),
+        ("no iss", claims_without("iss")),
+        ("no iat", claims_without("iat")),
+        ("no exp", claims_without("exp")),
+        ("no aud", claims_without("aud")),
+        ("no sub", claims_without("sub")),
+        ("no tid", claims_without("tid")),
+        ("wrong aud", claims_with(&[("aud", json!("rapport-admin"))])),
+        (
+            "the other face's audience",
+            claims_with(&[("aud", json!(other_audience))]),
+        ),
+        ("wrong iss", claims_with(&[("iss", json!("evil"))])),
+        (
+            "another tenant",
+            claims_with(&[("tid", json!(other_tenant))]),
+        ),
+        (
+            "an unknown user",
+            claims_with(&[("sub", json!(uuid::Uuid::new_v4().to_string()))]),
+        ),
+    ];
+    if face == Face::Api {
+        cases.push((
+            "another user's device",
+            claims_with(&[("did", json!(sibling.device_id))]),
+        ));
+        cases.push(("no did", claims_without("did")));
+    }
+    cases
+}
+
+#[test]
+fn every_forged_token_is_refused_on_every_endpoint_family() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let admin = login(&server.url, "acme", "admin");
+    let sibling = login(&server.url, "acme", "b");
+    let created = call(
+        "POST",
+        &format!("{}/v1/admin/companies", server.url),
+        Some(OPERATOR_TOKEN),
+        Some(&json!({
+            "slug": "other", "name": "Other Ltd", "admin_username": "admin",
+            "admin_password": PASSWORD,
+        })),
+    );
+    assert_status(&created, 201);
+    let other_tenant = created.json()["id"].as_str().expect("id").to_owned();
+    let secret = server.jwt_secret();
+    let now = chrono::Utc::now().timestamp();
+    let url = &server.url;
+    let a_id = co.user_id("a").to_owned();
+
+    // Every family of bearer endpoints, with what an admin's valid token gets.
+    type Request<'a> = Box<dyn Fn(&str) -> Answer + 'a>;
+    let api_families: Vec<(&str, Request, u16)> = vec![
+        ("sync", Box::new(|t| empty_sync(&server, Some(t))), 200),
+        (
+            "reports: weekly",
+            Box::new(|t| {
+                call(
+                    "GET",
+                    &format!(
+                        "{url}/v1/reports/visits/weekly?week={WEEK}&team={}",
+                        co.team_id
+                    ),
+                    Some(t),
+                    None,
+                )
+            }),
+            200,
+        ),
+        (
+            "reports: scorecard",
+            Box::new(|t| {
+                call(
+                    "GET",
+                    &format!("{url}/v1/reports/scorecard?rep={a_id}&period={WEEK}"),
+                    Some(t),
+                    None,
+                )
+            }),
+            200,
+        ),
+        (
+            "admin: users",
+            Box::new(|t| call("GET", &format!("{url}/v1/admin/users"), Some(t), None)),
+            200,
+        ),
+        (
+            "admin: devices",
+            Box::new(|t| {
+                call(
+                    "GET",
+                    &format!("{url}/v1/admin/users/{a_id}/devices"),
+                    Some(t),
+                    None,
+                )
+            }),
+            200,
+        ),
+        (
+            "admin: assign (a write)",
+            Box::new(|t| {
+                call(
+                    "PUT",
+                    &format!("{url}/v1/admin/accounts/{}/team/{a_id}", co.account_a),
+                    Some(t),
+                    None,
+                )
+            }),
+            204,
+        ),
+    ];
+    let dashboard_pages = [
+        "/dashboard".to_owned(),
+        format!("/dashboard/reps/{a_id}?period={WEEK}"),
+        format!(
+            "/dashboard/export/visits-weekly.csv?team={}&week={WEEK}",
+            co.team_id
+        ),
+    ];
+
+    let api_base = claims_of(&admin);
+    let dashboard_base = json!({
+        "sub": admin.user_id, "iss": "rapport", "aud": "rapport-dashboard",
+        "exp": now + 600, "iat": now, "tid": admin.tenant_id, "csrf": "a-csrf-token",
+    });
+    // Positive controls: the issued token, tokens crafted with the real key and header,
+    // and the edges of the leeway (expired 15 s ago; not before 15 s from now).
+    let accepted = |base: &Value| {
+        vec![
+            ("crafted", forge(&good_header(), base, &secret)),
+            (
+                "expired 15 s ago",
+                forge(
+                    &good_header(),
+                    &with(base, &[("exp", json!(now - 15)), ("iat", json!(now - 900))]),
+                    &secret,
+                ),
+            ),
+            (
+                "nbf 15 s ahead",
+                forge(
+                    &good_header(),
+                    &with(base, &[("nbf", json!(now + 15))]),
+                    &secret,
+                ),
+            ),
+            (
+                "nbf a minute ago",
+                forge(
+                    &good_header(),
+                    &with(base, &[("nbf", json!(now - 60))]),
+                    &secret,
+                ),
+            ),
+        ]
+    };
+    let mut controls = accepted(&api_base);
+    controls.push(("issued", admin.access_token.clone()));
+    for (what, token) in &controls {
+        for (family, request, ok) in &api_families {
+            let a = request(token);
+            assert_eq!(
+                a.status,
+                *ok,
+                "{what} on {family}: {}",
+                String::from_utf8_lossy(&a.body)
+            );
+        }
+    }
+    for (what, token) in accepted(&dashboard_base) {
+        for page in &dashboard_pages {
+            assert_eq!(
+                dashboard_get(&server, page, &token).0,
+                200,
+                "{what} on {page}"
+            );
+        }
+    }
+
+    let mut tried = 0;
+    let api_cases = forged_tokens(Face::Api, &api_base, &secret, &sibling, &other_tenant);
+    for (what, token) in &api_cases {
+        for (family, request, _) in &api_families {
+            let a = request(token);
+            assert_eq!(
+                (a.status, a.error_code().as_str()),
+                (401, "unauthorized"),
+                "{what} on {family}: {}",
+                String::from_utf8_lossy(&a.body)
+            );
+            tried += 1;
+        }
+    }
+    let mut dashboard_cases = forged_tokens(
+        Face::Dashboard,
+        &dashboard_base,
+        &secret,
+        &sibling,
+        &other_tenant,
+    );
+    dashboard_cases.push(("an issued bearer token", admin.access_token.clone()));
+    for (what, token) in &dashboard_cases {
+        for page in &dashboard_pages {
+            let (status, location) = dashboard_get(&server, page, token);
+            assert_eq!(status, 303, "{what} on {page}");
+            assert!(
+                location.starts_with("/dashboard/login"),
+                "{what} on {page}: sent to {location}"
+            );
+            tried += 1;
+        }
+    }
+    // The refused write changed nothing: A is still on exactly the accounts Company::setup
+    // put A on.
+    assert_eq!(
+        server.count(&format!(
+            "SELECT COUNT(*) FROM account_teams WHERE user_id = '{a_id}'"
+        )),
+        2
+    );
+    println!(
+        "token matrix: {} API tokens x {} families, {} dashboard sessions x {} pages: \
+         {tried} requests, all refused; {} accepted controls",
+        api_cases.len(),
+        api_families.len(),
+        dashboard_cases.len(),
+        dashboard_pages.len(),
+        controls.len() + 4,
+    );
+}
+
+#[test]
+fn deactivating_a_device_ends_its_access_at_once_and_spares_the_others() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let other = Company::setup(&server, "other");
+    let url = &server.url;
+    let phone = login(url, "acme", "a");
+    let tablet = login(url, "acme", "a");
+    let rep_b = login(url, "acme", "b");
+    let refresh = |token: &str| {
+        call(
+            "POST",
+            &format!("{url}/v1/auth/refresh"),
+            None,
+            Some(&json!({"refresh_token": token})),
+        )
+    };
+    let scorecard = |token: &str| {
+        call(
+            "GET",
+            &format!("{url}/v1/reports/scorecard?period={WEEK}"),
+            Some(token),
+            None,
+        )
+    };
+    for s in [&phone, &tablet] {
+        assert_status(&empty_sync(&server, Some(&s.access_token)), 200);
+        assert_status(&scorecard(&s.access_token), 200);
+    }
+    let devices = |token: &str| {
+        call(
+            "GET",
+            &format!("{url}/v1/admin/users/{}/devices", co.user_id("a")),
+            Some(token),
+            None,
+        )
+    };
+    let listed = devices(&co.admin_token);
+    assert_status(&listed, 200);
+    let listed: BTreeSet<String> = listed
+        .json()
+        .as_array()
+        .expect("devices")
+        .iter()
+        .map(|d| d["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(listed, ids([&phone.device_id, &tablet.device_id]));
+
+    // Nobody but the company's admin may list or deactivate a device; another company's
+    // admin is answered as for a device that does not exist.
+    let before = server.count("SELECT COUNT(*) FROM devices WHERE active = TRUE");
+    let deactivate = |token: &str, device: &str| {
+        call(
+            "PATCH",
+            &format!("{url}/v1/admin/devices/{device}"),
+            Some(token),
+            Some(&json!({"active": false})),
+        )
+    };
+    assert_error(&devices(&rep_b.access_token), 403, "forbidden");
+    assert_error(
+        &deactivate(&rep_b.access_token, &phone.device_id),
+        403,
+        "forbidden",
+    );
+    assert_error(
+        &deactivate(&phone.access_token, &tablet.device_id),
+        403,
+        "forbidden",
+    );
+    assert_error(&devices(&other.admin_token), 404, "not_found");
+    assert_error(
+        &deactivate(&other.admin_token, &phone.device_id),
+        404,
+        "not_found",
+    );
+    assert_error(
+        &deactivate(&other.admin_token, &uuid::Uuid::new_v4().to_string()),
+        404,
+        "not_found",
+    );
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM devices WHERE active = TRUE"),
+        before
+    );
+    assert_status(&empty_sync(&server, Some(&phone.access_token)), 200);
+
+    // The admin deactivates the phone: its unexpired token is refused on the next request,
+    // its refresh token too; the tablet, the same user, goes on.
+    let a = deactivate(&co.admin_token, &phone.device_id);
+    assert_status(&a, 200);
+    assert_eq!(a.json()["active"], false);
+    assert_error(
+        &empty_sync(&server, Some(&phone.access_token)),
+        401,
+        "unauthorized",
+    );
+    assert_error(&scorecard(&phone.access_token), 401, "unauthorized");
+    assert_error(&refresh(&phone.refresh_token), 401, "unauthorized");
+    assert_status(&empty_sync(&server, Some(&tablet.access_token)), 200);
+    assert_status(&scorecard(&tablet.access_token), 200);
+    let renewed = refresh(&tablet.refresh_token);
+    assert_status(&renewed, 200);
+    let tablet: Session = serde_json::from_slice(&renewed.body).expect("a session");
+    // Signing in again naming the lost phone gives a new device, never the old one back.
+    let a = call(
+        "POST",
+        &format!("{url}/v1/auth/login"),
+        None,
+        Some(&json!({
+            "company": "acme", "username": "a", "password": PASSWORD,
+            "device_id": phone.device_id,
+        })),
+    );
+    assert_status(&a, 200);
+    let again: Session = serde_json::from_slice(&a.body).expect("a session");
+    assert_ne!(again.device_id, phone.device_id);
+    assert_ne!(again.actor_id, phone.actor_id);
+
+    // The same from the command line, for the tablet.
+    let out = server.admin_cli(&[
+        "deactivate-device",
+        "--company",
+        "acme",
+        "--device",
+        &tablet.device_id,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_error(
+        &empty_sync(&server, Some(&tablet.access_token)),
+        401,
+        "unauthorized",
+    );
+    assert_error(&refresh(&tablet.refresh_token), 401, "unauthorized");
+    let out = server.admin_cli(&["devices", "--company", "acme", "--user", "a"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    for id in [&phone.device_id, &tablet.device_id] {
+        assert!(
+            listing
+                .lines()
+                .any(|l| l.contains(id.as_str()) && l.ends_with("(inactive)")),
+            "{listing}"
+        );
+    }
+    let out = server.admin_cli(&[
+        "deactivate-device",
+        "--company",
+        "other",
+        "--device",
+        &again.device_id,
+    ]);
+    assert!(
+        !out.status.success(),
+        "another company's device was deactivated"
+    );
+    // The new sign-in and B were never touched.
+    assert_status(&empty_sync(&server, Some(&again.access_token)), 200);
+    assert_status(&empty_sync(&server, Some(&rep_b.access_token)), 200);
+}
+
+#[test]
+fn refresh_tokens_are_stored_only_as_hashes() {
+    let server = TestServer::start();
+    Company::setup(&server, "acme");
+    let url = &server.url;
+    let session = login(url, "acme", "a");
+    let token = &session.refresh_token;
+    assert!(token.len() >= 40, "a short refresh token: {token}");
+    let rows = |sql_where: &str| {
+        server.count(&format!(
+            "SELECT COUNT(*) FROM refresh_tokens WHERE {sql_where}"
+        ))
+    };
+    // Nothing stored holds the token, whole or in part.
+    let piece = &token[..24];
+    for column in [
+        "token_hash",
+        "family_id",
+        "user_id",
+        "device_id",
+        "tenant_id",
+    ] {
+        assert_eq!(
+            rows(&format!("{column} LIKE '%{piece}%'")),
+            0,
+            "{column} holds the refresh token"
+        );
+    }
+    let stored = server.text(&format!(
+        "SELECT token_hash FROM refresh_tokens WHERE device_id = '{}'",
+        session.device_id
+    ));
+    assert_eq!(stored.len(), 64, "{stored}");
+    assert!(
+        stored.chars().all(|c| c.is_ascii_hexdigit()),
+        "not a SHA-256 digest: {stored}"
+    );
+    // What a copy of the table gives an attacker does not refresh.
+    let refresh = |t: &str| {
+        call(
+            "POST",
+            &format!("{url}/v1/auth/refresh"),
+            None,
+            Some(&json!({"refresh_token": t})),
+        )
+    };
+    assert_error(&refresh(&stored), 401, "unauthorized");
+    // The token itself does (the control), and its successor is stored hashed too.
+    let a = refresh(token);
+    assert_status(&a, 200);
+    let next: Session = serde_json::from_slice(&a.body).expect("a session");
+    assert_eq!(
+        rows(&format!(
+            "token_hash LIKE '%{}%'",
+            &next.refresh_token[..24]
+        )),
+        0
+    );
+    let device = &session.device_id;
+    assert_eq!(
+        rows(&format!("device_id = '{device}' AND used_at IS NOT NULL")),
+        1
+    );
+    assert_eq!(rows(&format!("device_id = '{device}'")), 2);
+    // Every stored token, the admin's too, is a digest.
+    assert_eq!(rows("LENGTH(token_hash) = 64"), rows("1 = 1"));
+}
+
+// ----- spoofing -----
+
+/// The stored snapshot of a document, as hex.
+fn snapshot_hex(server: &TestServer, id: &str) -> String {
+    let expr = match server.backend() {
+        sea_orm::DbBackend::Postgres => "encode(snapshot, 'hex')",
+        _ => "hex(snapshot)",
+    };
+    server.text(&format!("SELECT {expr} FROM documents WHERE id = '{id}'"))
+}
+
+/// The document `id` as `token`'s user pulls it from the start.
+fn pulled_doc(server: &TestServer, token: &str, id: &str) -> AutoCommit {
+    let resp = sync_ok(server, token, &request(vec![]));
+    let pulled = resp
+        .docs
+        .into_iter()
+        .find(|d| d.doc_id == id)
+        .unwrap_or_else(|| panic!("{id} was not pulled"));
+    let mut doc = AutoCommit::new();
+    for part in pulled.snapshot.into_iter().chain(pulled.changes) {
+        doc.load_incremental(&part.0).expect("load");
+    }
+    doc
+}
+
+#[test]
+fn pushes_to_another_companys_document_leave_it_byte_identical() {
+    let server = TestServer::start();
+    let acme = Company::setup(&server, "acme");
+    let other = Company::setup(&server, "other");
+    let acme_a = login(&server.url, "acme", "a");
+    let (acme_visit, mut acme_doc, changes) =
+        new_record(actor(&acme_a), &visit(&acme.account_a, "Quarterly review"));
+    assert_eq!(
+        push_one(
+            &server,
+            &acme_a.access_token,
+            &acme_visit,
+            "visit",
+            changes.clone()
+        ),
+        Outcome::Accepted
+    );
+    let snapshot = snapshot_hex(&server, &acme_visit);
+    let changes_of = || {
+        server.count(&format!(
+            "SELECT COUNT(*) FROM changes WHERE doc_id = '{acme_visit}'"
+        ))
+    };
+    assert_eq!(changes_of(), 1);
+    let before = server.fingerprint();
+
+    let intruder = login(&server.url, "other", "a");
+    let intruder_admin = login(&server.url, "other", "admin");
+    let mut attempts = 0;
+    for session in [&intruder, &intruder_admin] {
+        // An edit built on the real history (as if the document had leaked), with and
+        // without that history, and a brand-new record on the intruder's own account
+        // under the same id.
+        let (_, edit) = edit_as::<Visit>(&mut acme_doc, actor(session), |v| {
+            v.purpose = "rewritten".into();
+        });
+        let mut with_history = changes.clone();
+        with_history.extend(edit.clone());
+        let (_, _, own_record) = new_record(actor(session), &visit(&other.account_a, "mine"));
+        for push in [edit, with_history, own_record] {
+            assert_rejected(
+                &push_one(&server, &session.access_token, &acme_visit, "visit", push),
+                "forbidden",
+            );
+            attempts += 1;
+        }
+    }
+    assert_eq!(
+        snapshot_hex(&server, &acme_visit),
+        snapshot,
+        "the snapshot changed"
+    );
+    assert_eq!(changes_of(), 1);
+    assert_eq!(
+        server.fingerprint(),
+        before,
+        "a refused push changed something"
+    );
+    assert_eq!(
+        server.text(&format!(
+            "SELECT tenant_id FROM documents WHERE id = '{acme_visit}'"
+        )),
+        acme.tenant_id
+    );
+    println!("{attempts} pushes into another company's document refused");
+}
+
+#[test]
+fn author_fields_forged_inside_documents_are_ignored() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let a = login(&server.url, "acme", "a");
+    let b = login(&server.url, "acme", "b");
+    let manager = login(&server.url, "acme", "manager");
+    let b_id = co.user_id("b");
+    let forged_keys = [
+        "author_id",
+        "author",
+        "rep_id",
+        "user_id",
+        "created_by",
+        "by_user",
+    ];
+
+    // A logs a visit on the shared account whose document claims, in every spelling, to
+    // be B's.
+    let (id, mut doc, mut changes) = new_record(actor(&a), &visit(&co.account_shared, "Tasting"));
+    let heads = doc.get_heads();
+    for key in forged_keys {
+        doc.put(ROOT, key, b_id).expect("put");
+    }
+    doc.commit();
+    changes.extend(wire(doc.get_changes(&heads)));
+    // The server ignores what the document says (it is not part of the record) and
+    // attributes the visit to the signed-in pusher.
+    assert_eq!(
+        push_one(&server, &a.access_token, &id, "visit", changes),
+        Outcome::Accepted
+    );
+    let author =
+        |table: &str| server.text(&format!("SELECT author_id FROM {table} WHERE id = '{id}'"));
+    assert_eq!(author("visits"), co.user_id("a"));
+    assert_eq!(author("documents"), co.user_id("a"));
+
+    // B edits it (they serve the shared account) and claims it again: still A's.
+    let (mut b_doc, edit) =
+        edit_as::<Visit>(&mut doc, actor(&b), |v| v.notes = "B was there".into());
+    let heads = b_doc.get_heads();
+    b_doc.put(ROOT, "author_id", b_id).expect("put");
+    b_doc.commit();
+    let mut b_changes = edit;
+    b_changes.extend(wire(b_doc.get_changes(&heads)));
+    assert_eq!(
+        push_one(&server, &b.access_token, &id, "visit", b_changes),
+        Outcome::Accepted
+    );
+    assert_eq!(author("visits"), co.user_id("a"));
+    assert_eq!(author("documents"), co.user_id("a"));
+
+    // The reports count it for A, not for B.
+    let a_report = weekly(&server, Some(&manager.access_token), None);
+    assert_status(&a_report, 200);
+    let visits_of = |user: &str| {
+        a_report.json()["reps"]
+            .as_array()
+            .expect("reps")
+            .iter()
+            .find(|r| r["user_id"] == user)
+            .map(|r| r["visits"].as_u64().expect("visits"))
+            .expect("the rep is listed")
+    };
+    assert_eq!((visits_of(co.user_id("a")), visits_of(b_id)), (1, 0));
+
+    // A stage move whose step names B is recorded as A's: the server knows who pushed.
+    let mut account = pulled_doc(&server, &a.access_token, &co.account_a).with_actor(actor(&a));
+    let mut record: model::Account = model::read_record(&account).expect("an account");
+    record.stage = Some(rapport_client_core::model::Stage::Initial);
+    record
+        .stage_history
+        .push(rapport_client_core::model::StageStep {
+            id: model::new_id(),
+            stage: rapport_client_core::model::Stage::Initial,
+            at: in_week(),
+        });
+    let heads = account.get_heads();
+    model::write_record(&mut account, &record).expect("write");
+    let (_, history) = account
+        .get(ROOT, "stage_history")
+        .expect("read")
+        .expect("a stage history");
+    let last = account.length(&history) - 1;
+    let (_, step) = account.get(&history, last).expect("read").expect("a step");
+    for key in forged_keys {
+        account.put(&step, key, b_id).expect("put");
+        account.put(ROOT, key, b_id).expect("put");
+    }
+    account.commit();
+    let stage_move = wire(account.get_changes(&heads));
+    assert_eq!(
+        push_one(
+            &server,
+            &a.access_token,
+            &co.account_a,
+            "account",
+            stage_move
+        ),
+        Outcome::Accepted
+    );
+    assert_eq!(
+        server.text(&format!(
+            "SELECT by_user FROM stage_events WHERE account_id = '{}'",
+            co.account_a
+        )),
+        co.user_id("a")
+    );
+    assert_eq!(
+        server.count(&format!(
+            "SELECT COUNT(*) FROM stage_events WHERE by_user = '{b_id}'"
+        )),
+        0
+    );
 }

@@ -140,6 +140,9 @@ pub enum ModelError {
     Reconcile(Box<autosurgeon::ReconcileError>),
     #[error("corrupt Automerge data: {0}")]
     Automerge(Box<automerge::AutomergeError>),
+    /// Bytes refused before Automerge reads them (see [`crate::verify::refuse_bundles`]).
+    #[error("corrupt Automerge data: {0}")]
+    Corrupt(String),
 }
 
 impl From<autosurgeon::ReconcileError> for ModelError {
@@ -773,6 +776,7 @@ pub fn new_document(actor: ActorId) -> AutoCommit {
 
 /// Loads a saved document. Corrupt bytes give an error, never a panic.
 pub fn load_document(bytes: &[u8], actor: Option<ActorId>) -> Result<AutoCommit, ModelError> {
+    crate::verify::refuse_bundles(bytes).map_err(ModelError::Corrupt)?;
     let doc = AutoCommit::load(bytes)?;
     Ok(match actor {
         Some(a) => doc.with_actor(a),
@@ -798,6 +802,7 @@ pub fn is_empty(doc: &AutoCommit) -> bool {
 /// (the first bytes of its hash), so a change damaged in transit or forged with a wrong
 /// hash is refused before anything reads it.
 pub fn parse_change(bytes: &[u8]) -> Result<automerge::Change, String> {
+    crate::verify::refuse_bundles(bytes)?;
     let change = automerge::Change::try_from(bytes).map_err(|e| e.to_string())?;
     let declared = bytes.get(4..8).ok_or("too short to be a change")?;
     if declared != &change.hash().0[..4] {

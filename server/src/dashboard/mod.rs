@@ -178,6 +178,21 @@ pub fn error_response(prefs: &Prefs, viewer: Option<&Viewer>, err: ApiError) -> 
     let l = prefs.lang;
     let (status, heading, detail) = match &err {
         ApiError::Unauthorized(_) => return session::redirect("/dashboard/login"),
+        ApiError::TooManyRequests { retry_after } => {
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            let detail = l.t(
+                "Too many attempts in a short time. Wait a moment and try again.",
+                "短时间内尝试次数过多，请稍候再试。",
+            );
+            let mut resp = respond(
+                prefs,
+                status,
+                notice(prefs, viewer, status, l.t("Too many attempts", "尝试次数过多"), detail),
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            return resp;
+        }
         ApiError::Forbidden(_) => (
             StatusCode::FORBIDDEN,
             l.t("Not for your account", "无权查看"),

@@ -17,7 +17,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use cookie::{Cookie, SameSite};
-use jsonwebtoken::{Algorithm, Validation};
+use jsonwebtoken::Validation;
 use maud::{Markup, html};
 use rand::RngCore;
 use rapport_client_core::protocol::Role;
@@ -47,19 +47,22 @@ struct SessionClaims {
     aud: String,
     exp: i64,
     iat: i64,
+    /// Not before: never set here, but one present must be a whole number.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::auth::strict_time"
+    )]
+    nbf: Option<i64>,
     /// Tenant id.
     tid: String,
     /// The CSRF token every POST form of this session must carry.
     csrf: String,
 }
 
+/// The API's token checks (algorithm, key, times, issuer), under the dashboard's audience.
 fn validation(issuer: &str) -> Validation {
-    let mut v = Validation::new(Algorithm::HS256);
-    v.set_issuer(&[issuer]);
-    v.set_audience(&[AUDIENCE]);
-    v.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-    v.leeway = 30;
-    v
+    crate::auth::validation_for(issuer, AUDIENCE)
 }
 
 /// 32 random bytes, base64url.
@@ -248,6 +251,10 @@ impl FromRequestParts<AppState> for Viewer {
         let Some((user, csrf)) = session_of(&parts.headers, state).await else {
             return Err(to_login());
         };
+        // The same per-user allowance as the API's.
+        if let Err(e) = state.check_rate(crate::app::Limit::User, &user.id) {
+            return Err(super::error_response(&prefs, None, e));
+        }
         let tenant = match tenants::Entity::find_by_id(&user.tenant_id)
             .one(&state.db)
             .await
@@ -385,6 +392,7 @@ fn login_page(
 /// `POST /dashboard/login`.
 pub async fn login(
     State(state): State<AppState>,
+    ip: crate::auth::ClientIp,
     prefs: Prefs,
     headers: HeaderMap,
     form: Result<axum::Form<LoginForm>, axum::extract::rejection::FormRejection>,
@@ -415,6 +423,10 @@ pub async fn login(
         );
     }
     let password = std::mem::take(&mut form.password);
+    let key = crate::auth::sign_in_key(ip, form.company.trim(), form.username.trim());
+    if let Err(e) = state.check_rate(crate::app::Limit::SignIn, &key) {
+        return super::error_response(&prefs, None, e);
+    }
     let checked = crate::auth::verify_sign_in(
         &state.db,
         form.company.trim(),
@@ -444,6 +456,7 @@ pub async fn login(
         aud: AUDIENCE.into(),
         exp: now + SESSION_SECS,
         iat: now,
+        nbf: None,
         tid: tenant.id.clone(),
         csrf: random_token(),
     };
