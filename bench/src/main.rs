@@ -1,8 +1,8 @@
-//! `rapport-bench`: Rapport's performance benchmark (issue 7).
+//! `rapport-bench`: Rapport's performance benchmark (docs/BENCHMARKS.md).
 //!
 //! It generates a company of 200 reps with a year of history and the same company at one
 //! week, seeds each into the real `rapport-server` binary through its admin API and
-//! `POST /v1/sync` (cached between runs), and measures the issue's scenarios — incremental
+//! `POST /v1/sync` (cached between runs), and measures the scenarios of docs/BENCHMARKS.md — incremental
 //! sync, a reconnect storm, a new device, the weekly team report and monthly scorecard,
 //! and the device's own operations — with Automerge's sync protocol and plain SQL inserts
 //! as baselines. Figures go to JSON; `docs/BENCHMARKS.md` shows the latest run.
@@ -192,7 +192,7 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// The issue's targets next to what was measured.
+/// The targets next to what was measured.
 fn verdicts(c: &Value) -> Value {
     let long = &c["long"];
     let short = &c["short"];

@@ -1,4 +1,4 @@
-//! The scenarios of issue 7 against one seeded company, and the two baselines.
+//! The benchmark scenarios against one seeded company, and the two baselines.
 //!
 //! Every sync scenario drives the real server binary over real HTTP with the real
 //! client-core (its `Client`, `Store` and `protocol`). Times of server requests are taken

@@ -1,14 +1,14 @@
 //! The generated company: its shape (teams, reps, accounts) and its history of records,
 //! deterministic from a seed.
 //!
-//! Proportions follow DOMAIN.md and issue 7: 200 reps in 20 teams, 2,000 accounts each
+//! Proportions follow DOMAIN.md and the performance targets (docs/BENCHMARKS.md): 200 reps in 20 teams, 2,000 accounts each
 //! served by two reps of one team (so a rep serves 20), ten contacts per account (three of
 //! them key contacts with a VIP card), one opportunity per account, and per account and
 //! year about 125 visits (a rep's 20 accounts give about 24 visits a week, past the weekly
 //! target of 10), a favour and an info report a month (the scorecard asks for one a month
 //! on every key account), six intelligence items, eight greetings (holidays and birthdays
 //! of key contacts) and two relationship events. A rep's 20 accounts then hold about 3,500
-//! documents a year, as the issue's new-device scenario says.
+//! documents a year, as the new-device scenario says.
 
 use chrono::{Datelike, TimeZone};
 use rand::{Rng, SeedableRng};
@@ -55,7 +55,7 @@ pub struct Params {
 }
 
 impl Params {
-    /// The company of issue 7 with `days` of history.
+    /// The benchmark company with `days` of history.
     pub fn company(days: i64) -> Params {
         Params {
             teams: 20,

@@ -1,4 +1,4 @@
-//! Indexes the benchmark (issue 7) showed missing.
+//! Indexes the benchmark (docs/BENCHMARKS.md) showed missing.
 //!
 //! - `visit_marks` and `visit_contacts` are read by visit ids (the scorecard's signals and
 //!   objections, the danger zone's contacts met). Their only tenant-led index was by mark

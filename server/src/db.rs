@@ -38,6 +38,10 @@ pub async fn connect(url: Option<&str>, data_dir: &Path) -> anyhow::Result<Datab
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
+                // Statement journals (a multi-row insert inside the request's
+                // transaction) in memory, not in temporary files; durability rests on the
+                // WAL and is unchanged.
+                .pragma("temp_store", "MEMORY")
         });
     } else {
         opts.max_connections(16);

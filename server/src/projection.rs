@@ -4,7 +4,7 @@
 //! Judgements that depend on the company's rules (tier, verified check-in, late logging,
 //! favour over the limit) are taken with the rules in force when the change arrives.
 
-use rapport_client_core::model::{AnyRecord, Rules};
+use rapport_client_core::model::{AnyRecord, GeoPoint, Rules};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
@@ -23,6 +23,12 @@ pub struct Context<'a> {
     pub pusher_id: &'a str,
     pub rules: &'a Rules,
     pub now_ms: i64,
+    /// The document has no read-model rows yet (it was just created): there is nothing
+    /// to look up or delete before writing them.
+    pub is_new: bool,
+    /// For a visit, its account's location when the caller has already read the
+    /// account's row (`Some(None)`: no such row or no location); `None` reads it here.
+    pub account_location: Option<Option<GeoPoint>>,
 }
 
 /// Inserts `row`, or updates every listed column when the id exists.
@@ -44,6 +50,14 @@ fn opt_i32(v: Option<i64>) -> Option<i32> {
     v.and_then(|v| i32::try_from(v).ok())
 }
 
+/// An account row's location, when it has one.
+pub fn location_of(account: &accounts::Model) -> Option<GeoPoint> {
+    Some(GeoPoint {
+        lat: account.lat?,
+        lon: account.lon?,
+    })
+}
+
 /// Writes the read-model rows of one document.
 pub async fn project(
     conn: &impl ConnectionTrait,
@@ -55,7 +69,11 @@ pub async fn project(
     let author = || Set(cx.author_id.to_owned());
     match record {
         AnyRecord::Account(a) => {
-            let before = accounts::Entity::find_by_id(cx.doc_id).one(conn).await?;
+            let before = if cx.is_new {
+                None
+            } else {
+                accounts::Entity::find_by_id(cx.doc_id).one(conn).await?
+            };
             let stage = a.stage.map(|s| s.code().to_owned());
             let stage_before = before.as_ref().and_then(|b| b.stage.clone());
             if before.is_some() && stage != stage_before {
@@ -106,10 +124,12 @@ pub async fn project(
                     PotentialValue,
                 ]
             )?;
-            account_metrics::Entity::delete_many()
-                .filter(account_metrics::Column::AccountId.eq(cx.doc_id))
-                .exec(conn)
-                .await?;
+            if !cx.is_new {
+                account_metrics::Entity::delete_many()
+                    .filter(account_metrics::Column::AccountId.eq(cx.doc_id))
+                    .exec(conn)
+                    .await?;
+            }
             if !a.metrics.is_empty() {
                 let rows = a.metrics.iter().map(|m| account_metrics::ActiveModel {
                     tenant_id: tenant(),
@@ -214,10 +234,12 @@ pub async fn project(
                     Deleted,
                 ]
             )?;
-            opportunity_roles::Entity::delete_many()
-                .filter(opportunity_roles::Column::OpportunityId.eq(cx.doc_id))
-                .exec(conn)
-                .await?;
+            if !cx.is_new {
+                opportunity_roles::Entity::delete_many()
+                    .filter(opportunity_roles::Column::OpportunityId.eq(cx.doc_id))
+                    .exec(conn)
+                    .await?;
+            }
             let mut pairs: Vec<(&str, &String)> =
                 o.roles.pairs().map(|(r, c)| (r.code(), c)).collect();
             pairs.sort();
@@ -238,15 +260,14 @@ pub async fn project(
             }
         }
         AnyRecord::Visit(v) => {
-            let location = accounts::Entity::find_by_id(&v.account_id)
-                .one(conn)
-                .await?
-                .and_then(|a| {
-                    Some(rapport_client_core::model::GeoPoint {
-                        lat: a.lat?,
-                        lon: a.lon?,
-                    })
-                });
+            let location = match cx.account_location {
+                Some(known) => known,
+                None => accounts::Entity::find_by_id(&v.account_id)
+                    .one(conn)
+                    .await?
+                    .as_ref()
+                    .and_then(location_of),
+            };
             let row = visits::ActiveModel {
                 id: id(),
                 tenant_id: tenant(),
@@ -286,10 +307,12 @@ pub async fn project(
                     Late,
                 ]
             )?;
-            visit_contacts::Entity::delete_many()
-                .filter(visit_contacts::Column::VisitId.eq(cx.doc_id))
-                .exec(conn)
-                .await?;
+            if !cx.is_new {
+                visit_contacts::Entity::delete_many()
+                    .filter(visit_contacts::Column::VisitId.eq(cx.doc_id))
+                    .exec(conn)
+                    .await?;
+            }
             let mut met: Vec<&String> = v.contacts_met.iter().collect();
             met.sort();
             met.dedup();
@@ -301,10 +324,12 @@ pub async fn project(
                 });
                 visit_contacts::Entity::insert_many(rows).exec(conn).await?;
             }
-            visit_marks::Entity::delete_many()
-                .filter(visit_marks::Column::VisitId.eq(cx.doc_id))
-                .exec(conn)
-                .await?;
+            if !cx.is_new {
+                visit_marks::Entity::delete_many()
+                    .filter(visit_marks::Column::VisitId.eq(cx.doc_id))
+                    .exec(conn)
+                    .await?;
+            }
             let marks: Vec<String> = v
                 .spin
                 .iter()

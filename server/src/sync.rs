@@ -52,6 +52,8 @@ use crate::projection;
 const PULL_PAGE_BYTES: usize = 8 * 1024 * 1024;
 /// Documents named in one query of a pull (backends cap the number of bind parameters).
 const PULL_DOCS_PER_QUERY: usize = 500;
+/// Change rows in one insert (six bind parameters each).
+const CHANGES_PER_INSERT: usize = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/sync", post(sync))
@@ -157,12 +159,15 @@ async fn push(state: &AppState, user: &AuthUser, docs: Vec<PushDoc>) -> ApiResul
     let mut seq = lock_sequence(&txn, user.tenant_id()).await?;
     let start_seq = seq;
     let (_, rules) = crate::rules::load(&txn, user.tenant_id()).await?;
+    // Read once for the request what every document needs (taken under the sequence
+    // lock, so no other writer changes it meanwhile).
+    let mut known = Known::load(&txn, user, &docs).await?;
     let mut results = Vec::with_capacity(docs.len());
     // One budget for the whole request: past it the request is refused and, as the
     // transaction is not committed, nothing of it is stored.
     let mut budget = Budget::default();
     for doc in docs {
-        let outcome = push_doc(&txn, user, &rules, &doc, &mut seq, &mut budget).await?;
+        let outcome = push_doc(&txn, user, &rules, &doc, &mut known, &mut seq, &mut budget).await?;
         if let Outcome::Rejected { code, reason } = &outcome {
             tracing::info!(doc = %doc.doc_id, user = %user.id(), %code, %reason, "document rejected");
         }
@@ -171,11 +176,84 @@ async fn push(state: &AppState, user: &AuthUser, docs: Vec<PushDoc>) -> ApiResul
             outcome,
         });
     }
+    insert_changes(&txn, std::mem::take(&mut known.changes)).await?;
     if seq != start_seq {
         set_sequence(&txn, user.tenant_id(), seq).await?;
     }
     txn.commit().await?;
     Ok(results)
+}
+
+/// What one push reads once instead of once per document: the stored rows of the
+/// documents it names, the user's account-team rows, and the account rows it looks up.
+/// Kept current as the request writes (a document named twice, an account changed).
+struct Known {
+    /// The documents' rows, by id; absent: no such document (yet).
+    docs: HashMap<String, documents::Model>,
+    /// The user's account-team rows: account id to whether the membership is active.
+    teams: HashMap<String, bool>,
+    /// Account rows read so far, by id (`None`: no such row); the user's team's
+    /// accounts are read up front.
+    accounts: HashMap<String, Option<accounts::Model>>,
+    /// The accepted documents' new change rows, inserted together before the commit.
+    changes: Vec<changes::ActiveModel>,
+}
+
+impl Known {
+    async fn load(txn: &DatabaseTransaction, user: &AuthUser, push: &[PushDoc]) -> ApiResult<Self> {
+        let mut ids: Vec<&str> = push.iter().map(|d| d.doc_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut docs = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(PULL_DOCS_PER_QUERY) {
+            let rows = documents::Entity::find()
+                .filter(documents::Column::Id.is_in(chunk.iter().copied()))
+                .all(txn)
+                .await?;
+            docs.extend(rows.into_iter().map(|d| (d.id.clone(), d)));
+        }
+        let teams: HashMap<String, bool> = account_teams::Entity::find()
+            .filter(account_teams::Column::TenantId.eq(user.tenant_id()))
+            .filter(account_teams::Column::UserId.eq(user.id()))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|t| (t.account_id, t.active))
+            .collect();
+        // The accounts a rep's new records go on: those of their team.
+        let team_accounts: Vec<&str> = teams.keys().map(String::as_str).collect();
+        let mut accounts: HashMap<String, Option<accounts::Model>> =
+            HashMap::with_capacity(team_accounts.len());
+        for chunk in team_accounts.chunks(PULL_DOCS_PER_QUERY) {
+            for id in chunk {
+                accounts.insert((*id).to_owned(), None);
+            }
+            let rows = accounts::Entity::find()
+                .filter(accounts::Column::Id.is_in(chunk.iter().copied()))
+                .all(txn)
+                .await?;
+            accounts.extend(rows.into_iter().map(|a| (a.id.clone(), Some(a))));
+        }
+        Ok(Self {
+            docs,
+            teams,
+            accounts,
+            changes: Vec::new(),
+        })
+    }
+}
+
+/// The account's row from `accounts` (see [`Known`]), read at most once per request.
+async fn account_row<'a>(
+    accounts: &'a mut HashMap<String, Option<accounts::Model>>,
+    txn: &DatabaseTransaction,
+    account_id: &str,
+) -> ApiResult<Option<&'a accounts::Model>> {
+    if !accounts.contains_key(account_id) {
+        let row = accounts::Entity::find_by_id(account_id).one(txn).await?;
+        accounts.insert(account_id.to_owned(), row);
+    }
+    Ok(accounts.get(account_id).and_then(Option::as_ref))
 }
 
 /// Takes the tenant's sequence row for the rest of the transaction (on PostgreSQL the
@@ -193,37 +271,24 @@ pub async fn lock_sequence(txn: &DatabaseTransaction, tenant_id: &str) -> ApiRes
     Ok(tenant.seq)
 }
 
-/// Whether `user` may write to records of `account_id`: they are (or were) on its
-/// account team. Reps taken off an account keep writing what they logged while on it.
-async fn on_account_team(
-    txn: &DatabaseTransaction,
-    user: &AuthUser,
-    account_id: &str,
-) -> ApiResult<bool> {
-    Ok(account_teams::Entity::find()
-        .filter(account_teams::Column::TenantId.eq(user.tenant_id()))
-        .filter(account_teams::Column::AccountId.eq(account_id))
-        .filter(account_teams::Column::UserId.eq(user.id()))
-        .one(txn)
-        .await?
-        .is_some())
-}
-
+#[allow(clippy::too_many_arguments)]
 async fn push_doc(
     txn: &DatabaseTransaction,
     user: &AuthUser,
     rules: &Rules,
     push: &PushDoc,
+    known: &mut Known,
     seq: &mut i64,
     budget: &mut Budget,
 ) -> ApiResult<Outcome> {
     let Some(kind) = DocKind::parse(&push.kind) else {
         return Ok(rejected("unknown_kind", "unknown document kind"));
     };
-    let existing = documents::Entity::find_by_id(&push.doc_id).one(txn).await?;
+    let existing = known.docs.get(&push.doc_id);
     // 1. Authorise from our own tables. Another tenant's document and one this user may
-    //    not see are answered alike, so ids leak nothing.
-    if let Some(d) = &existing {
+    //    not see are answered alike, so ids leak nothing. Reps taken off an account keep
+    //    writing what they logged while on it; others' records need an active membership.
+    if let Some(d) = existing {
         if d.tenant_id != user.tenant_id() {
             return Ok(forbidden());
         }
@@ -231,7 +296,7 @@ async fn push_doc(
             return Ok(rejected("kind_changed", "a record cannot change its kind"));
         }
         let may_write =
-            d.author_id == user.id() || account_team_active(txn, user, &d.account_id).await?;
+            d.author_id == user.id() || known.teams.get(&d.account_id).copied() == Some(true);
         if !may_write {
             return Ok(forbidden());
         }
@@ -242,7 +307,7 @@ async fn push_doc(
 
     // 2. Parse, bound and check every change, merge, and read the result as a record:
     //    everything that needs no table, in client-core's `verify`.
-    let stored = match &existing {
+    let stored = match existing {
         Some(d) => Some(AutoCommit::load(&d.snapshot).map_err(|e| {
             ApiError::Internal(anyhow::anyhow!("stored document {} is corrupt: {e}", d.id))
         })?),
@@ -262,9 +327,9 @@ async fn push_doc(
         ..
     } = *merged;
 
-    // 4. The account: unchanged, and (for a new record) one the rep is on.
+    // 4. The account: unchanged, and (for a new record) one the rep is on (or was).
     let account_id = record.account_id(&push.doc_id).to_owned();
-    match &existing {
+    match existing {
         Some(d) if d.account_id != account_id => {
             return Ok(rejected(
                 "account_changed",
@@ -287,66 +352,76 @@ async fn push_doc(
             }
         }
         None => {
-            let account = accounts::Entity::find_by_id(&account_id).one(txn).await?;
-            let known = account.is_some_and(|a| a.tenant_id == user.tenant_id() && !a.deleted);
-            if !known || !on_account_team(txn, user, &account_id).await? {
+            let account = account_row(&mut known.accounts, txn, &account_id).await?;
+            let known_account =
+                account.is_some_and(|a| a.tenant_id == user.tenant_id() && !a.deleted);
+            if !known_account || !known.teams.contains_key(&account_id) {
                 return Ok(forbidden());
             }
         }
     }
 
-    // 3 and 4: store, in a savepoint so a failure leaves no half-written document.
-    let sp = txn.begin().await?;
-    let author = existing
-        .as_ref()
-        .map_or_else(|| user.id().to_owned(), |d| d.author_id.clone());
+    // 3 and 4: store. Every check that can reject the document is behind us: a failure
+    // from here on is an error that rolls the whole request back, so nothing of the
+    // document is left half-written.
+    let is_new = existing.is_none();
+    let author = existing.map_or_else(|| user.id().to_owned(), |d| d.author_id.clone());
     let first_seq = *seq + 1;
-    store_changes(&sp, user.tenant_id(), &push.doc_id, &mut fresh, seq).await?;
+    // The changes are inserted with the request's others, before it commits.
+    let rows = change_rows(user.tenant_id(), &push.doc_id, &mut fresh, seq);
+    known.changes.extend(rows);
     let now = now_ms();
-    let row = documents::ActiveModel {
-        id: Set(push.doc_id.clone()),
-        tenant_id: Set(user.tenant_id().to_owned()),
-        kind: Set(kind.as_str().to_owned()),
-        account_id: Set(account_id),
-        author_id: Set(author.clone()),
-        snapshot: Set(snapshot),
-        deleted: Set(record.is_deleted()),
-        created_seq: Set(existing.as_ref().map_or(first_seq, |d| d.created_seq)),
-        updated_seq: Set(*seq),
-        created_at: Set(existing.as_ref().map_or(now, |d| d.created_at)),
-        updated_at: Set(now),
+    let row = documents::Model {
+        id: push.doc_id.clone(),
+        tenant_id: user.tenant_id().to_owned(),
+        kind: kind.as_str().to_owned(),
+        account_id,
+        author_id: author,
+        snapshot,
+        deleted: record.is_deleted(),
+        created_seq: existing.map_or(first_seq, |d| d.created_seq),
+        updated_seq: *seq,
+        created_at: existing.map_or(now, |d| d.created_at),
+        updated_at: now,
     };
-    if existing.is_some() {
-        row.update(&sp).await?;
+    // Every column is written (a model converts to unchanged values).
+    let active = documents::ActiveModel::from(row.clone()).reset_all();
+    if is_new {
+        documents::Entity::insert(active)
+            .exec_without_returning(txn)
+            .await?;
     } else {
-        row.insert(&sp).await?;
+        documents::Entity::update_many()
+            .set(active)
+            .filter(documents::Column::Id.eq(&push.doc_id))
+            .exec(txn)
+            .await?;
     }
+    let account_location = match &record {
+        AnyRecord::Visit(v) => Some(
+            account_row(&mut known.accounts, txn, &v.account_id)
+                .await?
+                .and_then(projection::location_of),
+        ),
+        _ => None,
+    };
     let cx = projection::Context {
         tenant_id: user.tenant_id(),
         doc_id: &push.doc_id,
-        author_id: &author,
+        author_id: &row.author_id,
         pusher_id: user.id(),
         rules,
         now_ms: now,
+        is_new,
+        account_location,
     };
-    projection::project(&sp, &cx, &record).await?;
-    sp.commit().await?;
+    projection::project(txn, &cx, &record).await?;
+    if let AnyRecord::Account(_) = &record {
+        // Its row was just rewritten: read it afresh if the request needs it again.
+        known.accounts.remove(&push.doc_id);
+    }
+    known.docs.insert(push.doc_id.clone(), row);
     Ok(Outcome::Accepted)
-}
-
-async fn account_team_active(
-    txn: &DatabaseTransaction,
-    user: &AuthUser,
-    account_id: &str,
-) -> ApiResult<bool> {
-    Ok(account_teams::Entity::find()
-        .filter(account_teams::Column::TenantId.eq(user.tenant_id()))
-        .filter(account_teams::Column::AccountId.eq(account_id))
-        .filter(account_teams::Column::UserId.eq(user.id()))
-        .filter(account_teams::Column::Active.eq(true))
-        .one(txn)
-        .await?
-        .is_some())
 }
 
 /// Stores changes, each stamped with the next sequence number.
@@ -357,6 +432,17 @@ pub async fn store_changes(
     fresh: &mut [automerge::Change],
     seq: &mut i64,
 ) -> ApiResult<()> {
+    let rows = change_rows(tenant_id, doc_id, fresh, seq);
+    insert_changes(conn, rows).await
+}
+
+/// The rows of `fresh`, each stamped with the next sequence number.
+fn change_rows(
+    tenant_id: &str,
+    doc_id: &str,
+    fresh: &mut [automerge::Change],
+    seq: &mut i64,
+) -> Vec<changes::ActiveModel> {
     let mut rows = Vec::with_capacity(fresh.len());
     for change in fresh.iter_mut() {
         *seq += 1;
@@ -369,10 +455,19 @@ pub async fn store_changes(
             data: Set(change.bytes().into_owned()),
         });
     }
-    // Insert in bounded batches: backends cap the number of bind parameters.
-    for chunk in rows.chunks(500) {
-        changes::Entity::insert_many(chunk.to_vec())
-            .exec(conn)
+    rows
+}
+
+/// Inserts change rows in bounded batches: backends cap the number of bind parameters.
+async fn insert_changes(
+    conn: &impl ConnectionTrait,
+    rows: Vec<changes::ActiveModel>,
+) -> ApiResult<()> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(CHANGES_PER_INSERT).collect();
+        changes::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
             .await?;
     }
     Ok(())
@@ -418,6 +513,8 @@ pub async fn insert_new_document(
         pusher_id: author_id,
         rules: &rules,
         now_ms: now,
+        is_new: true,
+        account_location: None,
     };
     projection::project(conn, &cx, record).await?;
     Ok(())
