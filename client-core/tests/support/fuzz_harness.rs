@@ -117,15 +117,19 @@ thread_local! {
     static STORE: RefCell<Option<(Store, rusqlite::Connection)>> = const { RefCell::new(None) };
 }
 
-const STORE_URI: &str = "file:rapport-fuzz-store?mode=memory&cache=shared";
+/// Numbers each thread's in-memory database: a shared-cache name is global to the
+/// process, and tests run on several threads at once.
+static STORES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 fn with_store<T>(f: impl FnOnce(&mut Store, &rusqlite::Connection) -> T) -> T {
     STORE.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
+            let n = STORES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let uri = format!("file:rapport-fuzz-store-{n}?mode=memory&cache=shared");
             // The raw connection first: it keeps the shared in-memory database alive.
-            let raw = rusqlite::Connection::open(STORE_URI).expect("open raw");
-            let store = Store::open(std::path::Path::new(STORE_URI)).expect("open store");
+            let raw = rusqlite::Connection::open(&uri).expect("open raw");
+            let store = Store::open(std::path::Path::new(&uri)).expect("open store");
             *slot = Some((store, raw));
         }
         let (store, raw) = slot.as_mut().expect("just set");
