@@ -118,6 +118,16 @@ fn empty_sync(server: &TestServer, token: Option<&str>) -> Answer {
     )
 }
 
+/// `POST /v1/auth/refresh` with a refresh token, answered raw.
+fn refresh(server: &TestServer, token: &str) -> Answer {
+    call(
+        "POST",
+        &format!("{}/v1/auth/refresh", server.url),
+        None,
+        Some(&json!({"refresh_token": token})),
+    )
+}
+
 fn table_count(server: &TestServer, table: &str) -> i64 {
     server.count(&format!("SELECT COUNT(*) FROM {table}"))
 }
@@ -951,16 +961,8 @@ fn forged_expired_and_revoked_tokens_are_refused() {
 fn refresh_tokens_rotate_and_a_reused_one_ends_the_family() {
     let server = TestServer::start();
     Company::setup(&server, "acme");
-    let refresh = |token: &str| {
-        call(
-            "POST",
-            &format!("{}/v1/auth/refresh", server.url),
-            None,
-            Some(&json!({"refresh_token": token})),
-        )
-    };
     let first = login(&server.url, "acme", "a");
-    let a = refresh(&first.refresh_token);
+    let a = refresh(&server, &first.refresh_token);
     assert_status(&a, 200);
     let second: Session = serde_json::from_slice(&a.body).expect("a session");
     assert_ne!(second.refresh_token, first.refresh_token);
@@ -969,18 +971,22 @@ fn refresh_tokens_rotate_and_a_reused_one_ends_the_family() {
         (&first.user_id, &first.device_id, &first.actor_id)
     );
     assert_status(&empty_sync(&server, Some(&second.access_token)), 200);
-    let a = refresh(&second.refresh_token);
+    let a = refresh(&server, &second.refresh_token);
     assert_status(&a, 200);
     let third: Session = serde_json::from_slice(&a.body).expect("a session");
 
     // A token rotated before the latest rotation comes back: someone holds a copy. It is
     // refused, and the whole family with it.
-    assert_error(&refresh(&first.refresh_token), 401, "unauthorized");
-    assert_error(&refresh(&third.refresh_token), 401, "unauthorized");
-    assert_error(&refresh("not-a-refresh-token"), 401, "unauthorized");
+    assert_error(&refresh(&server, &first.refresh_token), 401, "unauthorized");
+    assert_error(&refresh(&server, &third.refresh_token), 401, "unauthorized");
+    assert_error(
+        &refresh(&server, "not-a-refresh-token"),
+        401,
+        "unauthorized",
+    );
     // Another sign-in is another family, unaffected.
     let other = login(&server.url, "acme", "a");
-    let a = refresh(&other.refresh_token);
+    let a = refresh(&server, &other.refresh_token);
     assert_status(&a, 200);
 
     // Wrong password, unknown user, unknown company: refused alike.
@@ -1019,29 +1025,21 @@ fn refresh_tokens_rotate_and_a_reused_one_ends_the_family() {
 fn a_refresh_whose_answer_was_lost_can_be_retried_once() {
     let server = TestServer::start();
     Company::setup(&server, "acme");
-    let refresh = |token: &str| {
-        call(
-            "POST",
-            &format!("{}/v1/auth/refresh", server.url),
-            None,
-            Some(&json!({"refresh_token": token})),
-        )
-    };
     let first = login(&server.url, "acme", "a");
     // The server rotates the token, but the answer never reaches the phone (a tunnel).
-    assert_status(&refresh(&first.refresh_token), 200);
+    assert_status(&refresh(&server, &first.refresh_token), 200);
     // The phone retries with the token it still holds, moments later: a new session,
     // not a signed-out rep.
-    let a = refresh(&first.refresh_token);
+    let a = refresh(&server, &first.refresh_token);
     assert_status(&a, 200);
     let retried: Session = serde_json::from_slice(&a.body).expect("a session");
     assert_status(&empty_sync(&server, Some(&retried.access_token)), 200);
-    let a = refresh(&retried.refresh_token);
+    let a = refresh(&server, &retried.refresh_token);
     assert_status(&a, 200);
     let next: Session = serde_json::from_slice(&a.body).expect("a session");
     // Once a later rotation happened, the old token coming back is a copy: the family ends.
-    assert_error(&refresh(&first.refresh_token), 401, "unauthorized");
-    assert_error(&refresh(&next.refresh_token), 401, "unauthorized");
+    assert_error(&refresh(&server, &first.refresh_token), 401, "unauthorized");
+    assert_error(&refresh(&server, &next.refresh_token), 401, "unauthorized");
     assert_eq!(
         server.count(&format!(
             "SELECT COUNT(*) FROM refresh_tokens WHERE device_id = '{}' AND NOT revoked",
@@ -1056,25 +1054,25 @@ fn a_refresh_whose_answer_was_lost_can_be_retried_once() {
 fn a_lost_successor_presented_after_a_retry_ends_the_family() {
     let server = TestServer::start();
     Company::setup(&server, "acme");
-    let refresh = |token: &str| {
-        call(
-            "POST",
-            &format!("{}/v1/auth/refresh", server.url),
-            None,
-            Some(&json!({"refresh_token": token})),
-        )
-    };
     let first = login(&server.url, "acme", "a");
     // The answer of this rotation is intercepted instead of lost.
-    let a = refresh(&first.refresh_token);
+    let a = refresh(&server, &first.refresh_token);
     assert_status(&a, 200);
     let intercepted: Session = serde_json::from_slice(&a.body).expect("a session");
-    let a = refresh(&first.refresh_token);
+    let a = refresh(&server, &first.refresh_token);
     assert_status(&a, 200);
     let retried: Session = serde_json::from_slice(&a.body).expect("a session");
     // The successor the retry retired comes back: refused, and the family with it.
-    assert_error(&refresh(&intercepted.refresh_token), 401, "unauthorized");
-    assert_error(&refresh(&retried.refresh_token), 401, "unauthorized");
+    assert_error(
+        &refresh(&server, &intercepted.refresh_token),
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        &refresh(&server, &retried.refresh_token),
+        401,
+        "unauthorized",
+    );
 }
 
 #[test]
@@ -1542,14 +1540,6 @@ fn deactivating_a_device_ends_its_access_at_once_and_spares_the_others() {
     let phone = login(url, "acme", "a");
     let tablet = login(url, "acme", "a");
     let rep_b = login(url, "acme", "b");
-    let refresh = |token: &str| {
-        call(
-            "POST",
-            &format!("{url}/v1/auth/refresh"),
-            None,
-            Some(&json!({"refresh_token": token})),
-        )
-    };
     let scorecard = |token: &str| {
         call(
             "GET",
@@ -1631,10 +1621,10 @@ fn deactivating_a_device_ends_its_access_at_once_and_spares_the_others() {
         "unauthorized",
     );
     assert_error(&scorecard(&phone.access_token), 401, "unauthorized");
-    assert_error(&refresh(&phone.refresh_token), 401, "unauthorized");
+    assert_error(&refresh(&server, &phone.refresh_token), 401, "unauthorized");
     assert_status(&empty_sync(&server, Some(&tablet.access_token)), 200);
     assert_status(&scorecard(&tablet.access_token), 200);
-    let renewed = refresh(&tablet.refresh_token);
+    let renewed = refresh(&server, &tablet.refresh_token);
     assert_status(&renewed, 200);
     let tablet: Session = serde_json::from_slice(&renewed.body).expect("a session");
     // Signing in again naming the lost phone gives a new device, never the old one back.
@@ -1670,7 +1660,11 @@ fn deactivating_a_device_ends_its_access_at_once_and_spares_the_others() {
         401,
         "unauthorized",
     );
-    assert_error(&refresh(&tablet.refresh_token), 401, "unauthorized");
+    assert_error(
+        &refresh(&server, &tablet.refresh_token),
+        401,
+        "unauthorized",
+    );
     let out = server.admin_cli(&["devices", "--company", "acme", "--user", "a"]);
     assert!(
         out.status.success(),
@@ -1740,17 +1734,9 @@ fn refresh_tokens_are_stored_only_as_hashes() {
         "not a SHA-256 digest: {stored}"
     );
     // What a copy of the table gives an attacker does not refresh.
-    let refresh = |t: &str| {
-        call(
-            "POST",
-            &format!("{url}/v1/auth/refresh"),
-            None,
-            Some(&json!({"refresh_token": t})),
-        )
-    };
-    assert_error(&refresh(&stored), 401, "unauthorized");
+    assert_error(&refresh(&server, &stored), 401, "unauthorized");
     // The token itself does (the control), and its successor is stored hashed too.
-    let a = refresh(token);
+    let a = refresh(&server, token);
     assert_status(&a, 200);
     let next: Session = serde_json::from_slice(&a.body).expect("a session");
     assert_eq!(

@@ -428,31 +428,23 @@ fn stop_with_syncs_in_flight(grace_secs: &str, backlog: usize) -> (TestServer, V
             .collect()
     });
     server.restart();
-    let held: Vec<i64> = logged
-        .iter()
-        .map(|ids| {
-            let list = ids
-                .iter()
-                .map(|id| format!("'{id}'"))
-                .collect::<Vec<_>>()
-                .join(",");
-            server.count(&format!(
-                "SELECT COUNT(*) FROM documents WHERE id IN ({list})"
-            ))
-        })
-        .collect();
-    // Afterwards every device finishes its job.
-    for (d, ids) in devices.iter().zip(&logged) {
-        sync_until_done(d, PATIENCE);
+    // How many of `ids` the server holds.
+    let stored = |ids: &[String]| {
         let list = ids
             .iter()
             .map(|id| format!("'{id}'"))
             .collect::<Vec<_>>()
             .join(",");
+        server.count(&format!(
+            "SELECT COUNT(*) FROM documents WHERE id IN ({list})"
+        ))
+    };
+    let held: Vec<i64> = logged.iter().map(|ids| stored(ids)).collect();
+    // Afterwards every device finishes its job.
+    for (d, ids) in devices.iter().zip(&logged) {
+        sync_until_done(d, PATIENCE);
         assert_eq!(
-            server.count(&format!(
-                "SELECT COUNT(*) FROM documents WHERE id IN ({list})"
-            )),
+            stored(ids),
             i64::try_from(ids.len()).expect("count"),
             "a device's backlog is incomplete after the restart"
         );
