@@ -9,12 +9,9 @@
 //! The server binary is the one cargo builds for the workspace
 //! (`target/<profile>/rapport-server`), or `RAPPORT_SERVER_BIN`.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rapport_client_core::Client;
@@ -591,76 +588,6 @@ impl Device {
     pub fn path(&self) -> &Path {
         self._dir.path()
     }
-}
-
-/// A TCP proxy in front of the server that can lose responses: the request reaches the
-/// server and is fully handled, but the answer never reaches the device.
-pub struct LossyProxy {
-    pub url: String,
-    drop_responses: Arc<AtomicBool>,
-    pub dropped: Arc<AtomicUsize>,
-}
-
-impl LossyProxy {
-    pub fn start(upstream: &str) -> LossyProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
-        let addr = listener.local_addr().expect("addr");
-        let upstream = upstream.trim_start_matches("http://").to_owned();
-        let drop_responses = Arc::new(AtomicBool::new(false));
-        let dropped = Arc::new(AtomicUsize::new(0));
-        let (flag, count) = (drop_responses.clone(), dropped.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let Ok(server) = TcpStream::connect(&upstream) else {
-                    continue;
-                };
-                let (flag, count) = (flag.clone(), count.clone());
-                std::thread::spawn(move || proxy_connection(client, server, &flag, &count));
-            }
-        });
-        LossyProxy {
-            url: format!("http://{addr}"),
-            drop_responses,
-            dropped,
-        }
-    }
-
-    pub fn set_dropping(&self, on: bool) {
-        self.drop_responses.store(on, Ordering::SeqCst);
-    }
-}
-
-fn proxy_connection(
-    mut client: TcpStream,
-    mut server: TcpStream,
-    drop: &AtomicBool,
-    dropped: &AtomicUsize,
-) {
-    let (Ok(mut client_r), Ok(mut server_w)) = (client.try_clone(), server.try_clone()) else {
-        return;
-    };
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut client_r, &mut server_w);
-        let _ = server_w.shutdown(std::net::Shutdown::Write);
-    });
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        let n = match server.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        // The server writes its answer only after the handler (and its commit) is done:
-        // the first bytes back mean the request took effect.
-        if drop.load(Ordering::SeqCst) {
-            dropped.fetch_add(1, Ordering::SeqCst);
-            break;
-        }
-        if client.write_all(&buf[..n]).is_err() {
-            break;
-        }
-    }
-    let _ = client.shutdown(std::net::Shutdown::Both);
-    let _ = server.shutdown(std::net::Shutdown::Both);
 }
 
 impl TestServer {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::TimeZone;
 use rapport_client_core::model::{CheckIn, Contact, LocalTime, Visit};
-use rapport_tests::{Company, Device, LossyProxy, TestServer, call};
+use rapport_tests::{Company, Device, Fault, FaultProxy, TestServer, call};
 
 const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
@@ -85,7 +85,7 @@ fn weekly(server: &TestServer, token: &str, week: &str) -> BTreeMap<String, u64>
 fn two_reps_three_devices_converge_and_the_report_counts_every_visit() {
     let server = TestServer::start();
     let co = Company::setup(&server, "acme");
-    let proxy = LossyProxy::start(&server.url);
+    let proxy = FaultProxy::start(&server.url);
     // Rep A has a phone and a tablet; rep B a phone. The phone goes through a proxy that
     // can lose responses.
     let a_phone = Device::new(&proxy.url, "acme", "a");
@@ -162,19 +162,18 @@ fn two_reps_three_devices_converge_and_the_report_counts_every_visit() {
     assert!(a_phone.status().expect("status").store.waiting > 0);
 
     // The phone's response is lost: the server applied the push, the phone never heard.
-    proxy.set_dropping(true);
+    proxy.push_fault(Fault::CutResponse(0.0));
     let lost = a_phone.sync();
     assert!(
         matches!(lost, Err(rapport_client_core::Error::Offline(_))),
         "{lost:?}"
     );
-    assert!(proxy.dropped.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    assert_eq!(proxy.stats().cut_responses, 1);
     let waiting_after_loss = a_phone.status().expect("status").store.waiting;
     assert!(
         waiting_after_loss > 0,
         "nothing was acknowledged, so nothing leaves the outbox"
     );
-    proxy.set_dropping(false);
 
     // Sync in several orders; the phone's retry must not duplicate anything.
     b_phone.sync().expect("sync");
