@@ -163,6 +163,10 @@ pub fn prepare(
                     format!("CREATE DATABASE {run_name} TEMPLATE {seed_name}"),
                 ],
             )?;
+            // Planner statistics, as autovacuum keeps them on a production server: the
+            // PostgreSQL the benchmark runs on may have autovacuum off (CI's has), and
+            // without statistics the planner guesses, badly, at the company's tables.
+            execute(&pg_url(admin_url, &run_name), &["ANALYZE".to_owned()])?;
             if cache.is_none() {
                 execute(
                     admin_url,

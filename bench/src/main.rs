@@ -249,7 +249,7 @@ fn verdicts(c: &Value) -> Value {
     let st = f(&storm["all_acknowledged_ms"]);
     row(
         "reconnect storm",
-        "all acknowledged (ms)",
+        "all acknowledged, median of the rounds (ms)",
         "≤ 3000",
         json!(st),
         st <= 3000.0,

@@ -146,6 +146,15 @@ impl Default for Budget {
 }
 
 impl Budget {
+    /// Charges this budget what `spent`, a budget that started full, has been charged:
+    /// a document verified on its own first, then counted against its request's budget.
+    pub fn charge_spent(&mut self, spent: &Budget) -> Result<(), RequestError> {
+        self.charge(
+            MAX_REQUEST_OPS.saturating_sub(spent.ops),
+            MAX_REQUEST_BYTES.saturating_sub(spent.bytes),
+        )
+    }
+
     fn charge(&mut self, ops: u64, bytes: usize) -> Result<(), RequestError> {
         match (self.ops.checked_sub(ops), self.bytes.checked_sub(bytes)) {
             (Some(o), Some(b)) => {

@@ -101,7 +101,9 @@ pub struct App {
     /// SQLite allows one writer at a time; taking this lock before a write transaction
     /// queues writers in the process instead of failing them with "database is locked".
     /// PostgreSQL needs none (row locks order a tenant's writers).
-    write_lock: Option<tokio::sync::Mutex<()>>,
+    write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// Runs pushes' transactions, grouping their commits on SQLite.
+    pub writer: crate::writer::Writer,
     /// Rate limits, in this process's memory: with several processes behind a load
     /// balancer each counts its own share (they guard the server, not correctness).
     user_limiter: Option<KeyedLimiter>,
@@ -128,7 +130,8 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub async fn new(db: DatabaseConnection, settings: Settings) -> anyhow::Result<AppState> {
         let keys = Keys::load_or_create(&db).await?;
-        let write_lock = crate::db::is_sqlite(&db).then(|| tokio::sync::Mutex::new(()));
+        let write_lock = crate::db::is_sqlite(&db).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        let writer = crate::writer::Writer::new(db.clone(), write_lock.clone());
         let user_limiter = limiter(settings.user_rate);
         let sign_in_limiter = limiter(settings.sign_in_rate);
         Ok(AppState(Arc::new(App {
@@ -136,6 +139,7 @@ impl AppState {
             keys,
             settings,
             write_lock,
+            writer,
             user_limiter,
             sign_in_limiter,
         })))

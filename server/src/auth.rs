@@ -132,7 +132,7 @@ pub fn validation_for(issuer: &str, audience: &str) -> Validation {
 
 /// Hashes a password with Argon2id (on a blocking thread: it is deliberately slow).
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
+    crate::cpu::run(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -143,7 +143,7 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
 }
 
 async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+    crate::cpu::run(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
                 Argon2::default()

@@ -32,7 +32,7 @@ pub async fn connect(url: Option<&str>, data_dir: &Path) -> anyhow::Result<Datab
     if url.starts_with("sqlite:") {
         // WAL lets readers run beside the single writer; synchronous=FULL makes a commit
         // durable before the server acknowledges it (invariant 1), at the cost of an fsync
-        // per sync request.
+        // per commit (pushes share one per group: see `writer`).
         opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)

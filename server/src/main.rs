@@ -10,6 +10,7 @@ use rapport_client_core::protocol::Role;
 mod admin;
 mod app;
 mod auth;
+mod cpu;
 mod dashboard;
 mod db;
 mod demo;
@@ -20,8 +21,15 @@ mod reports;
 mod rules;
 mod scorecard;
 mod sync;
+mod writer;
 
 use app::{AppState, Settings};
+
+/// mimalloc rather than the system allocator: under a burst of syncs many threads
+/// allocate and free (the database's workers, verification on the blocking pool), and the
+/// system allocator's per-thread arenas kept tens of MiB of freed memory each.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Debug, Parser)]
 #[command(

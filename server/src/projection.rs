@@ -3,6 +3,10 @@
 //! merged document on every accepted change, so they always equal what the document says.
 //! Judgements that depend on the company's rules (tier, verified check-in, late logging,
 //! favour over the limit) are taken with the rules in force when the change arrives.
+//!
+//! [`prepare`] clears what a changed document had and builds its new rows; [`Rows`]
+//! gathers the rows of many documents and writes them with one statement per table, so
+//! a push of many new records costs a handful of statements, not several per record.
 
 use rapport_client_core::model::{AnyRecord, GeoPoint, Rules};
 use sea_orm::sea_query::OnConflict;
@@ -12,6 +16,10 @@ use crate::db::{
     account_metrics, accounts, contacts, favours, greetings, info_reports, intel, opportunities,
     opportunity_roles, relationship_events, stage_events, visit_contacts, visit_marks, visits,
 };
+
+/// Rows in one insert: the widest table has 21 columns, so a statement stays well within
+/// every backend's cap on bind parameters (SQLite 32,766, PostgreSQL 65,535).
+pub const ROWS_PER_INSERT: usize = 500;
 
 /// Who and what a projection is for.
 pub struct Context<'a> {
@@ -31,19 +39,217 @@ pub struct Context<'a> {
     pub account_location: Option<Option<GeoPoint>>,
 }
 
-/// Inserts `row`, or updates every listed column when the id exists.
-macro_rules! upsert {
-    ($conn:expr, $entity:ident, $row:expr, [$($col:ident),+ $(,)?]) => {
-        $entity::Entity::insert($row)
-            .on_conflict(
-                OnConflict::column($entity::Column::Id)
-                    .update_columns([$($entity::Column::$col),+])
-                    .to_owned(),
-            )
-            .exec($conn)
-            .await
-            .map(|_| ())
+/// Read-model rows of one or more documents, by table, waiting to be written.
+#[derive(Default)]
+pub struct Rows {
+    accounts: Vec<accounts::ActiveModel>,
+    account_metrics: Vec<account_metrics::ActiveModel>,
+    contacts: Vec<contacts::ActiveModel>,
+    opportunities: Vec<opportunities::ActiveModel>,
+    opportunity_roles: Vec<opportunity_roles::ActiveModel>,
+    visits: Vec<visits::ActiveModel>,
+    visit_contacts: Vec<visit_contacts::ActiveModel>,
+    visit_marks: Vec<visit_marks::ActiveModel>,
+    favours: Vec<favours::ActiveModel>,
+    intel: Vec<intel::ActiveModel>,
+    info_reports: Vec<info_reports::ActiveModel>,
+    greetings: Vec<greetings::ActiveModel>,
+    relationship_events: Vec<relationship_events::ActiveModel>,
+}
+
+/// Inserts `rows` in bounded statements; with `[columns]`, a row whose id exists has
+/// those columns updated instead (a record's own row), without, rows are plain inserts
+/// (a record's child rows, cleared by [`prepare`] first).
+macro_rules! insert_rows {
+    ($conn:expr, $entity:ident, $rows:expr) => {
+        insert_rows!(@chunks $conn, $entity, $rows, |q| q)
     };
+    ($conn:expr, $entity:ident, $rows:expr, [$($col:ident),+ $(,)?]) => {
+        insert_rows!(@chunks $conn, $entity, $rows, |q: sea_orm::InsertMany<$entity::ActiveModel>| q.on_conflict(
+            OnConflict::column($entity::Column::Id)
+                .update_columns([$($entity::Column::$col),+])
+                .to_owned(),
+        ))
+    };
+    (@chunks $conn:expr, $entity:ident, $rows:expr, $with:expr) => {{
+        let mut rows = $rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<$entity::ActiveModel> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+            let with = $with;
+            with($entity::Entity::insert_many(chunk))
+                .exec_without_returning($conn)
+                .await?;
+        }
+    }};
+}
+
+impl Rows {
+    /// Adds `other`'s rows to these.
+    pub fn append(&mut self, mut other: Rows) {
+        self.accounts.append(&mut other.accounts);
+        self.account_metrics.append(&mut other.account_metrics);
+        self.contacts.append(&mut other.contacts);
+        self.opportunities.append(&mut other.opportunities);
+        self.opportunity_roles.append(&mut other.opportunity_roles);
+        self.visits.append(&mut other.visits);
+        self.visit_contacts.append(&mut other.visit_contacts);
+        self.visit_marks.append(&mut other.visit_marks);
+        self.favours.append(&mut other.favours);
+        self.intel.append(&mut other.intel);
+        self.info_reports.append(&mut other.info_reports);
+        self.greetings.append(&mut other.greetings);
+        self.relationship_events
+            .append(&mut other.relationship_events);
+    }
+
+    /// Writes every row, one statement per table that has any (more for very many rows).
+    pub async fn write(self, conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let Rows {
+            accounts,
+            account_metrics,
+            contacts,
+            opportunities,
+            opportunity_roles,
+            visits,
+            visit_contacts,
+            visit_marks,
+            favours,
+            intel,
+            info_reports,
+            greetings,
+            relationship_events,
+        } = self;
+        insert_rows!(
+            conn,
+            accounts,
+            accounts,
+            [
+                Name,
+                Industry,
+                City,
+                Lat,
+                Lon,
+                Deleted,
+                Tier,
+                ValueScore,
+                Stage,
+                CadenceDays,
+                CurrentValue,
+                PotentialValue,
+            ]
+        );
+        insert_rows!(conn, account_metrics, account_metrics);
+        insert_rows!(
+            conn,
+            contacts,
+            contacts,
+            [
+                Name,
+                Title,
+                Deleted,
+                AdminLevel,
+                RelationshipLevel,
+                KeyContact,
+                Roles,
+                HasCard,
+                CardDepth,
+                CardKnowsName,
+                CardInterests,
+                CardBirthday,
+                CardConcern,
+                BirthdayCalendar,
+                BirthdayMonth,
+                BirthdayDay,
+                BirthdayLeap,
+            ]
+        );
+        insert_rows!(
+            conn,
+            opportunities,
+            opportunities,
+            [
+                Name,
+                Value,
+                Status,
+                ExpectedClose,
+                Real,
+                Competition,
+                CanWin,
+                WorthWinning,
+                Deleted,
+            ]
+        );
+        insert_rows!(conn, opportunity_roles, opportunity_roles);
+        insert_rows!(
+            conn,
+            visits,
+            visits,
+            [
+                OccurredAt,
+                OffsetMin,
+                LoggedAt,
+                DurationMin,
+                Purpose,
+                CheckInLat,
+                CheckInLon,
+                CheckInAccuracyM,
+                Deleted,
+                NextStep,
+                NextStepDue,
+                Verified,
+                Late,
+            ]
+        );
+        insert_rows!(conn, visit_contacts, visit_contacts);
+        insert_rows!(conn, visit_marks, visit_marks);
+        insert_rows!(
+            conn,
+            favours,
+            favours,
+            [
+                ContactId,
+                Kind,
+                Description,
+                Value,
+                OverLimit,
+                OccurredAt,
+                Deleted,
+            ]
+        );
+        insert_rows!(
+            conn,
+            intel,
+            intel,
+            [
+                Competitor,
+                Product,
+                Price,
+                Confidence,
+                SourceContactId,
+                OccurredAt,
+                Deleted,
+            ]
+        );
+        insert_rows!(
+            conn,
+            info_reports,
+            info_reports,
+            [Kind, Figure, Unit, ContactId, OccurredAt, Deleted]
+        );
+        insert_rows!(
+            conn,
+            greetings,
+            greetings,
+            [ContactId, Occasion, Channel, OccurredAt, Deleted]
+        );
+        insert_rows!(
+            conn,
+            relationship_events,
+            relationship_events,
+            [Kind, ContactId, OccurredAt, Deleted]
+        );
+        Ok(())
+    }
 }
 
 fn opt_i32(v: Option<i64>) -> Option<i32> {
@@ -64,9 +270,23 @@ pub async fn project(
     cx: &Context<'_>,
     record: &AnyRecord,
 ) -> Result<(), DbErr> {
+    prepare(conn, cx, record).await?.write(conn).await
+}
+
+/// The read-model rows of one document, to be written with [`Rows::write`]. For a
+/// document that had rows (`!cx.is_new`) its child rows (a visit's contacts and marks,
+/// an opportunity's roles, an account's metrics) are deleted here, to be written afresh,
+/// and an account's stage move is recorded. A new document costs no statement, except
+/// reading a visit's account when `cx` does not carry its location.
+pub async fn prepare(
+    conn: &impl ConnectionTrait,
+    cx: &Context<'_>,
+    record: &AnyRecord,
+) -> Result<Rows, DbErr> {
     let tenant = || Set(cx.tenant_id.to_owned());
     let id = || Set(cx.doc_id.to_owned());
     let author = || Set(cx.author_id.to_owned());
+    let mut out = Rows::default();
     match record {
         AnyRecord::Account(a) => {
             let before = if cx.is_new {
@@ -105,25 +325,7 @@ pub async fn project(
                 current_value: Set(opt_i32(a.current_value)),
                 potential_value: Set(opt_i32(a.potential_value)),
             };
-            upsert!(
-                conn,
-                accounts,
-                row,
-                [
-                    Name,
-                    Industry,
-                    City,
-                    Lat,
-                    Lon,
-                    Deleted,
-                    Tier,
-                    ValueScore,
-                    Stage,
-                    CadenceDays,
-                    CurrentValue,
-                    PotentialValue,
-                ]
-            )?;
+            out.accounts.push(row);
             if !cx.is_new {
                 account_metrics::Entity::delete_many()
                     .filter(account_metrics::Column::AccountId.eq(cx.doc_id))
@@ -140,9 +342,7 @@ pub async fn project(
                     collections: Set(m.collections),
                     transactions: Set(m.transactions),
                 });
-                account_metrics::Entity::insert_many(rows)
-                    .exec(conn)
-                    .await?;
+                out.account_metrics.extend(rows);
             }
         }
         AnyRecord::Contact(c) => {
@@ -174,30 +374,7 @@ pub async fn project(
                 birthday_day: Set(birthday.and_then(|b| i32::try_from(b.day).ok())),
                 birthday_leap: Set(birthday.is_some_and(|b| b.leap_month)),
             };
-            upsert!(
-                conn,
-                contacts,
-                row,
-                [
-                    Name,
-                    Title,
-                    Deleted,
-                    AdminLevel,
-                    RelationshipLevel,
-                    KeyContact,
-                    Roles,
-                    HasCard,
-                    CardDepth,
-                    CardKnowsName,
-                    CardInterests,
-                    CardBirthday,
-                    CardConcern,
-                    BirthdayCalendar,
-                    BirthdayMonth,
-                    BirthdayDay,
-                    BirthdayLeap,
-                ]
-            )?;
+            out.contacts.push(row);
         }
         AnyRecord::Opportunity(o) => {
             let judgement = |s: &rapport_client_core::model::Step| {
@@ -218,22 +395,7 @@ pub async fn project(
                 worth_winning: judgement(&o.assessment.worth_winning),
                 deleted: Set(o.deleted),
             };
-            upsert!(
-                conn,
-                opportunities,
-                row,
-                [
-                    Name,
-                    Value,
-                    Status,
-                    ExpectedClose,
-                    Real,
-                    Competition,
-                    CanWin,
-                    WorthWinning,
-                    Deleted,
-                ]
-            )?;
+            out.opportunities.push(row);
             if !cx.is_new {
                 opportunity_roles::Entity::delete_many()
                     .filter(opportunity_roles::Column::OpportunityId.eq(cx.doc_id))
@@ -254,9 +416,7 @@ pub async fn project(
                             role: Set(role.to_owned()),
                             contact_id: Set(contact.clone()),
                         });
-                opportunity_roles::Entity::insert_many(rows)
-                    .exec(conn)
-                    .await?;
+                out.opportunity_roles.extend(rows);
             }
         }
         AnyRecord::Visit(v) => {
@@ -287,26 +447,7 @@ pub async fn project(
                 verified: Set(cx.rules.verifies(v.check_in, location)),
                 late: Set(cx.rules.is_late(v)),
             };
-            upsert!(
-                conn,
-                visits,
-                row,
-                [
-                    OccurredAt,
-                    OffsetMin,
-                    LoggedAt,
-                    DurationMin,
-                    Purpose,
-                    CheckInLat,
-                    CheckInLon,
-                    CheckInAccuracyM,
-                    Deleted,
-                    NextStep,
-                    NextStepDue,
-                    Verified,
-                    Late,
-                ]
-            )?;
+            out.visits.push(row);
             if !cx.is_new {
                 visit_contacts::Entity::delete_many()
                     .filter(visit_contacts::Column::VisitId.eq(cx.doc_id))
@@ -322,7 +463,7 @@ pub async fn project(
                     visit_id: id(),
                     contact_id: Set(c.clone()),
                 });
-                visit_contacts::Entity::insert_many(rows).exec(conn).await?;
+                out.visit_contacts.extend(rows);
             }
             if !cx.is_new {
                 visit_marks::Entity::delete_many()
@@ -343,7 +484,7 @@ pub async fn project(
                     visit_id: id(),
                     mark: Set(mark),
                 });
-                visit_marks::Entity::insert_many(rows).exec(conn).await?;
+                out.visit_marks.extend(rows);
             }
         }
         AnyRecord::Favour(f) => {
@@ -360,20 +501,7 @@ pub async fn project(
                 occurred_at: Set(f.occurred_at.utc_ms),
                 deleted: Set(f.deleted),
             };
-            upsert!(
-                conn,
-                favours,
-                row,
-                [
-                    ContactId,
-                    Kind,
-                    Description,
-                    Value,
-                    OverLimit,
-                    OccurredAt,
-                    Deleted,
-                ]
-            )?;
+            out.favours.push(row);
         }
         AnyRecord::Intel(i) => {
             let row = intel::ActiveModel {
@@ -389,20 +517,7 @@ pub async fn project(
                 occurred_at: Set(i.occurred_at.utc_ms),
                 deleted: Set(i.deleted),
             };
-            upsert!(
-                conn,
-                intel,
-                row,
-                [
-                    Competitor,
-                    Product,
-                    Price,
-                    Confidence,
-                    SourceContactId,
-                    OccurredAt,
-                    Deleted,
-                ]
-            )?;
+            out.intel.push(row);
         }
         AnyRecord::InfoReport(r) => {
             let row = info_reports::ActiveModel {
@@ -417,12 +532,7 @@ pub async fn project(
                 occurred_at: Set(r.occurred_at.utc_ms),
                 deleted: Set(r.deleted),
             };
-            upsert!(
-                conn,
-                info_reports,
-                row,
-                [Kind, Figure, Unit, ContactId, OccurredAt, Deleted]
-            )?;
+            out.info_reports.push(row);
         }
         AnyRecord::Greeting(g) => {
             let row = greetings::ActiveModel {
@@ -436,12 +546,7 @@ pub async fn project(
                 occurred_at: Set(g.occurred_at.utc_ms),
                 deleted: Set(g.deleted),
             };
-            upsert!(
-                conn,
-                greetings,
-                row,
-                [ContactId, Occasion, Channel, OccurredAt, Deleted]
-            )?;
+            out.greetings.push(row);
         }
         AnyRecord::RelationshipEvent(e) => {
             let row = relationship_events::ActiveModel {
@@ -454,13 +559,8 @@ pub async fn project(
                 occurred_at: Set(e.occurred_at.utc_ms),
                 deleted: Set(e.deleted),
             };
-            upsert!(
-                conn,
-                relationship_events,
-                row,
-                [Kind, ContactId, OccurredAt, Deleted]
-            )?;
+            out.relationship_events.push(row);
         }
     }
-    Ok(())
+    Ok(out)
 }

@@ -602,10 +602,14 @@ async fn http_team(
     let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
     let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
     let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
-    let mut cards = Vec::new();
-    for rep in team_reps(&state, user.tenant_id(), &team_id).await? {
-        cards.push(scorecard::scorecard(&state.db, user.tenant_id(), &rep, &window, &rules).await?);
-    }
+    // The reps' scorecards side by side (each runs its own queries concurrently too; the
+    // connection pool bounds how many run at once).
+    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
+    let cards = futures_util::future::try_join_all(
+        reps.iter()
+            .map(|rep| scorecard::scorecard(&state.db, user.tenant_id(), rep, &window, &rules)),
+    )
+    .await?;
     let team_name = teams::Entity::find_by_id(&team_id)
         .one(&state.db)
         .await?

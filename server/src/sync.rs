@@ -39,7 +39,7 @@ use rapport_client_core::verify::{self, Budget, Refused, RequestErrorKind, Verif
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::app::AppState;
@@ -84,8 +84,18 @@ async fn sync(
     }
     let body = read_body(body, state.settings.max_body_bytes).await?;
     let request = check_request(&body)?;
-    let results = push(&state, &user, request.push).await?;
-    let (docs, cursor, has_more) = pull(&state, &user, request.cursor).await?;
+    let (results, written) = push(&state, &user, request.push).await?;
+    // When this request's own changes directly follow the device's cursor, the cursor
+    // moves past them: they are this device's (pull never sends a device its own
+    // changes) and nothing else took a sequence number among them, the tenant's
+    // sequence being held throughout the push.
+    let cursor = match written {
+        Some((first, last)) if i64::try_from(request.cursor).is_ok_and(|c| c == first) => {
+            u64::try_from(last).unwrap_or(request.cursor)
+        }
+        _ => request.cursor,
+    };
+    let (docs, cursor, has_more) = pull(&state, &user, cursor).await?;
     let (rules_version, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
     let response = SyncResponse {
         results,
@@ -150,24 +160,61 @@ fn rejected(code: &str, reason: impl Into<String>) -> Outcome {
     }
 }
 
-async fn push(state: &AppState, user: &AuthUser, docs: Vec<PushDoc>) -> ApiResult<Vec<DocResult>> {
+/// What a push wrote: the sequence numbers it took, `(first - 1, last)`, when it stored
+/// any change.
+type Written = Option<(i64, i64)>;
+
+async fn push(
+    state: &AppState,
+    user: &AuthUser,
+    docs: Vec<PushDoc>,
+) -> ApiResult<(Vec<DocResult>, Written)> {
     if docs.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
-    let _writer = state.write_guard().await;
-    let txn = state.db.begin().await?;
-    let mut seq = lock_sequence(&txn, user.tenant_id()).await?;
+    // The CPU work (parsing, checking and merging every change, saving the snapshot) is
+    // done before taking the writer lock, so other requests' writes go on meanwhile; only
+    // what reads or writes the tables is serialised.
+    let (docs, prepared) = prepare(state, user, docs).await?;
+    let user = user.clone();
+    state
+        .writer
+        .run(Box::new(move |txn| {
+            Box::pin(async move { push_locked(txn, &user, docs, prepared).await })
+        }))
+        .await
+}
+
+/// The part of a push that reads and writes the tables, in the transaction the writer
+/// gives it (see [`crate::writer`]).
+async fn push_locked(
+    txn: &DatabaseTransaction,
+    user: &AuthUser,
+    docs: Vec<PushDoc>,
+    mut prepared: Vec<Option<Prepared>>,
+) -> ApiResult<(Vec<DocResult>, Written)> {
+    let mut seq = lock_sequence(txn, user.tenant_id()).await?;
     let start_seq = seq;
-    let (_, rules) = crate::rules::load(&txn, user.tenant_id()).await?;
+    let (_, rules) = crate::rules::load(txn, user.tenant_id()).await?;
     // Read once for the request what every document needs (taken under the sequence
     // lock, so no other writer changes it meanwhile).
-    let mut known = Known::load(&txn, user, &docs).await?;
+    let mut known = Known::load(txn, user, &docs).await?;
     let mut results = Vec::with_capacity(docs.len());
-    // One budget for the whole request: past it the request is refused and, as the
-    // transaction is not committed, nothing of it is stored.
+    // One budget for the whole request: past it the request is refused and, as its
+    // transaction is rolled back, nothing of it is stored.
     let mut budget = Budget::default();
-    for doc in docs {
-        let outcome = push_doc(&txn, user, &rules, &doc, &mut known, &mut seq, &mut budget).await?;
+    for (doc, pre) in docs.into_iter().zip(prepared.iter_mut()) {
+        let outcome = push_doc(
+            txn,
+            user,
+            &rules,
+            &doc,
+            pre.take(),
+            &mut known,
+            &mut seq,
+            &mut budget,
+        )
+        .await?;
         if let Outcome::Rejected { code, reason } = &outcome {
             tracing::info!(doc = %doc.doc_id, user = %user.id(), %code, %reason, "document rejected");
         }
@@ -176,12 +223,104 @@ async fn push(state: &AppState, user: &AuthUser, docs: Vec<PushDoc>) -> ApiResul
             outcome,
         });
     }
-    insert_changes(&txn, std::mem::take(&mut known.changes)).await?;
+    known.write(txn).await?;
     if seq != start_seq {
-        set_sequence(&txn, user.tenant_id(), seq).await?;
+        set_sequence(txn, user.tenant_id(), seq).await?;
     }
-    txn.commit().await?;
-    Ok(results)
+    Ok((results, (seq != start_seq).then_some((start_seq, seq))))
+}
+
+/// One document verified and merged before the writer lock, against the stored snapshot
+/// read then. Used under the lock only if the document's row still holds that snapshot;
+/// otherwise (another request changed it meanwhile) the work is done again there.
+struct Prepared {
+    /// The stored snapshot it was merged into; `None`: there was no such document.
+    base: Option<Vec<u8>>,
+    /// What verifying it charged to a full budget, charged to the request's under the lock.
+    spent: Budget,
+    result: Result<Verified, Refused>,
+}
+
+/// Verifies and merges, off the async runtime and before the writer lock, every pushed
+/// document this user may plausibly write (the authorisation itself is decided under the
+/// lock, from rows read there): the result for each, `None` for those left to the lock.
+async fn prepare(
+    state: &AppState,
+    user: &AuthUser,
+    docs: Vec<PushDoc>,
+) -> ApiResult<(Vec<PushDoc>, Vec<Option<Prepared>>)> {
+    let ids: Vec<&str> = docs.iter().map(|d| d.doc_id.as_str()).collect();
+    let mut stored: HashMap<String, documents::Model> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(PULL_DOCS_PER_QUERY) {
+        let rows = documents::Entity::find()
+            .filter(documents::Column::Id.is_in(chunk.iter().copied()))
+            .all(&state.db)
+            .await?;
+        stored.extend(rows.into_iter().map(|d| (d.id.clone(), d)));
+    }
+    let teams: HashMap<String, bool> = if stored.is_empty() {
+        HashMap::new()
+    } else {
+        account_teams::Entity::find()
+            .filter(account_teams::Column::TenantId.eq(user.tenant_id()))
+            .filter(account_teams::Column::UserId.eq(user.id()))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.account_id, t.active))
+            .collect()
+    };
+    // What to merge into: `Some(None)` a new document, `Some(Some(d))` this row's
+    // snapshot, `None` nothing here (another company's record, or one this user may not
+    // write: never loaded outside the checks).
+    let bases: Vec<Option<Option<Vec<u8>>>> = docs
+        .iter()
+        .map(|push| {
+            let kind = DocKind::parse(&push.kind)?;
+            match stored.remove(&push.doc_id) {
+                None => (kind != DocKind::Account).then_some(None),
+                Some(d) => {
+                    let may_write =
+                        d.author_id == user.id() || teams.get(&d.account_id).copied() == Some(true);
+                    (d.tenant_id == user.tenant_id() && d.kind == kind.as_str() && may_write)
+                        .then_some(Some(d.snapshot))
+                }
+            }
+        })
+        .collect();
+    let actor = user.device.actor_id.clone();
+    crate::cpu::run(move || {
+        let prepared = docs
+            .iter()
+            .zip(bases)
+            .map(|(push, base)| {
+                let kind = DocKind::parse(&push.kind)?;
+                let base = base?;
+                let existing = match &base {
+                    Some(snapshot) => Some(AutoCommit::load(snapshot).ok()?),
+                    None => None,
+                };
+                let mut spent = Budget::default();
+                let result = verify::apply_push(existing, kind, &actor, &push.changes, &mut spent)
+                    .map(|v| match v {
+                        // The merged document itself is not needed any more: free it now.
+                        Verified::Merged(mut m) => {
+                            m.doc = AutoCommit::new();
+                            Verified::Merged(m)
+                        }
+                        unchanged => unchanged,
+                    });
+                Some(Prepared {
+                    base,
+                    spent,
+                    result,
+                })
+            })
+            .collect();
+        (docs, prepared)
+    })
+    .await
+    .map_err(ApiError::Internal)
 }
 
 /// What one push reads once instead of once per document: the stored rows of the
@@ -197,6 +336,10 @@ struct Known {
     accounts: HashMap<String, Option<accounts::Model>>,
     /// The accepted documents' new change rows, inserted together before the commit.
     changes: Vec<changes::ActiveModel>,
+    /// The rows of the documents this request creates and their read-model rows, also
+    /// written together before the commit (nothing in the request reads them back).
+    new_docs: Vec<documents::ActiveModel>,
+    new_rows: projection::Rows,
 }
 
 impl Known {
@@ -239,7 +382,23 @@ impl Known {
             teams,
             accounts,
             changes: Vec::new(),
+            new_docs: Vec::new(),
+            new_rows: projection::Rows::default(),
         })
+    }
+
+    /// Writes what the request gathered: the new documents' rows, their read-model rows
+    /// and every new change, a few statements in all.
+    async fn write(self, txn: &DatabaseTransaction) -> ApiResult<()> {
+        let mut docs = self.new_docs.into_iter().peekable();
+        while docs.peek().is_some() {
+            let chunk: Vec<_> = docs.by_ref().take(projection::ROWS_PER_INSERT).collect();
+            documents::Entity::insert_many(chunk)
+                .exec_without_returning(txn)
+                .await?;
+        }
+        self.new_rows.write(txn).await?;
+        insert_changes(txn, self.changes).await
     }
 }
 
@@ -277,6 +436,7 @@ async fn push_doc(
     user: &AuthUser,
     rules: &Rules,
     push: &PushDoc,
+    prepared: Option<Prepared>,
     known: &mut Known,
     seq: &mut i64,
     budget: &mut Budget,
@@ -307,19 +467,29 @@ async fn push_doc(
 
     // 2. Parse, bound and check every change, merge, and read the result as a record:
     //    everything that needs no table, in client-core's `verify`.
-    let stored = match existing {
-        Some(d) => Some(AutoCommit::load(&d.snapshot).map_err(|e| {
-            ApiError::Internal(anyhow::anyhow!("stored document {} is corrupt: {e}", d.id))
-        })?),
-        None => None,
+    //    Done before the lock (see [`prepare`]) unless the document changed since.
+    let stored_snapshot = existing.map(|d| d.snapshot.as_slice());
+    let verified = match prepared {
+        Some(p) if p.base.as_deref() == stored_snapshot => {
+            budget.charge_spent(&p.spent).map_err(request_error)?;
+            p.result
+        }
+        _ => {
+            let stored = match existing {
+                Some(d) => Some(AutoCommit::load(&d.snapshot).map_err(|e| {
+                    ApiError::Internal(anyhow::anyhow!("stored document {} is corrupt: {e}", d.id))
+                })?),
+                None => None,
+            };
+            verify::apply_push(stored, kind, &user.device.actor_id, &push.changes, budget)
+        }
     };
-    let merged =
-        match verify::apply_push(stored, kind, &user.device.actor_id, &push.changes, budget) {
-            Ok(Verified::Unchanged) => return Ok(Outcome::Accepted),
-            Ok(Verified::Merged(m)) => m,
-            Err(Refused::Document(r)) => return Ok(rejected(r.code, r.reason)),
-            Err(Refused::Request(e)) => return Err(request_error(e)),
-        };
+    let merged = match verified {
+        Ok(Verified::Unchanged) => return Ok(Outcome::Accepted),
+        Ok(Verified::Merged(m)) => m,
+        Err(Refused::Document(r)) => return Ok(rejected(r.code, r.reason)),
+        Err(Refused::Request(e)) => return Err(request_error(e)),
+    };
     let verify::Merged {
         mut fresh,
         record,
@@ -387,9 +557,7 @@ async fn push_doc(
     // Every column is written (a model converts to unchanged values).
     let active = documents::ActiveModel::from(row.clone()).reset_all();
     if is_new {
-        documents::Entity::insert(active)
-            .exec_without_returning(txn)
-            .await?;
+        known.new_docs.push(active);
     } else {
         documents::Entity::update_many()
             .set(active)
@@ -415,7 +583,14 @@ async fn push_doc(
         is_new,
         account_location,
     };
-    projection::project(txn, &cx, &record).await?;
+    let rows = projection::prepare(txn, &cx, &record).await?;
+    if is_new {
+        known.new_rows.append(rows);
+    } else {
+        // Written now: a later document of the request may read it (a visit, its
+        // account's location).
+        rows.write(txn).await?;
+    }
     if let AnyRecord::Account(_) = &record {
         // Its row was just rewritten: read it afresh if the request needs it again.
         known.accounts.remove(&push.doc_id);
@@ -549,6 +724,11 @@ async fn pull(
         // A cursor from the future: the device talks to a different or restored server.
         // Start it over; merging what it already has is harmless.
         return Box::pin(pull(state, user, 0)).await;
+    }
+    if cursor == head {
+        // Nothing was written since: no change, and no grant (grants take a sequence
+        // number too).
+        return Ok((Vec::new(), u64::try_from(head).unwrap_or(0), false));
     }
     let readable_accounts = Query::select()
         .column(account_teams::Column::AccountId)

@@ -1,6 +1,9 @@
 //! Dates people keep: birthdays on the solar or the lunar calendar, and the traditional
 //! holidays a rep greets key contacts on. Lunar dates are resolved with tyme4rs.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use chrono::{Datelike, NaiveDate};
 use tyme4rs::tyme::lunar::{LunarDay, LunarMonth};
 
@@ -10,6 +13,9 @@ use super::vocab::{Calendar, Occasion};
 /// The years the lunar calendar is resolved for; tyme4rs panics far outside them.
 pub const LUNAR_YEARS: std::ops::RangeInclusive<i32> = 1901..=2199;
 
+/// A lunar date: year, month, day and whether in the leap month.
+type LunarDate = (i32, u32, u32, bool);
+
 /// The solar date of a lunar date. A leap month the year lacks falls back to the plain
 /// month, and a 30th in a 29-day month to the 29th, as people celebrate them. `None`
 /// outside [`LUNAR_YEARS`].
@@ -17,6 +23,30 @@ pub fn lunar_to_solar(year: i32, month: u32, day: u32, leap: bool) -> Option<Nai
     if !LUNAR_YEARS.contains(&year) || !(1..=12).contains(&month) {
         return None;
     }
+    // A lunar month has at most 30 days: later days resolve like the 30th.
+    let key = (year, month, day.min(30), leap);
+    // tyme4rs computes each date from astronomy, and a report resolves the same birthdays
+    // and holidays again and again: each is worked out once per process. The keys are
+    // bounded (LUNAR_YEARS × 12 months × 31 days × leap or not).
+    static RESOLVED: LazyLock<Mutex<HashMap<LunarDate, Option<NaiveDate>>>> =
+        LazyLock::new(Mutex::default);
+    if let Some(known) = lock(&RESOLVED).get(&key) {
+        return *known;
+    }
+    let resolved = resolve_lunar(key.0, key.1, key.2, key.3);
+    lock(&RESOLVED).insert(key, resolved);
+    resolved
+}
+
+/// The cache's map, also after a panic elsewhere while it was held (the map is only
+/// ever inserted into whole entries, so it is never left half-written).
+fn lock<K, V>(cache: &Mutex<HashMap<K, V>>) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
+    cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn resolve_lunar(year: i32, month: u32, day: u32, leap: bool) -> Option<NaiveDate> {
     let year = isize::try_from(year).ok()?;
     let plain = isize::try_from(month).ok()?;
     let month = if leap && LunarMonth::new(year, -plain).is_ok() {
@@ -39,6 +69,18 @@ fn lunar_year_of(date: NaiveDate) -> Option<i32> {
     if !LUNAR_YEARS.contains(&date.year()) {
         return None;
     }
+    // Once per process and day, as above (bounded by the days of LUNAR_YEARS).
+    static RESOLVED: LazyLock<Mutex<HashMap<NaiveDate, Option<i32>>>> =
+        LazyLock::new(Mutex::default);
+    if let Some(known) = lock(&RESOLVED).get(&date) {
+        return *known;
+    }
+    let resolved = resolve_lunar_year(date);
+    lock(&RESOLVED).insert(date, resolved);
+    resolved
+}
+
+fn resolve_lunar_year(date: NaiveDate) -> Option<i32> {
     let solar = tyme4rs::tyme::solar::SolarDay::new(
         isize::try_from(date.year()).ok()?,
         usize::try_from(date.month()).ok()?,
