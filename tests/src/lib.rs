@@ -51,6 +51,51 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
+/// Visits per rep name in `week`, from the server's weekly report, as `token` reads it.
+pub fn weekly_visits(
+    server: &TestServer,
+    token: &str,
+    week: &str,
+) -> std::collections::BTreeMap<String, u64> {
+    let a = call(
+        "GET",
+        &format!("{}/v1/reports/visits/weekly?week={week}", server.url),
+        Some(token),
+        None,
+    );
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    a.json()["reps"]
+        .as_array()
+        .expect("reps")
+        .iter()
+        .map(|r| {
+            (
+                r["username"].as_str().expect("username").to_owned(),
+                r["visits"].as_u64().expect("visits"),
+            )
+        })
+        .collect()
+}
+
+/// A time in ISO week 2026-W40 (Tuesday 29 September 2026, 10:00 in Shanghai), the week
+/// the tests' reports ask for.
+pub fn in_week() -> rapport_client_core::model::LocalTime {
+    let at = chrono::DateTime::parse_from_rfc3339("2026-09-29T10:00:00+08:00").expect("time");
+    rapport_client_core::model::LocalTime::from_datetime(&at)
+}
+
+/// A 45-minute visit on `account` in that week, logged at once.
+pub fn visit_in_week(account: &str, purpose: &str) -> rapport_client_core::model::Visit {
+    rapport_client_core::model::Visit {
+        account_id: account.to_owned(),
+        occurred_at: in_week(),
+        logged_at: in_week(),
+        duration_min: 45,
+        purpose: purpose.to_owned(),
+        ..Default::default()
+    }
+}
+
 /// The workspace's `rapport-server` binary.
 pub fn server_bin() -> PathBuf {
     if let Ok(p) = std::env::var("RAPPORT_SERVER_BIN") {
@@ -469,11 +514,11 @@ pub struct Company {
 }
 
 impl Company {
-    pub fn setup(server: &TestServer, slug: &str) -> Company {
-        let url = &server.url;
+    /// Creates a company with only its admin (`admin`, [`PASSWORD`]); its id.
+    pub fn create_bare(server: &TestServer, slug: &str) -> String {
         let created = call(
             "POST",
-            &format!("{url}/v1/admin/companies"),
+            &format!("{}/v1/admin/companies", server.url),
             Some(OPERATOR_TOKEN),
             Some(&json!({
                 "slug": slug, "name": format!("{slug} Ltd"), "time_zone": "Asia/Shanghai",
@@ -486,7 +531,12 @@ impl Company {
             "{}",
             String::from_utf8_lossy(&created.body)
         );
-        let tenant_id = created.json()["id"].as_str().expect("id").to_owned();
+        created.json()["id"].as_str().expect("id").to_owned()
+    }
+
+    pub fn setup(server: &TestServer, slug: &str) -> Company {
+        let url = &server.url;
+        let tenant_id = Company::create_bare(server, slug);
         let admin_token = login(url, slug, "admin").access_token;
         let post = |path: &str, body: Value| {
             let a = call(

@@ -8,36 +8,17 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT, ReadDoc};
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use rapport_client_core::model::{self, Contact, LocalTime, Record, Visit};
+use rapport_client_core::model::{self, Contact, Record, Visit};
 use rapport_client_core::protocol::{self, Change, Outcome, Session};
 use rapport_tests::raw::*;
 use rapport_tests::{
-    Answer, Company, Device, OPERATOR_TOKEN, PASSWORD, TestServer, call, login, post_bytes,
+    Answer, Company, Device, OPERATOR_TOKEN, PASSWORD, TestServer, call, in_week, login,
+    post_bytes, visit_in_week,
 };
 use serde_json::{Value, json};
 
 /// ISO week 2026-W40 runs Monday 28 September to Sunday 4 October (Shanghai).
 const WEEK: &str = "2026-W40";
-
-fn in_week() -> LocalTime {
-    let at = chrono::DateTime::parse_from_rfc3339("2026-09-29T10:00:00+08:00").expect("time");
-    LocalTime::from_datetime(&at)
-}
-
-fn visit(account: &str, purpose: &str) -> Visit {
-    Visit {
-        account_id: account.to_owned(),
-        occurred_at: in_week(),
-        logged_at: in_week(),
-        duration_min: 45,
-        purpose: purpose.to_owned(),
-        notes: String::new(),
-        contacts_met: vec![],
-        check_in: None,
-        deleted: false,
-        ..Default::default()
-    }
-}
 
 fn contact(account: &str, name: &str) -> Contact {
     Contact {
@@ -213,19 +194,19 @@ fn a_rep_pulls_only_the_accounts_they_serve() {
     let a = Device::new(&server.url, "acme", "a");
     let b = Device::new(&server.url, "acme", "b");
     let a_visit = a
-        .create(&visit(&co.account_a, "Quarterly review"))
+        .create(&visit_in_week(&co.account_a, "Quarterly review"))
         .expect("log");
     let a_contact = a
         .create(&contact(&co.account_a, "Liu Yang"))
         .expect("contact");
     let shared_visit = a
-        .create(&visit(&co.account_shared, "Tasting"))
+        .create(&visit_in_week(&co.account_shared, "Tasting"))
         .expect("log");
     let shared_contact = a
         .create(&contact(&co.account_shared, "Zhou Min"))
         .expect("contact");
     let b_visit = b
-        .create(&visit(&co.account_b, "Safety audit"))
+        .create(&visit_in_week(&co.account_b, "Safety audit"))
         .expect("log");
     a.sync().expect("sync");
     b.sync().expect("sync");
@@ -284,7 +265,7 @@ fn a_rep_cannot_write_to_another_reps_account() {
 
     // A logs a visit through the raw path: the control that the pushes below are well formed.
     let (visit_id, mut a_doc, a_changes) =
-        new_record(actor(&a), &visit(&co.account_a, "Quarterly review"));
+        new_record(actor(&a), &visit_in_week(&co.account_a, "Quarterly review"));
     assert_eq!(
         push_one(
             &server,
@@ -320,7 +301,7 @@ fn a_rep_cannot_write_to_another_reps_account() {
         "forbidden",
     );
     // B creates new records on A's account.
-    let (id, _, changes) = new_record(actor(&b), &visit(&co.account_a, "on A's account"));
+    let (id, _, changes) = new_record(actor(&b), &visit_in_week(&co.account_a, "on A's account"));
     assert_rejected(
         &push_one(&server, &b.access_token, &id, "visit", changes),
         "forbidden",
@@ -343,13 +324,13 @@ fn a_rep_cannot_write_to_another_reps_account() {
     );
 
     // Controls: B may create on B's account, and edit A's records on the account they share.
-    let (id, _, changes) = new_record(actor(&b), &visit(&co.account_b, "on B's account"));
+    let (id, _, changes) = new_record(actor(&b), &visit_in_week(&co.account_b, "on B's account"));
     assert_eq!(
         push_one(&server, &b.access_token, &id, "visit", changes),
         Outcome::Accepted
     );
     let (shared_id, mut shared_doc, changes) =
-        new_record(actor(&a), &visit(&co.account_shared, "joint visit"));
+        new_record(actor(&a), &visit_in_week(&co.account_shared, "joint visit"));
     assert_eq!(
         push_one(&server, &a.access_token, &shared_id, "visit", changes),
         Outcome::Accepted
@@ -376,19 +357,20 @@ fn changes_carry_the_pushing_devices_actor_and_records_keep_their_account() {
     let before = server.fingerprint();
 
     // A's phone's actor under B's token, on B's own account.
-    let (id, _, changes) = new_record(actor(&a_phone), &visit(&co.account_b, "spoofed"));
+    let (id, _, changes) = new_record(actor(&a_phone), &visit_in_week(&co.account_b, "spoofed"));
     assert_rejected(
         &push_one(&server, &b.access_token, &id, "visit", changes),
         "foreign_actor",
     );
     // A's phone's actor under A's tablet's token.
-    let (id, _, changes) = new_record(actor(&a_phone), &visit(&co.account_a, "spoofed"));
+    let (id, _, changes) = new_record(actor(&a_phone), &visit_in_week(&co.account_a, "spoofed"));
     assert_rejected(
         &push_one(&server, &a_tablet.access_token, &id, "visit", changes),
         "foreign_actor",
     );
     // One change of its own and one of another device: the document is refused whole.
-    let (id, mut doc, mut changes) = new_record(actor(&a_tablet), &visit(&co.account_a, "mixed"));
+    let (id, mut doc, mut changes) =
+        new_record(actor(&a_tablet), &visit_in_week(&co.account_a, "mixed"));
     let (_, phone_edit) = edit_as::<Visit>(&mut doc, actor(&a_phone), |v| v.duration_min = 90);
     changes.extend(phone_edit);
     assert_rejected(
@@ -402,8 +384,10 @@ fn changes_carry_the_pushing_devices_actor_and_records_keep_their_account() {
     );
 
     // Controls: each device writes with its own actor.
-    let (id, mut doc, changes) =
-        new_record(actor(&a_tablet), &visit(&co.account_a, "from the tablet"));
+    let (id, mut doc, changes) = new_record(
+        actor(&a_tablet),
+        &visit_in_week(&co.account_a, "from the tablet"),
+    );
     assert_eq!(
         push_one(&server, &a_tablet.access_token, &id, "visit", changes),
         Outcome::Accepted
@@ -464,13 +448,13 @@ fn a_second_company_sees_nothing_of_the_first() {
     // Acme's rep A logs work on every kind of record A may write.
     let acme_a = Device::new(&server.url, "acme", "a");
     let acme_visit = acme_a
-        .create(&visit(&acme.account_a, "Quarterly review"))
+        .create(&visit_in_week(&acme.account_a, "Quarterly review"))
         .expect("log");
     acme_a
         .create(&contact(&acme.account_a, "Liu Yang"))
         .expect("contact");
     acme_a
-        .create(&visit(&acme.account_shared, "Tasting"))
+        .create(&visit_in_week(&acme.account_shared, "Tasting"))
         .expect("log");
     acme_a
         .create(&contact(&acme.account_shared, "Zhou Min"))
@@ -585,7 +569,7 @@ fn a_second_company_sees_nothing_of_the_first() {
     // Other's rep pushes to an acme document id: refused exactly as an id that exists
     // nowhere, so the answer does not reveal that the document exists.
     let rep = login(&server.url, "other", "a");
-    let (_, _, changes) = new_record(actor(&rep), &visit(&acme.account_a, "intrusion"));
+    let (_, _, changes) = new_record(actor(&rep), &visit_in_week(&acme.account_a, "intrusion"));
     let to_existing = push_one(
         &server,
         &rep.access_token,
@@ -803,17 +787,7 @@ fn forged_expired_and_revoked_tokens_are_refused() {
         assert_status(&empty_sync(&server, Some(token)), 200);
     }
 
-    let created = call(
-        "POST",
-        &format!("{}/v1/admin/companies", server.url),
-        Some(OPERATOR_TOKEN),
-        Some(&json!({
-            "slug": "other", "name": "Other Ltd", "admin_username": "admin",
-            "admin_password": PASSWORD,
-        })),
-    );
-    assert_status(&created, 201);
-    let other_tenant = created.json()["id"].as_str().expect("id").to_owned();
+    let other_tenant = Company::create_bare(&server, "other");
     let now = chrono::Utc::now().timestamp();
     let tampered = {
         // The real signature over other claims.
@@ -1334,17 +1308,7 @@ fn every_forged_token_is_refused_on_every_endpoint_family() {
     let co = Company::setup(&server, "acme");
     let admin = login(&server.url, "acme", "admin");
     let sibling = login(&server.url, "acme", "b");
-    let created = call(
-        "POST",
-        &format!("{}/v1/admin/companies", server.url),
-        Some(OPERATOR_TOKEN),
-        Some(&json!({
-            "slug": "other", "name": "Other Ltd", "admin_username": "admin",
-            "admin_password": PASSWORD,
-        })),
-    );
-    assert_status(&created, 201);
-    let other_tenant = created.json()["id"].as_str().expect("id").to_owned();
+    let other_tenant = Company::create_bare(&server, "other");
     let secret = server.jwt_secret();
     let now = chrono::Utc::now().timestamp();
     let url = &server.url;
@@ -1788,8 +1752,10 @@ fn pushes_to_another_companys_document_leave_it_byte_identical() {
     let acme = Company::setup(&server, "acme");
     let other = Company::setup(&server, "other");
     let acme_a = login(&server.url, "acme", "a");
-    let (acme_visit, mut acme_doc, changes) =
-        new_record(actor(&acme_a), &visit(&acme.account_a, "Quarterly review"));
+    let (acme_visit, mut acme_doc, changes) = new_record(
+        actor(&acme_a),
+        &visit_in_week(&acme.account_a, "Quarterly review"),
+    );
     assert_eq!(
         push_one(
             &server,
@@ -1821,7 +1787,8 @@ fn pushes_to_another_companys_document_leave_it_byte_identical() {
         });
         let mut with_history = changes.clone();
         with_history.extend(edit.clone());
-        let (_, _, own_record) = new_record(actor(session), &visit(&other.account_a, "mine"));
+        let (_, _, own_record) =
+            new_record(actor(session), &visit_in_week(&other.account_a, "mine"));
         for push in [edit, with_history, own_record] {
             assert_rejected(
                 &push_one(&server, &session.access_token, &acme_visit, "visit", push),
@@ -1869,7 +1836,8 @@ fn author_fields_forged_inside_documents_are_ignored() {
 
     // A logs a visit on the shared account whose document claims, in every spelling, to
     // be B's.
-    let (id, mut doc, mut changes) = new_record(actor(&a), &visit(&co.account_shared, "Tasting"));
+    let (id, mut doc, mut changes) =
+        new_record(actor(&a), &visit_in_week(&co.account_shared, "Tasting"));
     let heads = doc.get_heads();
     for key in forged_keys {
         doc.put(ROOT, key, b_id).expect("put");

@@ -17,10 +17,10 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use rapport_client_core::model::{LocalTime, Visit};
+use rapport_client_core::model::Visit;
 use rapport_client_core::protocol::{Outcome, PushDoc, SYNC_CONTENT_TYPE, Session, SyncResponse};
 use rapport_tests::raw::*;
-use rapport_tests::{Company, PASSWORD, TestServer, call, login, post_bytes};
+use rapport_tests::{Company, PASSWORD, TestServer, call, login, post_bytes, visit_in_week};
 use serde_json::{Value, json};
 
 const WEEK: &str = "2026-W40";
@@ -242,7 +242,10 @@ impl World {
 
     /// A push of a new visit on `account` under the document id `doc_id`.
     fn push_new(&self, actor: Actor, doc_id: &str, account: &str) -> Label {
-        let (_, _, changes) = new_record(self.device_actor(actor), &visit(account));
+        let (_, _, changes) = new_record(
+            self.device_actor(actor),
+            &visit_in_week(account, "Quarterly review"),
+        );
         self.push_label(actor, push_doc(doc_id, "visit", changes))
     }
 
@@ -287,22 +290,6 @@ impl World {
 
 fn actor_of(session: &Session) -> automerge::ActorId {
     actor(session)
-}
-
-fn in_week() -> LocalTime {
-    let at = chrono::DateTime::parse_from_rfc3339("2026-09-29T10:00:00+08:00").expect("time");
-    LocalTime::from_datetime(&at)
-}
-
-fn visit(account: &str) -> Visit {
-    Visit {
-        account_id: account.to_owned(),
-        occurred_at: in_week(),
-        logged_at: in_week(),
-        duration_min: 45,
-        purpose: "Quarterly review".into(),
-        ..Default::default()
-    }
 }
 
 /// A dashboard session for `session`'s user, signed as the server signs them.
@@ -409,14 +396,20 @@ fn world() -> World {
     // Written from another of A's devices: a device is not sent its own changes back,
     // and the pull cells must see whether the server sends the visit.
     let own = &login(&url, "acme", "a");
-    let (visit_id, mut visit_doc, changes) = new_record(actor(own), &visit(&acme.account_a));
+    let (visit_id, mut visit_doc, changes) = new_record(
+        actor(own),
+        &visit_in_week(&acme.account_a, "Quarterly review"),
+    );
     let visit_bytes = visit_doc.save();
     assert_eq!(
         push_one(&server, &own.access_token, &visit_id, "visit", changes),
         Outcome::Accepted
     );
     let theirs = &tokens[&Actor::OtherTenantRep];
-    let (their_visit, _, changes) = new_record(actor(theirs), &visit(&other.account_a));
+    let (their_visit, _, changes) = new_record(
+        actor(theirs),
+        &visit_in_week(&other.account_a, "Quarterly review"),
+    );
     assert_eq!(
         push_one(
             &server,

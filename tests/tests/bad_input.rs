@@ -4,33 +4,14 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT};
-use rapport_client_core::model::{self, Account, LocalTime, Visit};
+use rapport_client_core::model::{self, Account, Visit};
 use rapport_client_core::protocol::{self, Change, Outcome, PushDoc, SyncRequest, SyncResponse};
 use rapport_tests::raw::*;
 use rapport_tests::{
-    Answer, Company, Device, OPERATOR_TOKEN, PASSWORD, TestServer, call, login, post_bytes,
+    Answer, Company, Device, OPERATOR_TOKEN, PASSWORD, TestServer, call, in_week, login,
+    post_bytes, visit_in_week,
 };
 use serde_json::{Value, json};
-
-fn in_week() -> LocalTime {
-    let at = chrono::DateTime::parse_from_rfc3339("2026-09-29T10:00:00+08:00").expect("time");
-    LocalTime::from_datetime(&at)
-}
-
-fn visit(account: &str, purpose: &str) -> Visit {
-    Visit {
-        account_id: account.to_owned(),
-        occurred_at: in_week(),
-        logged_at: in_week(),
-        duration_min: 45,
-        purpose: purpose.to_owned(),
-        notes: String::new(),
-        contacts_met: vec![],
-        check_in: None,
-        deleted: false,
-        ..Default::default()
-    }
-}
 
 /// A visit document written field by field with Automerge alone (no schema check on the
 /// way), as one change; `tweak` alters it before the commit.
@@ -108,7 +89,7 @@ fn assert_serves_a_normal_sync(server: &TestServer, co: &Company) {
     let device = Device::new(&server.url, &co.slug, "b");
     device.sync().expect("first sync");
     device
-        .create(&visit(&co.account_b, "after the bad input"))
+        .create(&visit_in_week(&co.account_b, "after the bad input"))
         .expect("log");
     let report = device.sync().expect("sync");
     assert_eq!(
@@ -138,7 +119,10 @@ fn malformed_sync_bodies_are_refused_and_change_nothing() {
     let rep = login(&server.url, "acme", "a");
     let token = &rep.access_token;
     // A request that would store a visit, were it delivered intact.
-    let (id, _, changes) = new_record(actor(&rep), &visit(&co.account_a, "Quarterly review"));
+    let (id, _, changes) = new_record(
+        actor(&rep),
+        &visit_in_week(&co.account_a, "Quarterly review"),
+    );
     let valid = request(vec![push_doc(&id, "visit", changes)]);
     let body = encode(&valid);
     let before = server.fingerprint();
@@ -208,7 +192,10 @@ fn a_refused_cursor_stores_nothing_of_the_push() {
     let server = TestServer::start();
     let co = Company::setup(&server, "acme");
     let rep = login(&server.url, "acme", "a");
-    let (id, _, changes) = new_record(actor(&rep), &visit(&co.account_a, "Quarterly review"));
+    let (id, _, changes) = new_record(
+        actor(&rep),
+        &visit_in_week(&co.account_a, "Quarterly review"),
+    );
     let before = server.fingerprint();
     // A cursor no sequence reaches: the server may treat it as any cursor from the future
     // (and answer), or refuse the request; if it refuses, it must not have stored the push.
@@ -239,7 +226,7 @@ fn an_oversized_body_is_refused_with_a_json_error() {
     let rep = login(&server.url, "acme", "a");
     let big = Visit {
         notes: "x".repeat(6000),
-        ..visit(&co.account_a, "Quarterly review")
+        ..visit_in_week(&co.account_a, "Quarterly review")
     };
     let mut doc = model::new_document(actor(&rep));
     model::write_record(&mut doc, &big).expect("write");
@@ -289,7 +276,10 @@ fn requests_with_invalid_documents_are_refused_whole() {
     let server = TestServer::start();
     let co = Company::setup(&server, "acme");
     let rep = login(&server.url, "acme", "a");
-    let (id, _, changes) = new_record(actor(&rep), &visit(&co.account_a, "Quarterly review"));
+    let (id, _, changes) = new_record(
+        actor(&rep),
+        &visit_in_week(&co.account_a, "Quarterly review"),
+    );
     let good = push_doc(&id, "visit", changes.clone());
     let before = server.fingerprint();
 
@@ -359,7 +349,10 @@ fn corrupt_changes_are_rejected_with_nothing_stored() {
     let co = Company::setup(&server, "acme");
     let rep = login(&server.url, "acme", "a");
     let token = &rep.access_token;
-    let (_, mut doc, _) = new_record(actor(&rep), &visit(&co.account_a, "Quarterly review"));
+    let (_, mut doc, _) = new_record(
+        actor(&rep),
+        &visit_in_week(&co.account_a, "Quarterly review"),
+    );
     // The change uncompressed, so that every byte counts (in the deflated form the
     // encoding sends by default, the last byte holds padding bits a flip may not change).
     let valid = doc.get_changes(&[])[0].raw_bytes().to_vec();

@@ -18,7 +18,7 @@ use rapport_client_core::model::Visit;
 use rapport_tests::invariants::{
     Ledger, backend_name, divergences, sync_until_done, visit_in_week_48,
 };
-use rapport_tests::{Company, Device, Fault, FaultProxy, TestServer, call, login};
+use rapport_tests::{Company, Device, Fault, FaultProxy, TestServer, login, weekly_visits};
 
 #[derive(Debug, Clone, Copy)]
 enum Net {
@@ -84,24 +84,7 @@ fn step() -> impl Strategy<Value = Step> {
 /// Visits per rep name in 2026-W48, from the server's report, as the manager reads it.
 fn weekly_report(server: &TestServer, company: &str) -> BTreeMap<String, u64> {
     let token = login(&server.url, company, "manager").access_token;
-    let a = call(
-        "GET",
-        &format!("{}/v1/reports/visits/weekly?week=2026-W48", server.url),
-        Some(&token),
-        None,
-    );
-    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
-    a.json()["reps"]
-        .as_array()
-        .expect("reps")
-        .iter()
-        .map(|r| {
-            (
-                r["username"].as_str().expect("username").to_owned(),
-                r["visits"].as_u64().expect("visits"),
-            )
-        })
-        .collect()
+    weekly_visits(server, &token, "2026-W48")
 }
 
 struct Totals {

@@ -454,15 +454,10 @@ fn stop_with_syncs_in_flight(grace_secs: &str, backlog: usize) -> (TestServer, V
     (server, results.into_iter().zip(held).collect())
 }
 
-#[test]
-fn sigterm_lets_syncs_in_flight_finish_and_cuts_none_in_half() {
-    const BACKLOG: usize = 60;
-    let backlog = i64::try_from(BACKLOG).expect("count");
-    // With time to finish: every sync that reached the server completes.
-    let (server, outcomes) = stop_with_syncs_in_flight("30", BACKLOG);
-    let finished = outcomes.iter().filter(|(ok, _)| *ok).count();
-    for (ok, held) in &outcomes {
-        // Each backlog is one request: stored whole or not at all.
+/// Each device's backlog is one request: stored whole or not at all, and whole when the
+/// sync was acknowledged. `outcomes`: per device, acknowledged and the records stored.
+fn assert_whole(outcomes: &[(bool, i64)], backlog: i64) {
+    for (ok, held) in outcomes {
         assert!(
             *held == 0 || *held == backlog,
             "half a sync stored: {held}/{backlog}"
@@ -471,6 +466,16 @@ fn sigterm_lets_syncs_in_flight_finish_and_cuts_none_in_half() {
             assert_eq!(*held, backlog, "an acknowledged sync is missing records");
         }
     }
+}
+
+#[test]
+fn sigterm_lets_syncs_in_flight_finish_and_cuts_none_in_half() {
+    const BACKLOG: usize = 60;
+    let backlog = i64::try_from(BACKLOG).expect("count");
+    // With time to finish: every sync that reached the server completes.
+    let (server, outcomes) = stop_with_syncs_in_flight("30", BACKLOG);
+    let finished = outcomes.iter().filter(|(ok, _)| *ok).count();
+    assert_whole(&outcomes, backlog);
     println!(
         "SIGTERM with a 30 s grace on {}: {finished}/{} syncs in flight finished",
         backend_name(&server),
@@ -482,15 +487,7 @@ fn sigterm_lets_syncs_in_flight_finish_and_cuts_none_in_half() {
     // With no grace at all: the stop cuts syncs off, and each is rolled back whole.
     let (server, outcomes) = stop_with_syncs_in_flight("0", BACKLOG);
     let cut = outcomes.iter().filter(|(ok, _)| !*ok).count();
-    for (ok, held) in &outcomes {
-        assert!(
-            *held == 0 || *held == backlog,
-            "half a sync stored: {held}/{backlog}"
-        );
-        if *ok {
-            assert_eq!(*held, backlog, "an acknowledged sync is missing records");
-        }
-    }
+    assert_whole(&outcomes, backlog);
     println!(
         "SIGTERM with no grace on {}: {cut}/{} syncs cut off, none half-applied",
         backend_name(&server),

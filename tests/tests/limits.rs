@@ -9,33 +9,18 @@ use std::time::{Duration, Instant};
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ObjType, ROOT, ScalarValue};
-use rapport_client_core::model::{self, LocalTime, Visit};
+use rapport_client_core::model;
 use rapport_client_core::protocol::{self, Change, Outcome};
 use rapport_client_core::verify;
 use rapport_tests::raw::*;
-use rapport_tests::{Company, Device, TestServer, login};
+use rapport_tests::{Company, Device, TestServer, login, visit_in_week};
 use sha2::{Digest, Sha256};
-
-fn in_week() -> LocalTime {
-    let at = chrono::DateTime::parse_from_rfc3339("2026-09-29T10:00:00+08:00").expect("time");
-    LocalTime::from_datetime(&at)
-}
-
-fn visit(account: &str, purpose: &str) -> Visit {
-    Visit {
-        account_id: account.to_owned(),
-        occurred_at: in_week(),
-        logged_at: in_week(),
-        duration_min: 45,
-        purpose: purpose.to_owned(),
-        ..Default::default()
-    }
-}
 
 /// A valid visit by `actor`, then `extra` applied in the same change: the hostile part.
 fn visit_with(actor: ActorId, account: &str, extra: impl FnOnce(&mut AutoCommit)) -> AutoCommit {
     let mut doc = model::new_document(actor);
-    autosurgeon::reconcile(&mut doc, visit(account, "Quarterly review")).expect("reconcile");
+    autosurgeon::reconcile(&mut doc, visit_in_week(account, "Quarterly review"))
+        .expect("reconcile");
     extra(&mut doc);
     doc.commit();
     doc
@@ -82,7 +67,8 @@ fn refused_while_others_are_served(s: &Setup, what: &str, changes: Vec<Change>, 
     let id = model::new_id();
     let b = Device::new(&s.server.url, &s.co.slug, "b");
     b.sync().expect("b's first sync");
-    b.create(&visit(&s.co.account_b, what)).expect("log");
+    b.create(&visit_in_week(&s.co.account_b, what))
+        .expect("log");
     let start = Instant::now();
     let (outcome, report) = std::thread::scope(|scope| {
         let other = scope.spawn(|| b.sync());
@@ -402,7 +388,7 @@ fn a_deflate_bomb_is_refused_without_inflating_it() {
 #[test]
 fn compressed_request_bodies_are_refused() {
     let s = setup();
-    let (id, _, changes) = new_record(s.actor.clone(), &visit(&s.co.account_a, "gzip"));
+    let (id, _, changes) = new_record(s.actor.clone(), &visit_in_week(&s.co.account_a, "gzip"));
     let body =
         postcard::to_stdvec(&request(vec![push_doc(&id, "visit", changes)])).expect("encode");
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::TimeZone;
 use rapport_client_core::model::{CheckIn, Contact, LocalTime, Visit};
-use rapport_tests::{Company, Device, Fault, FaultProxy, TestServer, call};
+use rapport_tests::{Company, Device, Fault, FaultProxy, TestServer, weekly_visits};
 
 const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
@@ -58,27 +58,6 @@ fn assert_same_documents(a: &Device, b: &Device) {
             "document {id} differs"
         );
     }
-}
-
-fn weekly(server: &TestServer, token: &str, week: &str) -> BTreeMap<String, u64> {
-    let a = call(
-        "GET",
-        &format!("{}/v1/reports/visits/weekly?week={week}", server.url),
-        Some(token),
-        None,
-    );
-    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
-    a.json()["reps"]
-        .as_array()
-        .expect("reps")
-        .iter()
-        .map(|r| {
-            (
-                r["username"].as_str().expect("username").to_owned(),
-                r["visits"].as_u64().expect("visits"),
-            )
-        })
-        .collect()
 }
 
 #[test]
@@ -213,7 +192,7 @@ fn two_reps_three_devices_converge_and_the_report_counts_every_visit() {
 
     // The manager's weekly report equals the visits counted above.
     let manager = rapport_tests::login(&server.url, "acme", "manager");
-    let report = weekly(&server, &manager.access_token, "2026-W40");
+    let report = weekly_visits(&server, &manager.access_token, "2026-W40");
     let expected: BTreeMap<String, u64> = expected
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
