@@ -10,7 +10,9 @@
 
 use rapport_client_core::model::{AnyRecord, GeoPoint, Rules};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 
 use crate::db::{
     account_metrics, accounts, contacts, favours, greetings, info_reports, intel, opportunities,
@@ -57,30 +59,47 @@ pub struct Rows {
     relationship_events: Vec<relationship_events::ActiveModel>,
 }
 
-/// Inserts `rows` in bounded statements; with `[columns]`, a row whose id exists has
-/// those columns updated instead (a record's own row), without, rows are plain inserts
-/// (a record's child rows, cleared by [`prepare`] first).
+/// Inserts `rows` in statements of at most [`ROWS_PER_INSERT`] rows; with
+/// `on_conflict`, a row whose key exists is handled as it says.
+pub async fn insert_all<A>(
+    conn: &impl ConnectionTrait,
+    rows: Vec<A>,
+    on_conflict: Option<&OnConflict>,
+) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        let mut insert = A::Entity::insert_many(chunk);
+        if let Some(on_conflict) = on_conflict {
+            insert = insert.on_conflict(on_conflict.clone());
+        }
+        insert.exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
+/// Inserts a table's rows (see [`insert_all`]); with `[columns]`, a row whose id exists
+/// has those columns updated instead (a record's own row), without, rows are plain
+/// inserts (a record's child rows, cleared by [`prepare`] first).
 macro_rules! insert_rows {
     ($conn:expr, $entity:ident, $rows:expr) => {
-        insert_rows!(@chunks $conn, $entity, $rows, |q| q)
+        insert_all($conn, $rows, None).await?
     };
     ($conn:expr, $entity:ident, $rows:expr, [$($col:ident),+ $(,)?]) => {
-        insert_rows!(@chunks $conn, $entity, $rows, |q: sea_orm::InsertMany<$entity::ActiveModel>| q.on_conflict(
-            OnConflict::column($entity::Column::Id)
-                .update_columns([$($entity::Column::$col),+])
-                .to_owned(),
-        ))
+        insert_all(
+            $conn,
+            $rows,
+            Some(
+                &OnConflict::column($entity::Column::Id)
+                    .update_columns([$($entity::Column::$col),+])
+                    .to_owned(),
+            ),
+        )
+        .await?
     };
-    (@chunks $conn:expr, $entity:ident, $rows:expr, $with:expr) => {{
-        let mut rows = $rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<$entity::ActiveModel> = rows.by_ref().take(ROWS_PER_INSERT).collect();
-            let with = $with;
-            with($entity::Entity::insert_many(chunk))
-                .exec_without_returning($conn)
-                .await?;
-        }
-    }};
 }
 
 impl Rows {

@@ -52,8 +52,6 @@ use crate::projection;
 const PULL_PAGE_BYTES: usize = 8 * 1024 * 1024;
 /// Documents named in one query of a pull (backends cap the number of bind parameters).
 const PULL_DOCS_PER_QUERY: usize = 500;
-/// Change rows in one insert (six bind parameters each).
-const CHANGES_PER_INSERT: usize = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/sync", post(sync))
@@ -390,15 +388,10 @@ impl Known {
     /// Writes what the request gathered: the new documents' rows, their read-model rows
     /// and every new change, a few statements in all.
     async fn write(self, txn: &DatabaseTransaction) -> ApiResult<()> {
-        let mut docs = self.new_docs.into_iter().peekable();
-        while docs.peek().is_some() {
-            let chunk: Vec<_> = docs.by_ref().take(projection::ROWS_PER_INSERT).collect();
-            documents::Entity::insert_many(chunk)
-                .exec_without_returning(txn)
-                .await?;
-        }
+        projection::insert_all(txn, self.new_docs, None).await?;
         self.new_rows.write(txn).await?;
-        insert_changes(txn, self.changes).await
+        projection::insert_all(txn, self.changes, None).await?;
+        Ok(())
     }
 }
 
@@ -608,7 +601,8 @@ pub async fn store_changes(
     seq: &mut i64,
 ) -> ApiResult<()> {
     let rows = change_rows(tenant_id, doc_id, fresh, seq);
-    insert_changes(conn, rows).await
+    projection::insert_all(conn, rows, None).await?;
+    Ok(())
 }
 
 /// The rows of `fresh`, each stamped with the next sequence number.
@@ -631,21 +625,6 @@ fn change_rows(
         });
     }
     rows
-}
-
-/// Inserts change rows in bounded batches: backends cap the number of bind parameters.
-async fn insert_changes(
-    conn: &impl ConnectionTrait,
-    rows: Vec<changes::ActiveModel>,
-) -> ApiResult<()> {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(CHANGES_PER_INSERT).collect();
-        changes::Entity::insert_many(chunk)
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
 }
 
 /// Stores a document the server itself creates (an admin's account, demo data): its
