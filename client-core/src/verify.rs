@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Read;
 
-use automerge::{AutoCommit, ChangeHash, ObjId, ReadDoc, Value};
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, Value};
 use sha2::{Digest, Sha256};
 
 use crate::model::{self, AnyRecord, DocKind};
@@ -31,10 +31,15 @@ use crate::protocol::{self, SyncRequest};
 pub const MAX_PUSH_DOCS: usize = 5000;
 /// Most changes one document may carry in one request.
 pub const MAX_CHANGES_PER_DOC: usize = 10_000;
-/// Largest stored document (its saved, compressed form); beyond it edits are refused.
-pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
-/// Largest change, uncompressed. A record's text fields are at most a few KiB each.
-pub const MAX_CHANGE_BYTES: usize = 1024 * 1024;
+/// Largest stored record (its saved, compressed form, history included); beyond it
+/// edits are refused. Records hold only the fields of their kind (unknown fields are
+/// refused), each text at most [`model::limits::TEXT_MAX`]: the largest real records, an
+/// opportunity or a contact with every text at its limit, save to about 35 KiB, and such
+/// a contact rewritten whole ten times to about 95 KiB (`tests/record_integrity.rs`).
+pub const MAX_DOCUMENT_BYTES: usize = 512 * 1024;
+/// Largest change, uncompressed: a whole record at every limit, written at once, is
+/// about 35 KiB.
+pub const MAX_CHANGE_BYTES: usize = 256 * 1024;
 /// Most operations in a document's whole history. A real record has a few thousand at
 /// most; the bound keeps merging, saving and reading a document cheap.
 pub const MAX_DOCUMENT_OPS: u64 = 100_000;
@@ -155,6 +160,14 @@ impl Budget {
         )
     }
 
+    /// What this budget was charged since it was `earlier`, as a budget that started full.
+    pub fn spent_since(&self, earlier: &Budget) -> Budget {
+        Budget {
+            ops: MAX_REQUEST_OPS.saturating_sub(earlier.ops.saturating_sub(self.ops)),
+            bytes: MAX_REQUEST_BYTES.saturating_sub(earlier.bytes.saturating_sub(self.bytes)),
+        }
+    }
+
     fn charge(&mut self, ops: u64, bytes: usize) -> Result<(), RequestError> {
         match (self.ops.checked_sub(ops), self.bytes.checked_sub(bytes)) {
             (Some(o), Some(b)) => {
@@ -220,10 +233,10 @@ pub fn check_request(request: &SyncRequest) -> Result<(), RequestError> {
                 ),
             ));
         }
-        if uuid::Uuid::parse_str(&doc.doc_id).is_err() {
+        if !model::is_record_id(&doc.doc_id) {
             return Err(RequestError::new(
                 Unprocessable,
-                "a document id is not a UUID",
+                "a document id is not a record id (a lower-case hyphenated UUID)",
             ));
         }
         if !seen.insert(doc.doc_id.as_str()) {
@@ -616,6 +629,7 @@ pub fn apply_push(
     check_depth(&doc)?;
     let record = AnyRecord::read(kind, &doc)
         .map_err(|e| Rejection::new("invalid_document", e.to_string()))?;
+    check_known_fields(&doc, &record)?;
     let snapshot = doc.save();
     if snapshot.len() > MAX_DOCUMENT_BYTES {
         return Err(Rejection::new("too_large", "the record has grown too large").into());
@@ -626,6 +640,117 @@ pub fn apply_push(
         record,
         snapshot,
     })))
+}
+
+/// One pushed document as [`verify_documents`] is to check it: the document pushed, and
+/// what to merge it into (`None`: leave it to the caller, who may not let it be written).
+#[derive(Debug)]
+pub struct ToVerify<'a> {
+    pub push: &'a protocol::PushDoc,
+    /// `Some(None)`: a new document; `Some(Some(doc))`: merge into this stored document.
+    pub base: Option<Option<AutoCommit>>,
+}
+
+/// One document's result from [`verify_documents`]: what it charged the request's
+/// budget, and whether it merged.
+#[derive(Debug)]
+pub struct Checked {
+    /// What verifying it charged, as a budget that started full (see
+    /// [`Budget::charge_spent`]).
+    pub spent: Budget,
+    pub result: Result<Verified, Rejection>,
+}
+
+/// Verifies the documents of one request in order against one budget for the whole
+/// request, and stops at the first change that goes past it: the request is then refused
+/// whole, and no further document is inflated, parsed or merged. Documents without a base
+/// are skipped (`None`) and charge nothing.
+pub fn verify_documents(
+    docs: Vec<ToVerify<'_>>,
+    device_actor: &str,
+    budget: &mut Budget,
+) -> Result<Vec<Option<Checked>>, RequestError> {
+    let mut out = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let (Some(base), Some(kind)) = (doc.base, DocKind::parse(&doc.push.kind)) else {
+            out.push(None);
+            continue;
+        };
+        let before = budget.clone();
+        let result = match apply_push(base, kind, device_actor, &doc.push.changes, budget) {
+            Ok(verified) => Ok(verified),
+            Err(Refused::Document(r)) => Err(r),
+            Err(Refused::Request(e)) => return Err(e),
+        };
+        out.push(Some(Checked {
+            spent: budget.spent_since(&before),
+            result,
+        }));
+    }
+    Ok(out)
+}
+
+/// Refuses a document that holds a field its record does not have, at any depth.
+///
+/// Reading a document as a record ignores keys the model does not know, so without this
+/// check a valid record could carry any amount of other data, stored and sent on to the
+/// account team. The record read from the document is written into an empty document,
+/// the model's own shape of it, and every map key of the pushed document (walking maps
+/// and lists side by side, without recursion) must be found there.
+pub fn check_known_fields(doc: &AutoCommit, record: &AnyRecord) -> Result<(), Rejection> {
+    let mut shape = AutoCommit::new();
+    record
+        .write(&mut shape)
+        .map_err(|e| Rejection::new("invalid_document", e.to_string()))?;
+    let unknown = |path: &str, key: &str| {
+        let key: String = key.chars().take(40).collect();
+        Rejection::new(
+            "unknown_field",
+            if path.is_empty() {
+                format!("the record has a field '{key}' that this kind of record does not have")
+            } else {
+                format!(
+                    "the record has a field '{path}.{key}' that this kind of record does not have"
+                )
+            },
+        )
+    };
+    let mut stack: Vec<(ObjId, ObjId, String)> =
+        vec![(automerge::ROOT, automerge::ROOT, String::new())];
+    while let Some((obj, known, path)) = stack.pop() {
+        match (doc.object_type(&obj), shape.object_type(&known)) {
+            (Ok(ObjType::Map), Ok(ObjType::Map)) => {
+                for key in doc.keys(&obj) {
+                    let Ok(Some((known_value, known_id))) = shape.get(&known, key.as_str()) else {
+                        return Err(unknown(&path, &key));
+                    };
+                    if let (Ok(Some((Value::Object(_), id))), Value::Object(_)) =
+                        (doc.get(&obj, key.as_str()), known_value)
+                    {
+                        let child = if path.is_empty() {
+                            key.clone()
+                        } else {
+                            format!("{path}.{key}")
+                        };
+                        stack.push((id, known_id, child));
+                    }
+                }
+            }
+            (Ok(ObjType::List), Ok(ObjType::List)) => {
+                for index in 0..doc.length(&obj) {
+                    if let (
+                        Ok(Some((Value::Object(_), id))),
+                        Ok(Some((Value::Object(_), known_id))),
+                    ) = (doc.get(&obj, index), shape.get(&known, index))
+                    {
+                        stack.push((id, known_id, format!("{path}[{index}]")));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a document whose maps and lists nest deeper than [`MAX_DEPTH`], walking it
@@ -683,7 +808,7 @@ mod tests {
         let small = {
             let mut enc =
                 flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-            enc.write_all(&zeros).expect("deflate");
+            enc.write_all(&zeros[..MAX_CHANGE_BYTES]).expect("deflate");
             let data = enc.finish().expect("deflate");
             let mut chunk = MAGIC.to_vec();
             chunk.extend_from_slice(&[0, 0, 0, 0, CHUNK_COMPRESSED]);
@@ -706,6 +831,64 @@ mod tests {
             inspected += 1;
         }
         assert_eq!(inspected, MAX_REQUEST_BYTES / MAX_CHANGE_BYTES);
+    }
+
+    #[test]
+    fn documents_each_within_the_budget_are_refused_together() {
+        // A real change that inflates to nearly the most a change may: one long text,
+        // compressed as devices send it. A document may repeat it (a retried change is
+        // inflated and parsed before it is found to be known), so each document can ask
+        // for almost a whole request's budget.
+        let mut doc = AutoCommit::new().with_actor(automerge::ActorId::from(vec![0u8]));
+        doc.put(
+            automerge::ROOT,
+            "purpose",
+            "0".repeat(MAX_CHANGE_BYTES - 4096),
+        )
+        .expect("put");
+        doc.commit();
+        let mut change = doc.get_changes(&[])[0].clone();
+        let inflated = change.raw_bytes().len();
+        let compressed = change.bytes().into_owned();
+        assert!(compressed.len() < 4096, "{} bytes", compressed.len());
+        let per_doc = MAX_REQUEST_BYTES / inflated - 1;
+        let push: Vec<protocol::PushDoc> = (0..3)
+            .map(|_| protocol::PushDoc {
+                doc_id: model::new_id(),
+                kind: "visit".into(),
+                changes: vec![protocol::Change(compressed.clone()); per_doc],
+            })
+            .collect();
+        fn docs(push: &[protocol::PushDoc]) -> Vec<ToVerify<'_>> {
+            push.iter()
+                .map(|push| ToVerify {
+                    push,
+                    base: Some(None),
+                })
+                .collect()
+        }
+        // One document alone: every copy inflated and charged; then rejected.
+        let mut budget = Budget::default();
+        let one = verify_documents(docs(&push[..1]), "00", &mut budget).expect("within budget");
+        let checked = one[0].as_ref().expect("verified");
+        assert!(checked.result.is_err(), "{:?}", checked.result);
+        let mut all = Budget::default();
+        all.charge_spent(&checked.spent)
+            .expect("what one spent fits");
+        assert!(all.bytes < inflated * 2, "{} bytes left", all.bytes);
+        // Three together: the request is refused at the first change past its budget.
+        let refused = verify_documents(docs(&push), "00", &mut Budget::default())
+            .expect_err("over the request's budget");
+        assert_eq!(refused.kind, RequestErrorKind::TooLarge);
+        // Documents left to the caller charge nothing.
+        let skipped: Vec<ToVerify<'_>> = push
+            .iter()
+            .map(|push| ToVerify { push, base: None })
+            .collect();
+        let mut budget = Budget::default();
+        let out = verify_documents(skipped, "00", &mut budget).expect("nothing verified");
+        assert!(out.iter().all(Option::is_none));
+        assert_eq!(budget.bytes, MAX_REQUEST_BYTES);
     }
 
     fn change_bytes(doc: &mut AutoCommit) -> Vec<u8> {

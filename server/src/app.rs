@@ -33,7 +33,14 @@ pub struct Settings {
     pub user_rate: Option<RateQuota>,
     /// Sign-in attempts per address, company and user name (`None`: unlimited).
     pub sign_in_rate: Option<RateQuota>,
+    /// Most bytes of stored records (document snapshots) one user may author.
+    pub user_storage_quota: u64,
 }
+
+/// The default storage quota per user: 64 MiB. A rep's year of records takes about
+/// 2 MiB (docs/BENCHMARKS.md's one-year company), so this leaves decades of room while
+/// keeping one account from filling the server's disk.
+pub const DEFAULT_USER_STORAGE_QUOTA: u64 = 64 * 1024 * 1024;
 
 /// A rate: so many a minute on average, with bursts of up to `burst` at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +97,7 @@ impl Default for Settings {
             pull_page_changes: 2000,
             user_rate: RateQuota::new(DEFAULT_USER_RATE, None),
             sign_in_rate: RateQuota::new(DEFAULT_SIGN_IN_RATE, None),
+            user_storage_quota: DEFAULT_USER_STORAGE_QUOTA,
         }
     }
 }

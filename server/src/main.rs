@@ -77,6 +77,10 @@ struct Cli {
     /// Sign-in attempts a minute per address, company and user name (0: no limit).
     #[arg(long, env = "RAPPORT_LOGIN_RATE_LIMIT_PER_MINUTE", default_value_t = app::DEFAULT_SIGN_IN_RATE)]
     login_rate_limit_per_minute: u32,
+    /// Most bytes of stored records one user may author; pushes that would grow past it
+    /// are rejected with `quota_exceeded`.
+    #[arg(long, env = "RAPPORT_USER_STORAGE_QUOTA", default_value_t = app::DEFAULT_USER_STORAGE_QUOTA)]
+    user_storage_quota: u64,
     /// On SIGTERM or Ctrl-C, seconds to let requests in flight finish before stopping
     /// anyway (an unfinished sync is rolled back whole; the device sends it again).
     #[arg(long, env = "RAPPORT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
@@ -254,6 +258,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         pull_page_changes: cli.pull_page_changes.max(1),
         user_rate: app::RateQuota::new(cli.rate_limit_per_minute, cli.rate_limit_burst),
         sign_in_rate: app::RateQuota::new(cli.login_rate_limit_per_minute, None),
+        user_storage_quota: cli.user_storage_quota,
         ..Settings::default()
     };
     let state = AppState::new(db, settings).await?;

@@ -36,7 +36,7 @@ use rapport_client_core::protocol::{
     SyncRequest, SyncResponse,
 };
 use rapport_client_core::verify::{self, Budget, Refused, RequestErrorKind, Verified};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -44,7 +44,7 @@ use sea_orm::{
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, now_ms};
-use crate::db::{account_teams, accounts, changes, documents, tenants};
+use crate::db::{account_teams, accounts, changes, documents, storage_usage, tenants};
 use crate::error::{ApiError, ApiResult};
 use crate::projection;
 
@@ -175,10 +175,11 @@ async fn push(
     // what reads or writes the tables is serialised.
     let (docs, prepared) = prepare(state, user, docs).await?;
     let user = user.clone();
+    let quota = i64::try_from(state.settings.user_storage_quota).unwrap_or(i64::MAX);
     state
         .writer
         .run(Box::new(move |txn| {
-            Box::pin(async move { push_locked(txn, &user, docs, prepared).await })
+            Box::pin(async move { push_locked(txn, &user, quota, docs, prepared).await })
         }))
         .await
 }
@@ -188,6 +189,7 @@ async fn push(
 async fn push_locked(
     txn: &DatabaseTransaction,
     user: &AuthUser,
+    quota: i64,
     docs: Vec<PushDoc>,
     mut prepared: Vec<Option<Prepared>>,
 ) -> ApiResult<(Vec<DocResult>, Written)> {
@@ -196,7 +198,7 @@ async fn push_locked(
     let (_, rules) = crate::rules::load(txn, user.tenant_id()).await?;
     // Read once for the request what every document needs (taken under the sequence
     // lock, so no other writer changes it meanwhile).
-    let mut known = Known::load(txn, user, &docs).await?;
+    let mut known = Known::load(txn, user, &docs, quota).await?;
     let mut results = Vec::with_capacity(docs.len());
     // One budget for the whole request: past it the request is refused and, as its
     // transaction is rolled back, nothing of it is stored.
@@ -221,7 +223,7 @@ async fn push_locked(
             outcome,
         });
     }
-    known.write(txn).await?;
+    known.write(txn, user.tenant_id()).await?;
     if seq != start_seq {
         set_sequence(txn, user.tenant_id(), seq).await?;
     }
@@ -287,19 +289,38 @@ async fn prepare(
         })
         .collect();
     let actor = user.device.actor_id.clone();
-    crate::cpu::run(move || {
-        let prepared = docs
+    let checked = crate::cpu::run(move || {
+        let to_verify: Vec<verify::ToVerify<'_>> = docs
             .iter()
-            .zip(bases)
-            .map(|(push, base)| {
-                let kind = DocKind::parse(&push.kind)?;
-                let base = base?;
-                let existing = match &base {
-                    Some(snapshot) => Some(AutoCommit::load(snapshot).ok()?),
+            .zip(bases.iter())
+            .map(|(push, base)| verify::ToVerify {
+                push,
+                base: match base {
+                    Some(Some(snapshot)) => AutoCommit::load(snapshot).ok().map(Some),
+                    Some(None) => Some(None),
                     None => None,
-                };
-                let mut spent = Budget::default();
-                let result = verify::apply_push(existing, kind, &actor, &push.changes, &mut spent)
+                },
+            })
+            .collect();
+        // One budget for the whole request, charged change by change: the first change
+        // past it refuses the request, before any more is inflated or merged.
+        let checked = verify::verify_documents(to_verify, &actor, &mut Budget::default());
+        (docs, bases, checked)
+    })
+    .await
+    .map_err(ApiError::Internal)?;
+    let (docs, bases, checked) = checked;
+    let prepared = checked
+        .map_err(request_error)?
+        .into_iter()
+        .zip(bases)
+        .map(|(checked, base)| {
+            let checked = checked?;
+            Some(Prepared {
+                base: base?,
+                spent: checked.spent,
+                result: checked
+                    .result
                     .map(|v| match v {
                         // The merged document itself is not needed any more: free it now.
                         Verified::Merged(mut m) => {
@@ -307,18 +328,12 @@ async fn prepare(
                             Verified::Merged(m)
                         }
                         unchanged => unchanged,
-                    });
-                Some(Prepared {
-                    base,
-                    spent,
-                    result,
-                })
+                    })
+                    .map_err(Refused::Document),
             })
-            .collect();
-        (docs, prepared)
-    })
-    .await
-    .map_err(ApiError::Internal)
+        })
+        .collect();
+    Ok((docs, prepared))
 }
 
 /// What one push reads once instead of once per document: the stored rows of the
@@ -338,10 +353,25 @@ struct Known {
     /// written together before the commit (nothing in the request reads them back).
     new_docs: Vec<documents::ActiveModel>,
     new_rows: projection::Rows,
+    /// The storage of the authors whose records the request changes.
+    storage: Storage,
+}
+
+/// What the authors of a request's records store, against the storage quota.
+struct Storage {
+    /// Most bytes of stored snapshots one author may have.
+    quota: i64,
+    /// Per author touched by the request: bytes stored before it, and what it adds.
+    usage: HashMap<String, (i64, i64)>,
 }
 
 impl Known {
-    async fn load(txn: &DatabaseTransaction, user: &AuthUser, push: &[PushDoc]) -> ApiResult<Self> {
+    async fn load(
+        txn: &DatabaseTransaction,
+        user: &AuthUser,
+        push: &[PushDoc],
+        quota: i64,
+    ) -> ApiResult<Self> {
         let mut ids: Vec<&str> = push.iter().map(|d| d.doc_id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -382,16 +412,54 @@ impl Known {
             changes: Vec::new(),
             new_docs: Vec::new(),
             new_rows: projection::Rows::default(),
+            storage: Storage {
+                quota,
+                usage: HashMap::new(),
+            },
         })
     }
 
     /// Writes what the request gathered: the new documents' rows, their read-model rows
     /// and every new change, a few statements in all.
-    async fn write(self, txn: &DatabaseTransaction) -> ApiResult<()> {
+    async fn write(self, txn: &DatabaseTransaction, tenant_id: &str) -> ApiResult<()> {
         projection::insert_all(txn, self.new_docs, None).await?;
         self.new_rows.write(txn).await?;
         projection::insert_all(txn, self.changes, None).await?;
+        for (author, (_, added)) in self.storage.usage {
+            add_storage(txn, tenant_id, &author, added).await?;
+        }
         Ok(())
+    }
+}
+
+impl Storage {
+    /// Charges `growth` bytes to `author`'s storage; `false` (and nothing charged) when
+    /// it would take them past the quota. Shrinking and a `removal` are always allowed,
+    /// so a rep at the quota can still remove and trim records.
+    async fn charge(
+        &mut self,
+        txn: &DatabaseTransaction,
+        tenant_id: &str,
+        author: &str,
+        growth: i64,
+        removal: bool,
+    ) -> ApiResult<bool> {
+        if !self.usage.contains_key(author) {
+            let key = (tenant_id.to_owned(), author.to_owned());
+            let stored = storage_usage::Entity::find_by_id(key)
+                .one(txn)
+                .await?
+                .map_or(0, |u| u.bytes);
+            self.usage.insert(author.to_owned(), (stored, 0));
+        }
+        let Some((stored, added)) = self.usage.get_mut(author) else {
+            return Ok(false);
+        };
+        if growth > 0 && !removal && *stored + *added + growth > self.quota {
+            return Ok(false);
+        }
+        *added += growth;
+        Ok(true)
     }
 }
 
@@ -524,11 +592,33 @@ async fn push_doc(
         }
     }
 
+    // The storage quota of the record's author: a record may not grow past it.
+    let author = existing.map_or_else(|| user.id().to_owned(), |d| d.author_id.clone());
+    let growth = i64::try_from(snapshot.len()).unwrap_or(i64::MAX)
+        - existing.map_or(0, |d| i64::try_from(d.snapshot.len()).unwrap_or(0));
+    // Removing a record is always allowed, even past the quota: it is how a rep frees
+    // space (the removal itself adds a few bytes of history).
+    let removal = existing.is_some_and(|d| !d.deleted) && record.is_deleted();
+    if !known
+        .storage
+        .charge(txn, user.tenant_id(), &author, growth, removal)
+        .await?
+    {
+        return Ok(rejected(
+            "quota_exceeded",
+            format!(
+                "the server keeps at most {} of records per person (the storage quota), \
+                 and this record would take its author past it; remove records that are \
+                 no longer needed, or ask your admin to raise the quota",
+                human_size(known.storage.quota)
+            ),
+        ));
+    }
+
     // 3 and 4: store. Every check that can reject the document is behind us: a failure
     // from here on is an error that rolls the whole request back, so nothing of the
     // document is left half-written.
     let is_new = existing.is_none();
-    let author = existing.map_or_else(|| user.id().to_owned(), |d| d.author_id.clone());
     let first_seq = *seq + 1;
     // The changes are inserted with the request's others, before it commits.
     let rows = change_rows(user.tenant_id(), &push.doc_id, &mut fresh, seq);
@@ -645,13 +735,21 @@ pub async fn insert_new_document(
     let first = *seq + 1;
     store_changes(conn, tenant_id, doc_id, &mut fresh, seq).await?;
     let now = now_ms();
+    let snapshot = doc.save();
+    add_storage(
+        conn,
+        tenant_id,
+        author_id,
+        i64::try_from(snapshot.len()).unwrap_or(i64::MAX),
+    )
+    .await?;
     documents::ActiveModel {
         id: Set(doc_id.to_owned()),
         tenant_id: Set(tenant_id.to_owned()),
         kind: Set(record.kind().as_str().to_owned()),
         account_id: Set(record.account_id(doc_id).to_owned()),
         author_id: Set(author_id.to_owned()),
-        snapshot: Set(doc.save()),
+        snapshot: Set(snapshot),
         deleted: Set(record.is_deleted()),
         created_seq: Set(first),
         updated_seq: Set(*seq),
@@ -671,6 +769,48 @@ pub async fn insert_new_document(
         account_location: None,
     };
     projection::project(conn, &cx, record).await?;
+    Ok(())
+}
+
+/// `bytes` for people: in MiB from 1 MiB up, else in KiB.
+fn human_size(bytes: i64) -> String {
+    const MIB: i64 = 1024 * 1024;
+    if bytes >= MIB {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{} KiB", bytes / 1024)
+    }
+}
+
+/// Adds `bytes` (negative: frees them) to what `user_id`'s records take on the server
+/// (`storage_usage`, checked against the storage quota on every push).
+pub async fn add_storage(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    user_id: &str,
+    bytes: i64,
+) -> ApiResult<()> {
+    if bytes == 0 {
+        return Ok(());
+    }
+    let updated = storage_usage::Entity::update_many()
+        .col_expr(
+            storage_usage::Column::Bytes,
+            Expr::col(storage_usage::Column::Bytes).add(bytes),
+        )
+        .filter(storage_usage::Column::TenantId.eq(tenant_id))
+        .filter(storage_usage::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected == 0 {
+        storage_usage::ActiveModel {
+            tenant_id: Set(tenant_id.to_owned()),
+            user_id: Set(user_id.to_owned()),
+            bytes: Set(bytes),
+        }
+        .insert(conn)
+        .await?;
+    }
     Ok(())
 }
 

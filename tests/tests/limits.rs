@@ -120,7 +120,7 @@ fn a_history_of_too_many_operations_is_refused_even_when_it_compresses_small() {
     // limit, so only the count of operations can refuse it.
     let mut doc = visit_with(s.actor.clone(), &s.co.account_a, |doc| {
         for i in 0..120_000i64 {
-            doc.put(ROOT, "n", i % 2 == 0).expect("put");
+            doc.put(ROOT, "deleted", i % 2 == 0).expect("put");
         }
     });
     let changes = sent(&mut doc);
@@ -140,7 +140,7 @@ fn a_history_of_too_many_operations_is_refused_even_when_it_compresses_small() {
     let mut doc = visit_with(s.actor.clone(), &s.co.account_a, |_| {});
     for round in 0..24i64 {
         for i in 0..5_000i64 {
-            doc.put(ROOT, "n", (round * 5_000 + i) % 2 == 0)
+            doc.put(ROOT, "deleted", (round * 5_000 + i) % 2 == 0)
                 .expect("put");
         }
         doc.commit();
@@ -155,7 +155,7 @@ fn a_history_of_too_many_operations_is_refused_even_when_it_compresses_small() {
     // The stored history counts: 60,000 operations are accepted, 50,000 more are not.
     let mut doc = visit_with(s.actor.clone(), &s.co.account_a, |doc| {
         for i in 0..60_000i64 {
-            doc.put(ROOT, "n", i % 2 == 0).expect("put");
+            doc.put(ROOT, "deleted", i % 2 == 0).expect("put");
         }
     });
     let id = model::new_id();
@@ -165,7 +165,7 @@ fn a_history_of_too_many_operations_is_refused_even_when_it_compresses_small() {
     );
     let heads = doc.get_heads();
     for i in 0..50_000i64 {
-        doc.put(ROOT, "n", i % 2 == 0).expect("put");
+        doc.put(ROOT, "deleted", i % 2 == 0).expect("put");
     }
     doc.commit();
     let before = s.server.fingerprint();
@@ -373,7 +373,7 @@ fn a_deflate_bomb_is_refused_without_inflating_it() {
     // Many of them in one request, one per document: the request's budget is spent long
     // before memory or time, and the whole request is refused.
     let small = deflate_bomb(verify::MAX_CHANGE_BYTES);
-    let many = (0..100)
+    let many = (0..300)
         .map(|_| push_doc(&model::new_id(), "visit", vec![Change(small.clone())]))
         .collect();
     let before = s.server.fingerprint();
@@ -383,6 +383,72 @@ fn a_deflate_bomb_is_refused_without_inflating_it() {
     assert_eq!(a.error_code(), "too_large");
     assert_eq!(s.server.fingerprint(), before);
     assert!(s.server.is_healthy());
+}
+
+#[test]
+fn a_request_is_refused_at_the_first_change_past_its_budget() {
+    let s = setup();
+    // As it was found: many documents of compressed changes, each inflating to nearly
+    // the most a change may. A real change by the device, repeated: a repeat is inflated,
+    // checked and parsed before it is found to be known, so each document alone asks for
+    // almost a whole request's budget, and all of them for 100 times it (6.4 GiB). The
+    // budget is the request's, charged change by change as they are inflated, so the
+    // request is refused after about 64 MiB of work, not after every document's.
+    let mut doc = model::new_document(s.actor.clone());
+    doc.put(ROOT, "purpose", "0".repeat(verify::MAX_CHANGE_BYTES - 4096))
+        .expect("put");
+    doc.commit();
+    let mut change = doc.get_changes(&[])[0].clone();
+    let inflated = change.raw_bytes().len();
+    let compressed = Change(change.bytes().into_owned());
+    let per_doc = verify::MAX_REQUEST_BYTES / inflated - 1;
+    let many: Vec<_> = (0..100)
+        .map(|_| push_doc(&model::new_id(), "visit", vec![compressed.clone(); per_doc]))
+        .collect();
+    let body = postcard::to_stdvec(&request(many)).expect("encode");
+    assert!(body.len() < 16 * 1024 * 1024, "{} bytes", body.len());
+    let before = s.server.fingerprint();
+    let b = Device::new(&s.server.url, &s.co.slug, "b");
+    b.sync().expect("b's first sync");
+    b.create(&visit_in_week(&s.co.account_b, "alongside"))
+        .expect("log");
+    let start = Instant::now();
+    let (refused, report) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            let started = Instant::now();
+            (b.sync(), started.elapsed())
+        });
+        let refused = rapport_tests::post_bytes(
+            &format!("{}/v1/sync", s.server.url),
+            Some(&s.token),
+            protocol::SYNC_CONTENT_TYPE,
+            &body,
+        );
+        (refused, other.join().expect("b's sync thread"))
+    });
+    let took = start.elapsed();
+    eprintln!(
+        "{} bytes declaring 6.4 GiB: answered {} in {took:?}; b's sync took {:?}",
+        body.len(),
+        refused.status,
+        report.1
+    );
+    assert_eq!(
+        refused.status,
+        413,
+        "{}",
+        String::from_utf8_lossy(&refused.body)
+    );
+    assert_eq!(refused.error_code(), "too_large");
+    // Inflating every document took minutes; the first 64 MiB take well under a second.
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    let (report, waited) = report;
+    let report = report.expect("b's sync alongside");
+    assert_eq!((report.accepted, report.rejected), (1, 0), "{report:?}");
+    assert!(waited < Duration::from_secs(10), "b waited {waited:?}");
+    let after = s.server.fingerprint();
+    // Only b's visit was stored.
+    assert_eq!((after[1], after[4]), (before[1] + 1, before[4] + 1));
 }
 
 #[test]

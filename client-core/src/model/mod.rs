@@ -195,9 +195,28 @@ fn check_opt(field: &'static str, value: &Option<String>, max: usize) -> Result<
 }
 
 fn check_id(field: &'static str, value: &str) -> Result<(), Invalid> {
-    uuid::Uuid::parse_str(value)
-        .map(|_| ())
-        .map_err(|_| Invalid::new(field, "is not a record id"))
+    if is_record_id(value) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            field,
+            "is not a record id (a lower-case hyphenated UUID)",
+        ))
+    }
+}
+
+/// Whether `value` is a record id in its one canonical spelling: a UUID, lower-case and
+/// hyphenated, as [`new_id`] writes it. Other spellings of the same UUID (upper case,
+/// braces, `urn:uuid:`, no hyphens) are refused, so that one record cannot be stored, and
+/// counted, under several ids.
+pub fn is_record_id(value: &str) -> bool {
+    value.len() == uuid::fmt::Hyphenated::LENGTH
+        && uuid::Uuid::try_parse(value).is_ok_and(|id| {
+            id.hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer())
+                .as_bytes()
+                == value.as_bytes()
+        })
 }
 
 fn check_opt_id(field: &'static str, value: &Option<String>) -> Result<(), Invalid> {

@@ -59,39 +59,54 @@ pub struct PushOutcome {
 }
 
 /// `Ok(true)` for merged, `Ok(false)` for nothing new.
-fn summary(r: Result<Verified, Refused>) -> Result<bool, Refused> {
-    r.map(|v| matches!(v, Verified::Merged(_)))
+fn summary(checked: Option<verify::Checked>) -> Result<bool, Refused> {
+    checked
+        .expect("every document is given a base")
+        .result
+        .map(|v| matches!(v, Verified::Merged(_)))
+        .map_err(Refused::Document)
 }
 
-/// Decodes `data` as the server decodes a sync body, then verifies every document.
+/// Decodes `data` as the server decodes a sync body, then verifies every document as the
+/// server does: in order, against one budget for the whole request, stopping at the first
+/// change past it. Once as new documents, once over the stored visit.
 pub fn sync_push(data: &[u8]) -> Result<Vec<PushOutcome>, verify::RequestError> {
     let request = verify::decode_request(data)?;
     let stored = stored_visit().save();
-    let mut budget = Budget::default();
-    let mut out = Vec::new();
-    for doc in &request.push {
-        let kind = DocKind::parse(&doc.kind).expect("decode_request checks kinds");
-        let as_new = summary(verify::apply_push(
-            None,
-            kind,
-            ACTOR,
-            &doc.changes,
-            &mut budget,
-        ));
-        let base = AutoCommit::load(&stored).expect("the stored visit loads");
-        let over_stored = summary(verify::apply_push(
-            Some(base),
-            kind,
-            ACTOR,
-            &doc.changes,
-            &mut budget,
-        ));
-        out.push(PushOutcome {
-            as_new,
-            over_stored,
-        });
-    }
-    Ok(out)
+    let as_new = verify::verify_documents(
+        request
+            .push
+            .iter()
+            .map(|push| verify::ToVerify {
+                push,
+                base: Some(None),
+            })
+            .collect(),
+        ACTOR,
+        &mut Budget::default(),
+    )?;
+    let over_stored = verify::verify_documents(
+        request
+            .push
+            .iter()
+            .map(|push| verify::ToVerify {
+                push,
+                base: Some(Some(
+                    AutoCommit::load(&stored).expect("the stored visit loads"),
+                )),
+            })
+            .collect(),
+        ACTOR,
+        &mut Budget::default(),
+    )?;
+    Ok(as_new
+        .into_iter()
+        .zip(over_stored)
+        .map(|(as_new, over_stored)| PushOutcome {
+            as_new: summary(as_new),
+            over_stored: summary(over_stored),
+        })
+        .collect())
 }
 
 /// What the store made of one input.
