@@ -1818,7 +1818,7 @@ fn pushes_to_another_companys_document_leave_it_byte_identical() {
 }
 
 #[test]
-fn author_fields_forged_inside_documents_are_ignored() {
+fn author_fields_forged_inside_documents_are_refused() {
     let server = TestServer::start();
     let co = Company::setup(&server, "acme");
     let a = login(&server.url, "acme", "a");
@@ -1833,19 +1833,28 @@ fn author_fields_forged_inside_documents_are_ignored() {
         "created_by",
         "by_user",
     ];
+    let before = server.fingerprint();
 
-    // A logs a visit on the shared account whose document claims, in every spelling, to
-    // be B's.
-    let (id, mut doc, mut changes) =
-        new_record(actor(&a), &visit_in_week(&co.account_shared, "Tasting"));
-    let heads = doc.get_heads();
+    // A logs a visit on the shared account whose document claims, in each spelling, to
+    // be B's: authorship is never a field of a record, so the document is refused whole.
     for key in forged_keys {
+        let (id, mut doc, mut changes) =
+            new_record(actor(&a), &visit_in_week(&co.account_shared, "Tasting"));
+        let heads = doc.get_heads();
         doc.put(ROOT, key, b_id).expect("put");
+        doc.commit();
+        changes.extend(wire(doc.get_changes(&heads)));
+        let reason = assert_rejected(
+            &push_one(&server, &a.access_token, &id, "visit", changes),
+            "unknown_field",
+        );
+        assert!(reason.contains(key), "{key}: {reason}");
     }
-    doc.commit();
-    changes.extend(wire(doc.get_changes(&heads)));
-    // The server ignores what the document says (it is not part of the record) and
-    // attributes the visit to the signed-in pusher.
+    assert_eq!(server.fingerprint(), before, "a forged document was stored");
+
+    // The same visit without them is A's, by the server's own record of who pushed it.
+    let (id, mut doc, changes) =
+        new_record(actor(&a), &visit_in_week(&co.account_shared, "Tasting"));
     assert_eq!(
         push_one(&server, &a.access_token, &id, "visit", changes),
         Outcome::Accepted
@@ -1855,7 +1864,7 @@ fn author_fields_forged_inside_documents_are_ignored() {
     assert_eq!(author("visits"), co.user_id("a"));
     assert_eq!(author("documents"), co.user_id("a"));
 
-    // B edits it (they serve the shared account) and claims it again: still A's.
+    // B claims it with an edit that names B: refused, and it stays A's.
     let (mut b_doc, edit) =
         edit_as::<Visit>(&mut doc, actor(&b), |v| v.notes = "B was there".into());
     let heads = b_doc.get_heads();
@@ -1863,10 +1872,15 @@ fn author_fields_forged_inside_documents_are_ignored() {
     b_doc.commit();
     let mut b_changes = edit;
     b_changes.extend(wire(b_doc.get_changes(&heads)));
-    assert_eq!(
-        push_one(&server, &b.access_token, &id, "visit", b_changes),
-        Outcome::Accepted
+    let stored = server.fingerprint();
+    assert!(
+        matches!(
+            push_one(&server, &b.access_token, &id, "visit", b_changes),
+            Outcome::Rejected { .. }
+        ),
+        "B's claim was accepted"
     );
+    assert_eq!(server.fingerprint(), stored);
     assert_eq!(author("visits"), co.user_id("a"));
     assert_eq!(author("documents"), co.user_id("a"));
 
@@ -1884,7 +1898,8 @@ fn author_fields_forged_inside_documents_are_ignored() {
     };
     assert_eq!((visits_of(co.user_id("a")), visits_of(b_id)), (1, 0));
 
-    // A stage move whose step names B is recorded as A's: the server knows who pushed.
+    // A stage move whose step names B is refused; without the names it is recorded as
+    // A's: the server knows who pushed.
     let mut account = pulled_doc(&server, &a.access_token, &co.account_a).with_actor(actor(&a));
     let mut record: model::Account = model::read_record(&account).expect("an account");
     record.stage = Some(rapport_client_core::model::Stage::Initial);
@@ -1897,18 +1912,31 @@ fn author_fields_forged_inside_documents_are_ignored() {
         });
     let heads = account.get_heads();
     model::write_record(&mut account, &record).expect("write");
-    let (_, history) = account
+    let stage_move = wire(account.get_changes(&heads));
+    let mut forged = account.fork().with_actor(actor(&a));
+    let (_, history) = forged
         .get(ROOT, "stage_history")
         .expect("read")
         .expect("a stage history");
-    let last = account.length(&history) - 1;
-    let (_, step) = account.get(&history, last).expect("read").expect("a step");
-    for key in forged_keys {
-        account.put(&step, key, b_id).expect("put");
-        account.put(ROOT, key, b_id).expect("put");
-    }
-    account.commit();
-    let stage_move = wire(account.get_changes(&heads));
+    let last = forged.length(&history) - 1;
+    let (_, step) = forged.get(&history, last).expect("read").expect("a step");
+    let forged_heads = forged.get_heads();
+    forged.put(&step, "by_user", b_id).expect("put");
+    forged.commit();
+    let mut forged_move = stage_move.clone();
+    forged_move.extend(wire(forged.get_changes(&forged_heads)));
+    let stored = server.fingerprint();
+    assert_rejected(
+        &push_one(
+            &server,
+            &a.access_token,
+            &co.account_a,
+            "account",
+            forged_move,
+        ),
+        "unknown_field",
+    );
+    assert_eq!(server.fingerprint(), stored);
     assert_eq!(
         push_one(
             &server,
