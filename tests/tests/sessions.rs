@@ -57,10 +57,7 @@ fn own_scorecard(url: &str, access_token: &str) -> u16 {
 fn api_status(url: &str, s: &Session) -> u16 {
     call(
         "GET",
-        &format!(
-            "{url}/v1/reports/scorecard?period={WEEK}&rep={}",
-            s.user_id
-        ),
+        &format!("{url}/v1/reports/scorecard?period={WEEK}&rep={}", s.user_id),
         Some(&s.access_token),
         None,
     )
@@ -235,7 +232,12 @@ fn dashboard_sign_out(base: &str, home: &str, cookie: &Cookie) -> Page {
     let p = dashboard_get(base, home, cookie);
     assert_eq!(p.status, 200, "{}", p.body);
     let csrf = p.hidden("csrf");
-    web_post(base, "/dashboard/logout", cookie.header(), &[("csrf", &csrf)])
+    web_post(
+        base,
+        "/dashboard/logout",
+        cookie.header(),
+        &[("csrf", &csrf)],
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -402,7 +404,12 @@ fn an_admins_password_reset_ends_every_session_of_the_user() {
     assert_eq!(api_status(url, &b), 200);
     assert_eq!(refresh(url, &b.refresh_token).status, 200);
     assert_eq!(
-        dashboard_get(url, &format!("/dashboard/reps/{}", co.user_id("b")), &b_cookie).status,
+        dashboard_get(
+            url,
+            &format!("/dashboard/reps/{}", co.user_id("b")),
+            &b_cookie
+        )
+        .status,
         200
     );
 }
@@ -496,7 +503,10 @@ fn a_signed_out_dashboard_cookie_is_refused_by_every_server_process() {
             let export = dashboard_get(base, "/dashboard/export/overdue.csv", &cookie);
             assert!(export.signed_out(), "export: {}", export.status);
             let login_page = dashboard_get(base, "/dashboard/login", &cookie);
-            assert_eq!(login_page.status, 200, "the sign-in form, not a redirect home");
+            assert_eq!(
+                login_page.status, 200,
+                "the sign-in form, not a redirect home"
+            );
         }
         // Signing out one browser leaves the other signed in.
         for base in [url, &peer.url] {
@@ -553,9 +563,7 @@ fn two_simultaneous_refreshes_never_sign_the_device_out() {
             .collect();
         // A refusal (401) signs the device out; anything else but 200 must be an answer
         // the device can retry (not 5xx).
-        let signed_out = answers
-            .iter()
-            .any(|a| a.status == 401 || a.status >= 500);
+        let signed_out = answers.iter().any(|a| a.status == 401 || a.status >= 500);
         let successors: BTreeSet<&str> =
             sessions.iter().map(|s| s.refresh_token.as_str()).collect();
         if signed_out || sessions.is_empty() || successors.len() != 1 {
@@ -666,7 +674,11 @@ fn the_only_active_admin_cannot_deactivate_themselves() {
             .expect("message")
             .to_owned();
         assert!(message.contains("admin"), "a clear message: {message}");
-        assert_eq!(state(&server), before, "a refused deactivation changed something");
+        assert_eq!(
+            state(&server),
+            before,
+            "a refused deactivation changed something"
+        );
     }
     // With the command line.
     let out = server.admin_cli(&["deactivate", "--company", "acme", "--user", "admin"]);
@@ -676,7 +688,13 @@ fn the_only_active_admin_cannot_deactivate_themselves() {
     assert_eq!(state(&server), before);
     // The admin still works.
     assert_eq!(
-        call("GET", &format!("{url}/v1/admin/users"), Some(&co.admin_token), None).status,
+        call(
+            "GET",
+            &format!("{url}/v1/admin/users"),
+            Some(&co.admin_token),
+            None
+        )
+        .status,
         200
     );
     assert_eq!(refresh(url, &admin_refresh).status, 200);
