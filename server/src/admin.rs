@@ -294,6 +294,7 @@ pub async fn create_company(app: &App, input: NewCompany) -> ApiResult<CompanyVi
         team_id: Set(None),
         active: Set(true),
         created_at: Set(now_ms()),
+        session_epoch: Set(0),
     }
     .insert(&txn)
     .await?;
@@ -360,6 +361,7 @@ pub async fn create_user(app: &App, tenant_id: &str, input: NewUser) -> ApiResul
         team_id: Set(team_id),
         active: Set(true),
         created_at: Set(now_ms()),
+        session_epoch: Set(0),
     }
     .insert(&app.db)
     .await?;
