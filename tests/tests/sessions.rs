@@ -82,6 +82,16 @@ fn sql_bool(server: &TestServer, v: bool) -> &'static str {
     }
 }
 
+/// Refresh tokens of the user that may still be presented: neither used nor revoked.
+fn usable_refresh_tokens(server: &TestServer, user_id: &str) -> i64 {
+    server.count(&format!(
+        "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = '{user_id}' AND revoked = {} \
+         AND used_at IS NULL",
+        sql_bool(server, false)
+    ))
+}
+
+/// Refresh tokens of the user not revoked (used ones included).
 fn live_refresh_tokens(server: &TestServer, user_id: &str) -> i64 {
     server.count(&format!(
         "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = '{user_id}' AND revoked = {}",
@@ -587,9 +597,9 @@ fn two_simultaneous_refreshes_never_sign_the_device_out() {
     let last = session_of(&refresh(&server.url, &current));
     assert_eq!(api_status(&server.url, &last), 200);
     assert_eq!(
-        live_refresh_tokens(&server, &start.user_id),
+        usable_refresh_tokens(&server, &start.user_id),
         1,
-        "one live refresh token for the one signed-in device"
+        "one usable refresh token for the one signed-in device"
     );
 }
 
@@ -610,7 +620,7 @@ fn a_spent_refresh_token_retried_three_times_mints_no_new_session() {
         ))
     };
     let rows_after_rotation = rows(&server);
-    let live_after_rotation = live_refresh_tokens(&server, &first.user_id);
+    let live_after_rotation = usable_refresh_tokens(&server, &first.user_id);
     let mut successors = BTreeSet::new();
     for attempt in 1..=3 {
         let a = refresh(url, &first.refresh_token);
@@ -619,7 +629,7 @@ fn a_spent_refresh_token_retried_three_times_mints_no_new_session() {
         assert_eq!(api_status(url, &s), 200, "retry {attempt}'s access token");
         successors.insert(s.refresh_token);
         assert_eq!(
-            (rows(&server), live_refresh_tokens(&server, &first.user_id)),
+            (rows(&server), usable_refresh_tokens(&server, &first.user_id)),
             (rows_after_rotation, live_after_rotation),
             "retry {attempt} minted another session"
         );
