@@ -786,7 +786,7 @@ async fn http_create_user(
     Ok((axum::http::StatusCode::CREATED, axum::Json(created)))
 }
 
-#[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path, description = "User id or name")), request_body = UserUpdate, responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path, description = "User id or name")), request_body = UserUpdate, responses((status = 200, description = "The user; a new password or a deactivation ends every session of theirs", body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "The company's only active admin cannot be deactivated", body = ErrorBody)), security(("bearer" = [])))]
 async fn http_update_user(
     State(state): State<AppState>,
     user: AuthUser,

@@ -30,8 +30,8 @@ use rand::RngCore;
 use rapport_client_core::protocol::{self, ErrorBody, LoginRequest, RefreshRequest, Role, Session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -262,7 +262,13 @@ async fn login(
         user.session_epoch,
     )
     .await?;
-    Ok(axum::Json(session(&state, &tenant, &user, &device, refresh_token)?))
+    Ok(axum::Json(session(
+        &state,
+        &tenant,
+        &user,
+        &device,
+        refresh_token,
+    )?))
 }
 
 /// The device a sign-in uses: the one named, if it is this user's and active; else a new
@@ -457,7 +463,9 @@ async fn refresh(
         }
         tracing::info!(user = %token.user_id, "refresh repeated; served its successor again");
     }
-    Ok(axum::Json(session(&state, &tenant, &user, &device, successor)?))
+    Ok(axum::Json(session(
+        &state, &tenant, &user, &device, successor,
+    )?))
 }
 
 /// How long after its rotation a refresh token may be presented again as a retry.
@@ -602,8 +610,7 @@ impl Keys {
     pub fn successor(&self, refresh_token: &str) -> String {
         let mut message = b"rapport refresh successor\0".to_vec();
         message.extend_from_slice(refresh_token.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(hmac_sha256(&self.secret, &message))
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac_sha256(&self.secret, &message))
     }
 
     /// The claims of a token signed with [`Keys::sign`], if it passes `validation`.

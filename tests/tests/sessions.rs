@@ -629,7 +629,10 @@ fn a_spent_refresh_token_retried_three_times_mints_no_new_session() {
         assert_eq!(api_status(url, &s), 200, "retry {attempt}'s access token");
         successors.insert(s.refresh_token);
         assert_eq!(
-            (rows(&server), usable_refresh_tokens(&server, &first.user_id)),
+            (
+                rows(&server),
+                usable_refresh_tokens(&server, &first.user_id)
+            ),
             (rows_after_rotation, live_after_rotation),
             "retry {attempt} minted another session"
         );
