@@ -13,6 +13,7 @@ mod m20261127_000001_create_core;
 mod m20261127_000002_add_method_records;
 mod m20261127_160000_add_lookup_indexes;
 mod m20261206_000001_add_storage_usage;
+mod m20261206_000002_add_session_revocation;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_add_method_records::Migration),
             Box::new(m20261127_160000_add_lookup_indexes::Migration),
             Box::new(m20261206_000001_add_storage_usage::Migration),
+            Box::new(m20261206_000002_add_session_revocation::Migration),
         ]
     }
 }

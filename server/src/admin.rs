@@ -14,8 +14,10 @@ use axum::routing::{get, post, put};
 use rapport_client_core::model::{self, Account, AnyRecord, GeoPoint, Record};
 use rapport_client_core::protocol::{ErrorBody, Role};
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -294,6 +296,7 @@ pub async fn create_company(app: &App, input: NewCompany) -> ApiResult<CompanyVi
         team_id: Set(None),
         active: Set(true),
         created_at: Set(now_ms()),
+        session_epoch: Set(0),
     }
     .insert(&txn)
     .await?;
@@ -360,6 +363,7 @@ pub async fn create_user(app: &App, tenant_id: &str, input: NewUser) -> ApiResul
         team_id: Set(team_id),
         active: Set(true),
         created_at: Set(now_ms()),
+        session_epoch: Set(0),
     }
     .insert(&app.db)
     .await?;
@@ -397,7 +401,33 @@ pub async fn update_user(
         }
         None => None,
     };
+    let deactivating = update.active == Some(false);
+    // A new password or a deactivation ends every session of the user: their refresh
+    // tokens are revoked and the session epoch raised, which refuses their access tokens
+    // and dashboard cookies at once and for good (reactivating revives none of them).
+    let ends_sessions = deactivating || hash.is_some();
     let _writer = app.write_guard().await;
+    let txn = app.db.begin().await?;
+    if deactivating && user.active && user.role == Role::Admin.as_str() {
+        // The tenant's row lock orders concurrent changes of its admins: two admins
+        // deactivating each other cannot both see the other still active.
+        crate::sync::lock_sequence(&txn, tenant_id).await?;
+        let others = users::Entity::find()
+            .filter(users::Column::TenantId.eq(tenant_id))
+            .filter(users::Column::Role.eq(Role::Admin.as_str()))
+            .filter(users::Column::Active.eq(true))
+            .filter(users::Column::Id.ne(&user.id))
+            .count(&txn)
+            .await?;
+        if others == 0 {
+            return Err(ApiError::Conflict(format!(
+                "{} is the company's only active admin and cannot be deactivated: \
+                 create another admin first",
+                user.username
+            )));
+        }
+    }
+    let id = user.id.clone();
     let mut row: users::ActiveModel = user.into();
     if let Some(active) = update.active {
         row.active = Set(active);
@@ -408,7 +438,28 @@ pub async fn update_user(
     if let Some(h) = hash {
         row.password_hash = Set(h);
     }
-    Ok(row.update(&app.db).await?.into())
+    let mut updated = row.update(&txn).await?;
+    if ends_sessions {
+        users::Entity::update_many()
+            .col_expr(
+                users::Column::SessionEpoch,
+                Expr::col(users::Column::SessionEpoch).add(1),
+            )
+            .filter(users::Column::TenantId.eq(tenant_id))
+            .filter(users::Column::Id.eq(&id))
+            .exec(&txn)
+            .await?;
+        refresh_tokens::Entity::update_many()
+            .col_expr(refresh_tokens::Column::Revoked, Expr::value(true))
+            .filter(refresh_tokens::Column::TenantId.eq(tenant_id))
+            .filter(refresh_tokens::Column::UserId.eq(&id))
+            .filter(refresh_tokens::Column::Revoked.eq(false))
+            .exec(&txn)
+            .await?;
+        updated.session_epoch += 1;
+    }
+    txn.commit().await?;
+    Ok(updated.into())
 }
 
 /// The devices a user has signed in on, oldest first.
@@ -735,7 +786,7 @@ async fn http_create_user(
     Ok((axum::http::StatusCode::CREATED, axum::Json(created)))
 }
 
-#[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path, description = "User id or name")), request_body = UserUpdate, responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path, description = "User id or name")), request_body = UserUpdate, responses((status = 200, description = "The user; a new password or a deactivation ends every session of theirs", body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "The company's only active admin cannot be deactivated", body = ErrorBody)), security(("bearer" = [])))]
 async fn http_update_user(
     State(state): State<AppState>,
     user: AuthUser,

@@ -7,10 +7,16 @@
 //! every server process behind a load balancer signs and verifies alike.
 //! Refresh tokens are opaque random strings stored only as SHA-256 hashes, single use:
 //! each refresh rotates the token, and presenting a rotated token again revokes its whole
-//! family (a stolen token is worth one use at most).
+//! family (a stolen token is worth one use at most). The rotation is one conditional
+//! `UPDATE … WHERE used_at IS NULL` whose row count decides the one winner among
+//! concurrent uses, on any number of server processes; the successor of a token is
+//! derived from it with the server's key, so a concurrent duplicate or the retry of a lost
+//! answer is served that same successor, never a session of its own (see [`refresh`]).
 //!
 //! A valid token is not enough: [`AuthUser`] reloads the user and the device from the
-//! server's tables on every request, so deactivating either takes effect at once.
+//! server's tables on every request, so deactivating either takes effect at once; and every
+//! token carries the user's session epoch (`users.session_epoch`), raised by a password
+//! reset or a deactivation, so those end every earlier session for good.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -22,9 +28,10 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use rapport_client_core::protocol::{self, ErrorBody, LoginRequest, RefreshRequest, Role, Session};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -47,6 +54,8 @@ pub fn router() -> Router<AppState> {
 pub struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// The raw secret, for deriving refresh-token successors ([`Keys::successor`]).
+    secret: Vec<u8>,
 }
 
 impl Keys {
@@ -79,6 +88,7 @@ impl Keys {
         Ok(Keys {
             encoding: EncodingKey::from_secret(&raw),
             decoding: DecodingKey::from_secret(&raw),
+            secret: raw,
         })
     }
 }
@@ -102,6 +112,10 @@ pub struct Claims {
     pub tid: String,
     /// Device id.
     pub did: String,
+    /// The user's session epoch when the token was issued; a token of an earlier epoch
+    /// is refused. Tokens from before epochs existed carry none: epoch 0.
+    #[serde(default)]
+    pub sep: i64,
 }
 
 /// Reads an optional time claim that, when present, must be a whole number of seconds:
@@ -160,7 +174,7 @@ async fn verify_password(password: String, hash: String) -> bool {
 /// that a wrong user name takes as long as a wrong password.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0pD1rH9V0mSqE4nM7fA6QnW2Vbq1t2Yx3cJ9a8uQe0k";
 
-fn sha256_hex(s: &str) -> String {
+pub fn sha256_hex(s: &str) -> String {
     Sha256::digest(s.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -236,8 +250,25 @@ async fn login(
         return Err(refused());
     }
     let device = device_for(&state.db, &user, req.device_id.as_deref(), req.device_name).await?;
-    let session = issue(&state, &tenant, &user, &device, None).await?;
-    Ok(axum::Json(session))
+    // A new family, under the epoch read with the password: a reset meanwhile ends it.
+    let refresh_token = new_refresh_token();
+    store_refresh_token(
+        &state,
+        &state.db,
+        &refresh_token,
+        &user,
+        &device,
+        &uuid::Uuid::new_v4().to_string(),
+        user.session_epoch,
+    )
+    .await?;
+    Ok(axum::Json(session(
+        &state,
+        &tenant,
+        &user,
+        &device,
+        refresh_token,
+    )?))
 }
 
 /// The device a sign-in uses: the one named, if it is this user's and active; else a new
@@ -274,13 +305,41 @@ async fn device_for(
     .await?)
 }
 
-/// Issues an access token and a refresh token (in `family`, or a new family).
-async fn issue(
+/// Stores a refresh token (its SHA-256 only) of `user` on `device`, in `family`.
+async fn store_refresh_token(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    token: &str,
+    user: &users::Model,
+    device: &devices::Model,
+    family: &str,
+    epoch: i64,
+) -> ApiResult<()> {
+    let refresh_ms = i64::try_from(state.settings.refresh_ttl.as_millis()).unwrap_or(i64::MAX);
+    refresh_tokens::ActiveModel {
+        token_hash: Set(sha256_hex(token)),
+        tenant_id: Set(user.tenant_id.clone()),
+        user_id: Set(user.id.clone()),
+        device_id: Set(device.id.clone()),
+        family_id: Set(family.to_owned()),
+        expires_at: Set(now_ms().saturating_add(refresh_ms)),
+        used_at: Set(None),
+        revoked: Set(false),
+        session_epoch: Set(epoch),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// A session of `user` on `device`: a new access token (under the user's session epoch)
+/// and `refresh_token`, already stored.
+fn session(
     state: &AppState,
     tenant: &tenants::Model,
     user: &users::Model,
     device: &devices::Model,
-    family: Option<String>,
+    refresh_token: String,
 ) -> ApiResult<Session> {
     let now = chrono::Utc::now().timestamp();
     let exp = now + i64::try_from(state.settings.access_ttl.as_secs()).unwrap_or(900);
@@ -293,22 +352,9 @@ async fn issue(
         nbf: None,
         tid: tenant.id.clone(),
         did: device.id.clone(),
+        sep: user.session_epoch,
     };
     let access_token = state.keys.sign(&claims)?;
-    let refresh_token = new_refresh_token();
-    let refresh_ms = i64::try_from(state.settings.refresh_ttl.as_millis()).unwrap_or(i64::MAX);
-    refresh_tokens::ActiveModel {
-        token_hash: Set(sha256_hex(&refresh_token)),
-        tenant_id: Set(tenant.id.clone()),
-        user_id: Set(user.id.clone()),
-        device_id: Set(device.id.clone()),
-        family_id: Set(family.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
-        expires_at: Set(now_ms().saturating_add(refresh_ms)),
-        used_at: Set(None),
-        revoked: Set(false),
-    }
-    .insert(&state.db)
-    .await?;
     Ok(Session {
         access_token,
         access_expires_at: exp,
@@ -323,7 +369,21 @@ async fn issue(
     })
 }
 
-#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest, responses((status = 200, description = "A new session; the refresh token presented is spent", body = Session), (status = 401, description = "Expired, unknown or reused refresh token (a reused one revokes its family)", body = ErrorBody)))]
+/// Rotates a refresh token.
+///
+/// The token presented (T) must be stored, unrevoked, unexpired, of the user's current
+/// session epoch, and its user and device active. Then, in one transaction, T is marked
+/// used by a conditional `UPDATE … WHERE used_at IS NULL AND NOT revoked` — its row count
+/// decides the one winner among concurrent uses, on any server process and either
+/// backend — and T's successor (S, derived from T with the server's key) is stored.
+///
+/// T already used is served S again, without writing anything, while that is a retry: T
+/// was rotated at most five minutes ago and S was never used nor revoked. That covers a
+/// concurrent duplicate (both callers get S, so the device stays signed in whichever
+/// answer it keeps) and the retry of an answer lost on the way (as many times as it is
+/// lost: always S, never another session). Any other reuse of T means someone holds a
+/// copy: the whole family is revoked.
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest, responses((status = 200, description = "A new session; the refresh token presented is spent (presented again moments later, before its successor is used, it is answered with the same successor)", body = Session), (status = 401, description = "Expired, unknown, revoked or reused refresh token (a reused one revokes its family)", body = ErrorBody)))]
 async fn refresh(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<RefreshRequest>,
@@ -336,46 +396,7 @@ async fn refresh(
     else {
         return Err(expired());
     };
-    // Mark it used only if nobody did before: of two concurrent uses one wins.
-    let claimed = refresh_tokens::Entity::update_many()
-        .col_expr(
-            refresh_tokens::Column::UsedAt,
-            sea_orm::sea_query::Expr::value(now_ms()),
-        )
-        .filter(refresh_tokens::Column::TokenHash.eq(&hash))
-        .filter(refresh_tokens::Column::UsedAt.is_null())
-        .filter(refresh_tokens::Column::Revoked.eq(false))
-        .exec(&state.db)
-        .await?
-        .rows_affected
-        == 1;
-    if !claimed && retries_a_lost_rotation(&state.db, &token).await? {
-        // The device never received the answer to its last refresh (the connection
-        // dropped): the successor it never saw is retired and a new one issued below.
-        refresh_tokens::Entity::update_many()
-            .col_expr(
-                refresh_tokens::Column::Revoked,
-                sea_orm::sea_query::Expr::value(true),
-            )
-            .filter(refresh_tokens::Column::FamilyId.eq(&token.family_id))
-            .filter(refresh_tokens::Column::UsedAt.is_null())
-            .exec(&state.db)
-            .await?;
-        tracing::info!(user = %token.user_id, "refresh retried after a lost answer");
-    } else if !claimed {
-        // A rotated token came back: someone holds a copy. End the whole family.
-        refresh_tokens::Entity::update_many()
-            .col_expr(
-                refresh_tokens::Column::Revoked,
-                sea_orm::sea_query::Expr::value(true),
-            )
-            .filter(refresh_tokens::Column::FamilyId.eq(&token.family_id))
-            .exec(&state.db)
-            .await?;
-        tracing::warn!(user = %token.user_id, "refresh token reused; family revoked");
-        return Err(expired());
-    }
-    if token.expires_at < now_ms() {
+    if token.revoked || token.expires_at < now_ms() {
         return Err(expired());
     }
     let user = users::Entity::find_by_id(&token.user_id)
@@ -387,37 +408,100 @@ async fn refresh(
     let tenant = tenants::Entity::find_by_id(&token.tenant_id)
         .one(&state.db)
         .await?;
-    match (tenant, user, device) {
-        (Some(t), Some(u), Some(d)) if u.active && d.active && d.user_id == u.id => {
-            let session = issue(&state, &t, &u, &d, Some(token.family_id)).await?;
-            Ok(axum::Json(session))
-        }
-        _ => Err(expired()),
+    let (Some(tenant), Some(user), Some(device)) = (tenant, user, device) else {
+        return Err(expired());
+    };
+    if !user.active
+        || !device.active
+        || device.user_id != user.id
+        || user.tenant_id != token.tenant_id
+        || user.session_epoch != token.session_epoch
+    {
+        return Err(expired());
     }
+    let successor = state.keys.successor(&req.refresh_token);
+    let successor_hash = sha256_hex(&successor);
+    let rotated = {
+        let _writer = state.write_guard().await;
+        let txn = state.db.begin().await?;
+        let claimed = refresh_tokens::Entity::update_many()
+            .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now_ms()))
+            .filter(refresh_tokens::Column::TokenHash.eq(&hash))
+            .filter(refresh_tokens::Column::UsedAt.is_null())
+            .filter(refresh_tokens::Column::Revoked.eq(false))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if claimed {
+            // The epoch of T, checked equal to the user's above: a reset committed since
+            // then leaves S of the old epoch, refused at its first use.
+            store_refresh_token(
+                &state,
+                &txn,
+                &successor,
+                &user,
+                &device,
+                &token.family_id,
+                token.session_epoch,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        claimed
+    };
+    if !rotated {
+        if !serves_again(&state.db, &hash, &successor_hash).await? {
+            // A rotated token came back: someone holds a copy. End the whole family.
+            refresh_tokens::Entity::update_many()
+                .col_expr(refresh_tokens::Column::Revoked, Expr::value(true))
+                .filter(refresh_tokens::Column::FamilyId.eq(&token.family_id))
+                .exec(&state.db)
+                .await?;
+            tracing::warn!(user = %token.user_id, "refresh token reused; family revoked");
+            return Err(expired());
+        }
+        tracing::info!(user = %token.user_id, "refresh repeated; served its successor again");
+    }
+    Ok(axum::Json(session(
+        &state, &tenant, &user, &device, successor,
+    )?))
 }
 
 /// How long after its rotation a refresh token may be presented again as a retry.
 const REFRESH_RETRY_GRACE_MS: i64 = 5 * 60_000;
 
-/// Whether `token`, already rotated, comes back as the retry of a refresh whose answer was
-/// lost on the way: it was rotated moments ago, its family is not revoked, and nothing
-/// rotated after it (its successor was never used). Any other reuse means a copy exists.
-async fn retries_a_lost_rotation(
+/// Whether the used token `hash` may be answered again with its successor
+/// `successor_hash`: it was rotated moments ago and is not revoked, and the successor is
+/// stored, never used and not revoked. Read after the rotation committed, so a concurrent
+/// duplicate sees the winner's successor.
+async fn serves_again(
     db: &DatabaseConnection,
-    token: &refresh_tokens::Model,
+    hash: &str,
+    successor_hash: &str,
 ) -> ApiResult<bool> {
+    let Some(token) = refresh_tokens::Entity::find_by_id(hash).one(db).await? else {
+        return Ok(false);
+    };
     let Some(used_at) = token.used_at else {
         return Ok(false);
     };
     if token.revoked || now_ms().saturating_sub(used_at) > REFRESH_RETRY_GRACE_MS {
         return Ok(false);
     }
-    let later = refresh_tokens::Entity::find()
-        .filter(refresh_tokens::Column::FamilyId.eq(&token.family_id))
-        .filter(refresh_tokens::Column::UsedAt.gt(used_at))
-        .count(db)
-        .await?;
-    Ok(later == 0)
+    Ok(refresh_tokens::Entity::find_by_id(successor_hash)
+        .one(db)
+        .await?
+        .is_some_and(|s| s.used_at.is_none() && !s.revoked && s.family_id == token.family_id))
+}
+
+/// HMAC-SHA-256 (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    // HMAC takes a key of any length (a long one is hashed first): this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts any key length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// The signed-in user of a request, checked against the server's tables.
@@ -487,6 +571,7 @@ async fn authorise(db: &impl ConnectionTrait, claims: &Claims) -> ApiResult<Auth
         .ok_or_else(gone)?;
     if !user.active
         || user.tenant_id != claims.tid
+        || user.session_epoch != claims.sep
         || !device.active
         || device.user_id != user.id
         || device.tenant_id != user.tenant_id
@@ -505,6 +590,15 @@ impl Keys {
         header.kid = Some(KEY_ID.to_owned());
         jsonwebtoken::encode(&header, claims, &self.encoding)
             .map_err(|e| anyhow::anyhow!("signing token: {e}"))
+    }
+
+    /// The successor of a refresh token: derived from it with the server's secret, so
+    /// every server process answers a repeated refresh with the same successor, and only
+    /// the holder of the token (and the server) can know it.
+    pub fn successor(&self, refresh_token: &str) -> String {
+        let mut message = b"rapport refresh successor\0".to_vec();
+        message.extend_from_slice(refresh_token.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac_sha256(&self.secret, &message))
     }
 
     /// The claims of a token signed with [`Keys::sign`], if it passes `validation`.
@@ -571,4 +665,26 @@ pub async fn verify_sign_in(
         (Some(t), Some(u)) if password_ok && u.active => Some((t, u)),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        let hex = |b: [u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        assert_eq!(
+            hex(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        // A key longer than the block is hashed first (test case 6).
+        assert_eq!(
+            hex(hmac_sha256(
+                &[0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
 }

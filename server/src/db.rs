@@ -119,6 +119,9 @@ pub mod users {
         pub team_id: Option<String>,
         pub active: bool,
         pub created_at: i64,
+        /// Raised when an admin resets the password or deactivates the user: every token
+        /// and dashboard cookie issued under an earlier epoch is refused.
+        pub session_epoch: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -168,6 +171,30 @@ pub mod refresh_tokens {
         pub expires_at: i64,
         pub used_at: Option<i64>,
         pub revoked: bool,
+        /// The user's session epoch when the token was issued; refused once it is raised.
+        pub session_epoch: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod ended_sessions {
+    use sea_orm::entity::prelude::*;
+
+    /// Dashboard cookies signed out before their expiry.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ended_sessions")]
+    pub struct Model {
+        /// SHA-256 of the cookie's value, hex.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        pub tenant_id: String,
+        pub user_id: String,
+        /// The cookie's own expiry, Unix ms: the row is useless after it.
+        pub expires_at: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

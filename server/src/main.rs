@@ -172,7 +172,8 @@ enum AdminCommand {
         #[arg(long)]
         user: String,
     },
-    /// Deactivate a user: their tokens stop working at once.
+    /// Deactivate a user: their tokens and dashboard sessions end at once, for good. The
+    /// company's only active admin cannot be deactivated.
     Deactivate {
         #[command(flatten)]
         company: Company,

@@ -100,33 +100,40 @@ pub async fn team_reps(app: &App, tenant_id: &str, team_id: &str) -> ApiResult<V
         .await?)
 }
 
-/// The rep whose scorecard `user` asks for: themselves (reps), a rep of their team
-/// (managers), any rep of the company (admins). Anything else is refused alike, whether
-/// the rep exists or not.
-async fn rep_in_scope(app: &App, user: &AuthUser, rep: Option<&str>) -> ApiResult<users::Model> {
+/// Whose scorecard `viewer` may read, by the id or user name `asked` — the one rule of
+/// both faces (`GET /v1/reports/scorecard?rep=` and the dashboard's rep page):
+///
+/// - oneself, whatever the role;
+/// - a manager: the reps of their own team;
+/// - an admin: every rep of their company.
+///
+/// Never another manager or admin (not even one of the same team), nor anyone of another
+/// company. Anything else is refused alike, whether the person exists or not, so ids
+/// cannot be probed.
+pub async fn rep_in_scope(
+    app: &App,
+    viewer: &users::Model,
+    asked: &str,
+) -> ApiResult<users::Model> {
     let refused = || ApiError::Forbidden("not one of your reps".into());
-    let Some(rep) = rep else {
-        return match user.role() {
-            Role::Rep => Ok(user.user.clone()),
-            _ => Err(ApiError::Unprocessable(
-                "name the rep: ?rep=<user id or name>".into(),
-            )),
-        };
-    };
+    if asked == viewer.id || asked == viewer.username {
+        return Ok(viewer.clone());
+    }
     let found = users::Entity::find()
-        .filter(users::Column::TenantId.eq(user.tenant_id()))
+        .filter(users::Column::TenantId.eq(&viewer.tenant_id))
         .filter(
             sea_orm::Condition::any()
-                .add(users::Column::Id.eq(rep))
-                .add(users::Column::Username.eq(rep)),
+                .add(users::Column::Id.eq(asked))
+                .add(users::Column::Username.eq(asked)),
         )
         .one(&app.db)
         .await?
         .ok_or_else(refused)?;
-    let allowed = match user.role() {
-        Role::Rep => found.id == user.id(),
-        Role::Manager => found.team_id.is_some() && found.team_id == user.user.team_id,
-        Role::Admin => true,
+    let is_rep = found.role == Role::Rep.as_str();
+    let allowed = match Role::parse(&viewer.role) {
+        Some(Role::Manager) => is_rep && found.team_id.is_some() && found.team_id == viewer.team_id,
+        Some(Role::Admin) => is_rep,
+        Some(Role::Rep) | None => false,
     };
     if allowed { Ok(found) } else { Err(refused()) }
 }
@@ -574,7 +581,15 @@ async fn http_scorecard(
     user: AuthUser,
     QueryParams(q): QueryParams<ScorecardQuery>,
 ) -> ApiResult<axum::Json<Scorecard>> {
-    let rep = rep_in_scope(&state, &user, q.rep.as_deref()).await?;
+    let rep = match q.rep.as_deref() {
+        Some(asked) => rep_in_scope(&state, &user.user, asked).await?,
+        None if user.role() == Role::Rep => user.user.clone(),
+        None => {
+            return Err(ApiError::Unprocessable(
+                "name the rep: ?rep=<user id or name>".into(),
+            ));
+        }
+    };
     let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
     let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
     let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;

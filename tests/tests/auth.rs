@@ -1025,7 +1025,7 @@ fn a_refresh_whose_answer_was_lost_can_be_retried_once() {
 }
 
 #[test]
-fn a_lost_successor_presented_after_a_retry_ends_the_family() {
+fn an_intercepted_successor_is_the_retrys_own_and_a_copy_used_later_ends_the_family() {
     let server = TestServer::start();
     Company::setup(&server, "acme");
     let first = login(&server.url, "acme", "a");
@@ -1033,17 +1033,28 @@ fn a_lost_successor_presented_after_a_retry_ends_the_family() {
     let a = refresh(&server, &first.refresh_token);
     assert_status(&a, 200);
     let intercepted: Session = serde_json::from_slice(&a.body).expect("a session");
+    // The phone's retry is answered with that same successor: a retry (or a concurrent
+    // duplicate, which the server cannot tell from one) never forks the family, nor
+    // retires a successor someone may be holding (sessions.rs has the race).
     let a = refresh(&server, &first.refresh_token);
     assert_status(&a, 200);
     let retried: Session = serde_json::from_slice(&a.body).expect("a session");
-    // The successor the retry retired comes back: refused, and the family with it.
+    assert_eq!(retried.refresh_token, intercepted.refresh_token);
+    // The interceptor rotates it twice; the phone's copy then comes back: refused, and
+    // the whole family with it, the interceptor's latest token included.
+    let a = refresh(&server, &intercepted.refresh_token);
+    assert_status(&a, 200);
+    let stolen: Session = serde_json::from_slice(&a.body).expect("a session");
+    let a = refresh(&server, &stolen.refresh_token);
+    assert_status(&a, 200);
+    let stolen: Session = serde_json::from_slice(&a.body).expect("a session");
     assert_error(
-        &refresh(&server, &intercepted.refresh_token),
+        &refresh(&server, &retried.refresh_token),
         401,
         "unauthorized",
     );
     assert_error(
-        &refresh(&server, &retried.refresh_token),
+        &refresh(&server, &stolen.refresh_token),
         401,
         "unauthorized",
     );

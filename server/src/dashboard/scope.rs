@@ -9,7 +9,7 @@
 //! does not exist (reps: 403, accounts: 404), so ids cannot be probed.
 
 use rapport_client_core::protocol::Role;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::session::Viewer;
 use crate::app::App;
@@ -67,30 +67,11 @@ pub async fn team_for(app: &App, viewer: &Viewer, asked: Option<&str>) -> ApiRes
     }
 }
 
-/// The rep whose scorecard is asked for, by id or user name: oneself; a rep of one's
-/// team (managers); any rep of the company (admins). Anything else is refused alike.
+/// The rep whose scorecard is asked for, by id or user name: the API's rule,
+/// [`crate::reports::rep_in_scope`] (oneself; a rep of one's team for managers; any rep of
+/// the company for admins), so both faces always agree.
 pub async fn rep_for(app: &App, viewer: &Viewer, asked: &str) -> ApiResult<users::Model> {
-    let refused = || ApiError::Forbidden("not one of your reps".into());
-    if asked == viewer.id() || asked == viewer.user.username {
-        return Ok(viewer.user.clone());
-    }
-    let found = users::Entity::find()
-        .filter(users::Column::TenantId.eq(viewer.tenant_id()))
-        .filter(
-            Condition::any()
-                .add(users::Column::Id.eq(asked))
-                .add(users::Column::Username.eq(asked)),
-        )
-        .one(&app.db)
-        .await?
-        .ok_or_else(refused)?;
-    let is_rep = found.role == Role::Rep.as_str();
-    let allowed = match viewer.role {
-        Role::Rep => false,
-        Role::Manager => is_rep && found.team_id.is_some() && found.team_id == viewer.user.team_id,
-        Role::Admin => is_rep,
-    };
-    if allowed { Ok(found) } else { Err(refused()) }
+    crate::reports::rep_in_scope(app, &viewer.user, asked).await
 }
 
 /// The account an account page shows, if the viewer may see it.

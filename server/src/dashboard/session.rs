@@ -8,7 +8,10 @@
 //! token and is refused without it. The sign-in form, which has no session yet, uses a
 //! double-submit cookie instead. A valid token is not enough: [`Viewer`] reloads the user
 //! from the tables on every request, so deactivating a user ends their sessions at once,
-//! and their role is always the current one.
+//! and their role is always the current one. Sessions end on the server, in the database
+//! every server process shares: signing out records the cookie (its SHA-256) in
+//! `ended_sessions` until it expires, and a password reset or a deactivation raises the
+//! user's session epoch, which the cookie carries.
 
 use axum::extract::{FromRequestParts, OriginalUri, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
@@ -21,13 +24,13 @@ use jsonwebtoken::Validation;
 use maud::{Markup, html};
 use rand::RngCore;
 use rapport_client_core::protocol::Role;
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
 use super::i18n::Lang;
 use super::{enc, page};
 use crate::app::AppState;
-use crate::db::{tenants, users};
+use crate::db::{ended_sessions, tenants, users};
 
 /// JWT audience of dashboard sessions (API tokens have `rapport-api`).
 pub const AUDIENCE: &str = "rapport-dashboard";
@@ -58,6 +61,9 @@ struct SessionClaims {
     tid: String,
     /// The CSRF token every POST form of this session must carry.
     csrf: String,
+    /// The user's session epoch at sign-in (see `users.session_epoch`); absent: 0.
+    #[serde(default)]
+    sep: i64,
 }
 
 /// The API's token checks (algorithm, key, times, issuer), under the dashboard's audience.
@@ -194,6 +200,9 @@ pub struct Viewer {
     /// The session's CSRF token, for the forms of the page.
     pub csrf: String,
     pub prefs: Prefs,
+    /// The SHA-256 of the session cookie and its expiry (Unix ms), to end it on sign-out.
+    session_hash: String,
+    session_expires_ms: i64,
 }
 
 impl Viewer {
@@ -222,8 +231,18 @@ fn home_of(user: &users::Model) -> String {
     }
 }
 
-/// The session of a request, if its cookie holds a valid one for an active user.
-async fn session_of(headers: &HeaderMap, state: &AppState) -> Option<(users::Model, String)> {
+/// A session cookie that passed the checks of [`session_of`].
+struct Live {
+    user: users::Model,
+    csrf: String,
+    /// SHA-256 of the cookie, hex.
+    hash: String,
+    expires_ms: i64,
+}
+
+/// The session of a request, if its cookie holds a valid one for an active user: signed
+/// by this server, of the user's current session epoch, and not signed out.
+async fn session_of(headers: &HeaderMap, state: &AppState) -> Option<Live> {
     let token = read_cookie(headers, SESSION_COOKIE)?;
     let claims: SessionClaims = state
         .keys
@@ -233,7 +252,23 @@ async fn session_of(headers: &HeaderMap, state: &AppState) -> Option<(users::Mod
         .await
         .ok()
         .flatten()?;
-    (user.active && user.tenant_id == claims.tid).then_some((user, claims.csrf))
+    if !user.active || user.tenant_id != claims.tid || user.session_epoch != claims.sep {
+        return None;
+    }
+    let hash = crate::auth::sha256_hex(&token);
+    let ended = ended_sessions::Entity::find_by_id(&hash)
+        .one(&state.db)
+        .await
+        .ok()?;
+    if ended.is_some() {
+        return None;
+    }
+    Some(Live {
+        user,
+        csrf: claims.csrf,
+        hash,
+        expires_ms: claims.exp.saturating_mul(1000),
+    })
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -248,7 +283,13 @@ impl FromRequestParts<AppState> for Viewer {
                 .map_or("/dashboard", |p| p.as_str());
             redirect(&format!("/dashboard/login?next={}", enc(next)))
         };
-        let Some((user, csrf)) = session_of(&parts.headers, state).await else {
+        let Some(Live {
+            user,
+            csrf,
+            hash,
+            expires_ms,
+        }) = session_of(&parts.headers, state).await
+        else {
             return Err(to_login());
         };
         // The same per-user allowance as the API's.
@@ -271,6 +312,8 @@ impl FromRequestParts<AppState> for Viewer {
             tenant,
             csrf,
             prefs,
+            session_hash: hash,
+            session_expires_ms: expires_ms,
         })
     }
 }
@@ -301,8 +344,8 @@ pub async fn login_form(
     headers: HeaderMap,
     query: Result<axum::extract::Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if let Some((user, _)) = session_of(&headers, &state).await {
-        return redirect(&home_of(&user));
+    if let Some(live) = session_of(&headers, &state).await {
+        return redirect(&home_of(&live.user));
     }
     let next = query.map(|q| q.0.next).unwrap_or_default();
     login_page(&prefs, StatusCode::OK, &LoginForm::empty(next), None)
@@ -459,6 +502,8 @@ pub async fn login(
         nbf: None,
         tid: tenant.id.clone(),
         csrf: random_token(),
+        // Read with the password: a reset committed meanwhile refuses this session.
+        sep: user.session_epoch,
     };
     let token = match state.keys.sign(&claims) {
         Ok(t) => t,
@@ -500,8 +545,10 @@ pub fn csrf_ok(
         .is_ok_and(|f| same_token(&viewer.csrf, &f.0.csrf))
 }
 
-/// `POST /dashboard/logout`.
+/// `POST /dashboard/logout`: ends the session on the server (every process refuses its
+/// cookie from now on), then clears the cookie in the browser.
 pub async fn logout(
+    State(state): State<AppState>,
     viewer: Viewer,
     form: Result<axum::Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
@@ -512,12 +559,38 @@ pub async fn logout(
             crate::error::ApiError::Forbidden("the form did not carry this session's token".into()),
         );
     }
+    if let Err(e) = end_session(&state, &viewer).await {
+        return super::error_response(&viewer.prefs, Some(&viewer), e);
+    }
     let mut resp = redirect("/dashboard/login");
     resp.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(SESSION_COOKIE, "", "/dashboard", 0, viewer.prefs.secure),
     );
     resp
+}
+
+/// Records the viewer's session cookie as ended, until it would have expired anyway, and
+/// forgets the company's ended sessions that have expired since.
+async fn end_session(state: &AppState, viewer: &Viewer) -> crate::error::ApiResult<()> {
+    let _writer = state.write_guard().await;
+    ended_sessions::Entity::delete_many()
+        .filter(ended_sessions::Column::TenantId.eq(viewer.tenant_id()))
+        .filter(ended_sessions::Column::ExpiresAt.lt(crate::auth::now_ms()))
+        .exec(&state.db)
+        .await?;
+    let row = ended_sessions::ActiveModel {
+        token_hash: Set(viewer.session_hash.clone()),
+        tenant_id: Set(viewer.tenant_id().to_owned()),
+        user_id: Set(viewer.id().to_owned()),
+        expires_at: Set(viewer.session_expires_ms),
+    };
+    match ended_sessions::Entity::insert(row).exec(&state.db).await {
+        Ok(_) => Ok(()),
+        // Signed out twice at once: it is ended either way.
+        Err(e) if crate::db::is_unique_violation(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The sign-out button of the page header.
