@@ -12,6 +12,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_core;
 mod m20261127_000002_add_method_records;
 mod m20261127_160000_add_lookup_indexes;
+mod m20261206_000001_add_authorship_and_removals;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_core::Migration),
             Box::new(m20261127_000002_add_method_records::Migration),
             Box::new(m20261127_160000_add_lookup_indexes::Migration),
+            Box::new(m20261206_000001_add_authorship_and_removals::Migration),
         ]
     }
 }
