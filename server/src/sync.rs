@@ -11,8 +11,13 @@
 //! 3. new changes are stored keyed by (document, hash) — a retried push stores nothing
 //!    twice — each stamped with the next value of the tenant's sequence;
 //! 4. the merged document must read as a valid record of its kind, on an account the
-//!    rep may write to and the same account as before; then its read-model rows are
-//!    rebuilt. A document that fails any check is rejected whole with a reason.
+//!    rep may write to and the same account as before; a change to someone else's
+//!    authored record (or the removal of someone else's shared one) must be a manager's or
+//!    admin's correction, recorded as theirs; then its read-model rows are rebuilt. A
+//!    document that fails any check is rejected whole with a reason.
+//!
+//! A rep taken off an account keeps what they authored; new records on it are accepted
+//! only from a device the server had not yet told of the removal (see [`removals`]).
 //!
 //! The sequence comes from a counter row per tenant, updated inside the same transaction,
 //! so a tenant's writers commit in sequence order and a pull that has seen sequence N
