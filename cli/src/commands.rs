@@ -334,6 +334,17 @@ fn status(ctx: &Ctx) -> Result<()> {
         let pad = " ".repeat(label_width - crate::table::width(label));
         out!("{label}:{pad} {value}");
     }
+    for removal in &store.removals {
+        let day = removal.day(status.time_zone.as_deref()).unwrap_or_default();
+        out!(
+            "{}",
+            tf(
+                lang,
+                M::RemovedFromTeam,
+                &[("account", &removal.account_name), ("date", &day)]
+            )
+        );
+    }
     print_rejections(ctx, &store.rejected)?;
     Ok(())
 }

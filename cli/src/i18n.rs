@@ -80,6 +80,7 @@ pub enum M {
     Never,
     NotSignedIn,
     SignedOutWas,
+    RemovedFromTeam,
     ChangesOne,
     ChangesMany,
     WaitingSync,
@@ -363,6 +364,10 @@ pub fn t(lang: Lang, key: M) -> &'static str {
         M::Never => ("never", "从未同步"),
         M::NotSignedIn => ("not signed in", "未登录"),
         M::SignedOutWas => ("signed out (was {who})", "已退出（曾登录为 {who}）"),
+        M::RemovedFromTeam => (
+            "Removed from {account}'s team on {date}: its other records left this device, and new records on it are no longer accepted.",
+            "已于 {date} 被移出 {account} 的客户团队：该客户的其他记录已从本设备移除，新记录不再被接受。",
+        ),
         M::ChangesOne => ("1 change", "1 项更改"),
         M::ChangesMany => ("{n} changes", "{n} 项更改"),
         M::WaitingSync => ("{changes} waiting for sync", "{changes}等待同步"),

@@ -89,7 +89,21 @@ pub struct SyncReport {
 pub struct Status {
     pub signed_in_as: Option<String>,
     pub server_url: Option<String>,
+    /// The company's time zone (IANA name), when signed in once.
+    pub time_zone: Option<String>,
     pub store: StoreStatus,
+}
+
+impl Status {
+    /// Why accounts left this device: "removed from Haorun Foods's team on 2026-12-06",
+    /// one line per account team the user was taken off.
+    pub fn removal_messages(&self) -> Vec<String> {
+        self.store
+            .removals
+            .iter()
+            .map(|r| r.message(self.time_zone.as_deref()))
+            .collect()
+    }
 }
 
 /// Something that needs the rep's attention soon (see [`Client::due`]).
@@ -229,6 +243,7 @@ impl Client {
             signed_in_as: session
                 .as_ref()
                 .map(|s| format!("{}@{}", s.username, s.company)),
+            time_zone: session.as_ref().map(|s| s.session.time_zone.clone()),
             server_url: session.map(|s| s.server_url),
             store: store.status()?,
         })

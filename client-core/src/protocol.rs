@@ -10,9 +10,17 @@ use serde::{Deserialize, Serialize};
 /// Content type of sync requests and responses.
 pub const SYNC_CONTENT_TYPE: &str = "application/vnd.rapport.sync+postcard";
 
-/// Version of the sync messages. A server refuses a request of a version it does not
-/// speak with `400 invalid_body`, naming the version it speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Version of the sync messages a device sends. A server refuses a request of a version
+/// it does not speak with `400 invalid_body`, naming the versions it speaks, and answers
+/// each version it speaks in that version's shape: postcard is not self-describing, so a
+/// field added to a response is sent only to devices whose request says they read it.
+///
+/// - 1: the first.
+/// - 2: [`SyncResponse::removals`] (the account teams this user was taken off).
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// The oldest version of the sync messages a server still answers.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
 
 /// JWT audience of access tokens.
 pub const TOKEN_AUDIENCE: &str = "rapport-api";
@@ -66,6 +74,47 @@ pub struct SyncResponse {
     pub has_more: bool,
     /// The company's rules, when they are newer than the device's.
     pub rules: Option<RulesUpdate>,
+    /// Account teams this user was taken off above the request's cursor (and not put back
+    /// on since): the device removes the account's records this user did not author, and
+    /// says why. Version 2; never sent to a version 1 request.
+    #[serde(default)]
+    pub removals: Vec<Removal>,
+}
+
+impl SyncResponse {
+    /// This response as version 1 of the protocol carries it: without `removals`.
+    pub fn v1(&self) -> SyncResponseV1<'_> {
+        SyncResponseV1 {
+            results: &self.results,
+            docs: &self.docs,
+            cursor: self.cursor,
+            has_more: self.has_more,
+            rules: &self.rules,
+        }
+    }
+}
+
+/// A [`SyncResponse`] encoded for a version 1 request (the same fields but `removals`).
+#[derive(Debug, Serialize)]
+pub struct SyncResponseV1<'a> {
+    pub results: &'a [DocResult],
+    pub docs: &'a [PulledDoc],
+    pub cursor: u64,
+    pub has_more: bool,
+    pub rules: &'a Option<RulesUpdate>,
+}
+
+/// The user was taken off an account's team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Removal {
+    pub account_id: String,
+    pub account_name: String,
+    /// When, Unix milliseconds.
+    pub removed_at_ms: i64,
+    /// The account's records this user authored: they stay on the device (and the user
+    /// may still edit them). The account's other records leave it.
+    pub authored: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -311,10 +360,47 @@ mod tests {
                 version: 2,
                 rules: crate::model::Rules::default(),
             }),
+            removals: vec![Removal {
+                account_id: "a".into(),
+                account_name: "Haorun Foods".into(),
+                removed_at_ms: 1,
+                authored: vec!["v".into()],
+            }],
         };
         let bytes = postcard::to_stdvec(&req).expect("encode");
         for n in 0..bytes.len() {
             assert!(postcard::from_bytes::<SyncResponse>(&bytes[..n]).is_err());
         }
+    }
+
+    #[test]
+    fn a_version_1_response_is_the_version_2_one_without_removals() {
+        let resp = SyncResponse {
+            results: vec![DocResult {
+                doc_id: "d".into(),
+                outcome: Outcome::Accepted,
+            }],
+            docs: vec![],
+            cursor: 9,
+            has_more: true,
+            rules: None,
+            removals: vec![Removal {
+                account_id: "a".into(),
+                account_name: "Haorun Foods".into(),
+                removed_at_ms: 1,
+                authored: vec![],
+            }],
+        };
+        let v2 = postcard::to_stdvec(&resp).expect("encode");
+        let v1 = postcard::to_stdvec(&resp.v1()).expect("encode");
+        // A version 1 device reads the fields it knows, in the order it knows them.
+        assert!(v2.starts_with(&v1) && v2.len() > v1.len());
+        let mut expected = resp.clone();
+        expected.removals.clear();
+        assert_eq!(
+            postcard::from_bytes::<SyncResponse>(&postcard::to_stdvec(&expected).expect("e"))
+                .expect("decode"),
+            expected
+        );
     }
 }

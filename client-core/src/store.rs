@@ -12,10 +12,12 @@ use automerge::{ActorId, AutoCommit};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::model::{self, AnyRecord, DocKind, Rules};
-use crate::protocol::{self, Outcome, PulledDoc, PushDoc, RulesUpdate, Session, SyncResponse};
+use crate::protocol::{
+    self, Outcome, PulledDoc, PushDoc, Removal, RulesUpdate, Session, SyncResponse,
+};
 
 /// The schema version this code writes. Older stores are migrated forward on open.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -65,6 +67,18 @@ pub struct StoreStatus {
     pub rejected: Vec<(String, String)>,
     pub cursor: u64,
     pub last_sync_ms: Option<i64>,
+    /// Account teams this user was taken off (until put back on), oldest first.
+    pub removals: Vec<TeamRemoval>,
+}
+
+/// The user was taken off an account's team: the account's records they did not author
+/// left this device, and new records on it are no longer accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamRemoval {
+    pub account_id: String,
+    pub account_name: String,
+    /// When, Unix milliseconds.
+    pub removed_at_ms: i64,
 }
 
 /// Result of applying one sync response.
@@ -118,6 +132,12 @@ const MIGRATIONS: &[&str] = &[
     // Version 2: the due date of a record (a visit's next step) in the index.
     "ALTER TABLE documents ADD COLUMN due_on TEXT;
      CREATE INDEX documents_due ON documents (due_on) WHERE due_on IS NOT NULL;",
+    // Version 3: account teams the user was taken off, to say why their records left.
+    "CREATE TABLE removals (
+        account_id TEXT PRIMARY KEY,
+        account_name TEXT NOT NULL,
+        removed_at_ms INTEGER NOT NULL
+     );",
 ];
 
 fn now_ms() -> i64 {
@@ -433,7 +453,15 @@ impl Store {
         }
         for pulled in &resp.docs {
             merge_pulled(&tx, pulled, actor.clone())?;
+            // The account itself arrives only to its team: put back on it.
+            tx.execute(
+                "DELETE FROM removals WHERE account_id = ?1",
+                [&pulled.doc_id],
+            )?;
             applied.received += 1;
+        }
+        for removal in &resp.removals {
+            apply_removal(&tx, removal)?;
         }
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('cursor', ?1)
@@ -470,13 +498,73 @@ impl Store {
             .conn
             .prepare("SELECT doc_id, reason FROM rejections ORDER BY at_ms")?;
         let rejected = collect_rows(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT account_id, account_name, removed_at_ms FROM removals
+             ORDER BY removed_at_ms, account_id",
+        )?;
+        let removals = collect_rows(stmt.query_map([], |r| {
+            Ok(TeamRemoval {
+                account_id: r.get(0)?,
+                account_name: r.get(1)?,
+                removed_at_ms: r.get(2)?,
+            })
+        })?)?;
         Ok(StoreStatus {
             waiting: u64::try_from(waiting).unwrap_or(0),
             rejected,
+            removals,
             cursor: self.cursor()?,
             last_sync_ms: self.meta("last_sync_ms")?.and_then(|v| v.parse().ok()),
         })
     }
+}
+
+impl TeamRemoval {
+    /// The day of the removal, `YYYY-MM-DD` in `time_zone` (the company's, an IANA name;
+    /// UTC when unknown).
+    pub fn day(&self, time_zone: Option<&str>) -> Option<String> {
+        let zone = time_zone
+            .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
+            .unwrap_or(chrono_tz::UTC);
+        chrono::DateTime::from_timestamp_millis(self.removed_at_ms)
+            .map(|t| t.with_timezone(&zone).format("%Y-%m-%d").to_string())
+    }
+
+    /// "removed from Haorun Foods's team on 2026-12-06".
+    pub fn message(&self, time_zone: Option<&str>) -> String {
+        match self.day(time_zone) {
+            Some(day) => format!("removed from {}'s team on {day}", self.account_name),
+            None => format!("removed from {}'s team", self.account_name),
+        }
+    }
+}
+
+/// The user was taken off an account's team: remembers it (for the status), and removes
+/// the account's documents but those the user authored and those with local work still
+/// waiting or rejected (this device's own, which the server may not have yet).
+fn apply_removal(tx: &Transaction<'_>, removal: &Removal) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO removals (account_id, account_name, removed_at_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT (account_id) DO UPDATE SET account_name = excluded.account_name,
+           removed_at_ms = excluded.removed_at_ms",
+        params![
+            removal.account_id,
+            removal.account_name,
+            removal.removed_at_ms
+        ],
+    )?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT id FROM documents
+         WHERE (account_id = ?1 OR id = ?1)
+           AND id NOT IN (SELECT doc_id FROM outbox)",
+    )?;
+    let ids: Vec<String> = collect_rows(stmt.query_map([&removal.account_id], |r| r.get(0))?)?;
+    for id in ids {
+        if !removal.authored.contains(&id) {
+            tx.execute("DELETE FROM documents WHERE id = ?1", [&id])?;
+        }
+    }
+    Ok(())
 }
 
 fn index_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexRow> {

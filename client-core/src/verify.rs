@@ -196,12 +196,13 @@ pub fn decode_request(body: &[u8]) -> Result<SyncRequest, RequestError> {
             format!("not a sync request: {e}"),
         )
     })?;
-    if request.version != protocol::PROTOCOL_VERSION {
+    if !(protocol::MIN_PROTOCOL_VERSION..=protocol::PROTOCOL_VERSION).contains(&request.version) {
         return Err(RequestError::new(
             RequestErrorKind::Invalid,
             format!(
-                "sync protocol version {} is not supported (this server speaks {})",
+                "sync protocol version {} is not supported (this server speaks {} to {})",
                 request.version,
+                protocol::MIN_PROTOCOL_VERSION,
                 protocol::PROTOCOL_VERSION
             ),
         ));

@@ -85,6 +85,7 @@ fn pulled(doc_id: &str, snapshot: Vec<u8>) -> SyncResponse {
         cursor: 10,
         has_more: false,
         rules: None,
+        removals: vec![],
     }
 }
 

@@ -14,6 +14,7 @@ mod m20261127_000002_add_method_records;
 mod m20261127_160000_add_lookup_indexes;
 mod m20261206_000001_add_storage_usage;
 mod m20261206_000002_add_session_revocation;
+mod m20261206_000003_add_authorship_and_removals;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_160000_add_lookup_indexes::Migration),
             Box::new(m20261206_000001_add_storage_usage::Migration),
             Box::new(m20261206_000002_add_session_revocation::Migration),
+            Box::new(m20261206_000003_add_authorship_and_removals::Migration),
         ]
     }
 }

@@ -590,6 +590,8 @@ pub async fn assign(app: &App, tenant_id: &str, account_id: &str, user_id: &str)
             let mut row: account_teams::ActiveModel = row.into();
             row.active = Set(true);
             row.granted_seq = Set(seq);
+            row.revoked_seq = Set(None);
+            row.revoked_at = Set(None);
             row.update(&txn).await?;
             crate::sync::set_sequence(&txn, tenant_id, seq).await?;
         }
@@ -600,6 +602,8 @@ pub async fn assign(app: &App, tenant_id: &str, account_id: &str, user_id: &str)
                 user_id: Set(user.id),
                 active: Set(true),
                 granted_seq: Set(seq),
+                revoked_seq: Set(None),
+                revoked_at: Set(None),
             }
             .insert(&txn)
             .await?;
@@ -611,7 +615,11 @@ pub async fn assign(app: &App, tenant_id: &str, account_id: &str, user_id: &str)
 }
 
 /// Takes a user off an account's team. They keep (and may still edit) what they
-/// authored; they no longer receive the account's other records.
+/// authored; they no longer receive the account's other records. Like a grant, the
+/// removal takes a sequence number: a device's next sync tells it (and the device removes
+/// the account's other records); new records on the account are accepted only from a
+/// device that had not heard of it yet (logged before). Taking off someone already off
+/// changes nothing.
 pub async fn unassign(
     app: &App,
     tenant_id: &str,
@@ -621,18 +629,29 @@ pub async fn unassign(
     let account = find_account(app, tenant_id, account_id).await?;
     let user = find_user(app, tenant_id, user_id).await?;
     let _writer = app.write_guard().await;
-    let updated = account_teams::Entity::update_many()
-        .col_expr(account_teams::Column::Active, Expr::value(false))
+    let txn = app.db.begin().await?;
+    let seq = crate::sync::lock_sequence(&txn, tenant_id).await? + 1;
+    let existing = account_teams::Entity::find_by_id((account.id.clone(), user.id.clone()))
         .filter(account_teams::Column::TenantId.eq(tenant_id))
-        .filter(account_teams::Column::AccountId.eq(&account.id))
-        .filter(account_teams::Column::UserId.eq(&user.id))
-        .exec(&app.db)
+        .one(&txn)
         .await?;
-    if updated.rows_affected == 0 {
-        return Err(ApiError::NotFound(
-            "that user is not on that account's team".into(),
-        ));
+    match existing {
+        None => {
+            return Err(ApiError::NotFound(
+                "that user is not on that account's team".into(),
+            ));
+        }
+        Some(row) if !row.active => {}
+        Some(row) => {
+            let mut row: account_teams::ActiveModel = row.into();
+            row.active = Set(false);
+            row.revoked_seq = Set(Some(seq));
+            row.revoked_at = Set(Some(now_ms()));
+            row.update(&txn).await?;
+            crate::sync::set_sequence(&txn, tenant_id, seq).await?;
+        }
     }
+    txn.commit().await?;
     Ok(())
 }
 

@@ -292,6 +292,12 @@ async fn device_for(
         .chars()
         .take(100)
         .collect();
+    // A new device has missed nothing that happened before it existed: whatever it logs
+    // comes after every removal from an account team so far.
+    let told_seq = tenants::Entity::find_by_id(&user.tenant_id)
+        .one(db)
+        .await?
+        .map_or(0, |t| t.seq);
     Ok(devices::ActiveModel {
         id: Set(uuid::Uuid::new_v4().to_string()),
         tenant_id: Set(user.tenant_id.clone()),
@@ -300,6 +306,7 @@ async fn device_for(
         name: Set(name),
         active: Set(true),
         created_at: Set(now_ms()),
+        told_seq: Set(told_seq),
     }
     .insert(db)
     .await?)

@@ -145,6 +145,11 @@ pub mod devices {
         pub name: String,
         pub active: bool,
         pub created_at: i64,
+        /// The highest tenant sequence this device has been told of: the cursor of a
+        /// sync response that carried a removal from an account team, or the head of the
+        /// sequence when the device was registered. A removal above it is news to the
+        /// device: what it pushes on that account was logged before it knew.
+        pub told_seq: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -237,6 +242,10 @@ pub mod account_teams {
         pub active: bool,
         /// The tenant sequence number at which access was (last) granted.
         pub granted_seq: i64,
+        /// When inactive: the tenant sequence number at which the rep was taken off the
+        /// account (a sequenced event, like a grant), and when (Unix ms).
+        pub revoked_seq: Option<i64>,
+        pub revoked_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -299,6 +308,33 @@ pub mod changes {
         )]
         Document,
     }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod corrections {
+    use sea_orm::entity::prelude::*;
+
+    /// A change to a record by someone other than its author: a manager's or admin's
+    /// correction (or removal). The record stays its author's; this says who changed it.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "corrections")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub tenant_id: String,
+        pub doc_id: String,
+        pub kind: String,
+        pub account_id: String,
+        pub author_id: String,
+        pub by_user: String,
+        /// The sequence number of the document's last change in the correction.
+        pub seq: i64,
+        pub at_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }

@@ -327,6 +327,7 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
             name: Set("demo seed".into()),
             active: Set(false),
             created_at: Set(now_ms()),
+            told_seq: Set(0),
         }
         .insert(&txn)
         .await?;

@@ -11,8 +11,13 @@
 //! 3. new changes are stored keyed by (document, hash) — a retried push stores nothing
 //!    twice — each stamped with the next value of the tenant's sequence;
 //! 4. the merged document must read as a valid record of its kind, on an account the
-//!    rep may write to and the same account as before; then its read-model rows are
-//!    rebuilt. A document that fails any check is rejected whole with a reason.
+//!    rep may write to and the same account as before; a change to someone else's
+//!    authored record (or the removal of someone else's shared one) must be a manager's or
+//!    admin's correction, recorded as theirs; then its read-model rows are rebuilt. A
+//!    document that fails any check is rejected whole with a reason.
+//!
+//! A rep taken off an account keeps what they authored; new records on it are accepted
+//! only from a device the server had not yet told of the removal (see [`removals`]).
 //!
 //! The sequence comes from a counter row per tenant, updated inside the same transaction,
 //! so a tenant's writers commit in sequence order and a pull that has seen sequence N
@@ -32,7 +37,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use rapport_client_core::model::{self, Account, AnyRecord, DocKind, Rules};
 use rapport_client_core::protocol::{
-    self, Change, DocResult, ErrorBody, Outcome, PulledDoc, PushDoc, Role, RulesUpdate,
+    self, Change, DocResult, ErrorBody, Outcome, PulledDoc, PushDoc, Removal, Role, RulesUpdate,
     SyncRequest, SyncResponse,
 };
 use rapport_client_core::verify::{self, Budget, Refused, RequestErrorKind, Verified};
@@ -44,7 +49,9 @@ use sea_orm::{
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, now_ms};
-use crate::db::{account_teams, accounts, changes, documents, storage_usage, tenants};
+use crate::db::{
+    account_teams, accounts, changes, corrections, devices, documents, storage_usage, tenants,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::projection;
 
@@ -93,20 +100,28 @@ async fn sync(
         }
         _ => request.cursor,
     };
-    let (docs, cursor, has_more) = pull(&state, &user, cursor).await?;
+    let (docs, new_cursor, has_more) = pull(&state, &user, cursor).await?;
+    let removals = removals(&state, &user, cursor, new_cursor).await?;
     let (rules_version, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
     let response = SyncResponse {
         results,
         docs,
-        cursor,
+        cursor: new_cursor,
         has_more,
         rules: (rules_version != request.rules_version).then_some(RulesUpdate {
             version: rules_version,
             rules,
         }),
+        removals,
     };
-    let bytes = postcard::to_stdvec(&response)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding sync response: {e}")))?;
+    // Each version of the protocol gets the response in its own shape (postcard is not
+    // self-describing); the device was told of its removals either way.
+    let bytes = if request.version >= 2 {
+        postcard::to_stdvec(&response)
+    } else {
+        postcard::to_stdvec(&response.v1())
+    }
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding sync response: {e}")))?;
     Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, protocol::SYNC_CONTENT_TYPE)],
@@ -156,6 +171,53 @@ fn rejected(code: &str, reason: impl Into<String>) -> Outcome {
         code: code.into(),
         reason: reason.into(),
     }
+}
+
+/// Whether `m` ended in a removal the pushing device had not heard of yet: its request
+/// was sent before the server told it (see [`removals`]), so what it carries for that
+/// account was logged while the rep was still on the team.
+fn removal_is_news(m: &Membership, told_seq: i64) -> bool {
+    !m.active && m.revoked_seq.unwrap_or(0) > told_seq
+}
+
+/// Whether `user` (on a device told of removals up to `told_seq`) may push changes to the
+/// stored document `d`: their own record, one on an account whose team they are on, or
+/// one on an account they were taken off but their device had not heard of it.
+fn may_write(
+    d: &documents::Model,
+    user: &AuthUser,
+    teams: &HashMap<String, Membership>,
+    told_seq: i64,
+) -> bool {
+    d.author_id == user.id()
+        || teams
+            .get(&d.account_id)
+            .is_some_and(|m| m.active || removal_is_news(m, told_seq))
+}
+
+/// The reason shown to a rep whose new record is on an account they were taken off.
+async fn removed_reason(
+    txn: &DatabaseTransaction,
+    tenant_id: &str,
+    account: &str,
+    at_ms: Option<i64>,
+) -> ApiResult<Outcome> {
+    let zone = tenants::Entity::find_by_id(tenant_id)
+        .one(txn)
+        .await?
+        .and_then(|t| t.time_zone.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let day = at_ms
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| t.with_timezone(&zone).format(" on %Y-%m-%d").to_string())
+        .unwrap_or_default();
+    Ok(rejected(
+        "removed_from_account",
+        format!(
+            "you were taken off {account}'s team{day}: new records on it are no longer \
+             accepted (what you logged before stays yours)"
+        ),
+    ))
 }
 
 /// What a push wrote: the sequence numbers it took, `(first - 1, last)`, when it stored
@@ -258,17 +320,10 @@ async fn prepare(
             .await?;
         stored.extend(rows.into_iter().map(|d| (d.id.clone(), d)));
     }
-    let teams: HashMap<String, bool> = if stored.is_empty() {
+    let teams: HashMap<String, Membership> = if stored.is_empty() {
         HashMap::new()
     } else {
-        account_teams::Entity::find()
-            .filter(account_teams::Column::TenantId.eq(user.tenant_id()))
-            .filter(account_teams::Column::UserId.eq(user.id()))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|t| (t.account_id, t.active))
-            .collect()
+        memberships(&state.db, user).await?
     };
     // What to merge into: `Some(None)` a new document, `Some(Some(d))` this row's
     // snapshot, `None` nothing here (another company's record, or one this user may not
@@ -280,8 +335,7 @@ async fn prepare(
             match stored.remove(&push.doc_id) {
                 None => (kind != DocKind::Account).then_some(None),
                 Some(d) => {
-                    let may_write =
-                        d.author_id == user.id() || teams.get(&d.account_id).copied() == Some(true);
+                    let may_write = may_write(&d, user, &teams, user.device.told_seq);
                     (d.tenant_id == user.tenant_id() && d.kind == kind.as_str() && may_write)
                         .then_some(Some(d.snapshot))
                 }
@@ -342,8 +396,13 @@ async fn prepare(
 struct Known {
     /// The documents' rows, by id; absent: no such document (yet).
     docs: HashMap<String, documents::Model>,
-    /// The user's account-team rows: account id to whether the membership is active.
-    teams: HashMap<String, bool>,
+    /// The user's account-team rows, by account id.
+    teams: HashMap<String, Membership>,
+    /// Removals from account teams up to this sequence number have been told to the
+    /// pushing device (see [`removals`]).
+    told_seq: i64,
+    /// Corrections of others' records this request makes, inserted together.
+    corrections: Vec<corrections::ActiveModel>,
     /// Account rows read so far, by id (`None`: no such row); the user's team's
     /// accounts are read up front.
     accounts: HashMap<String, Option<accounts::Model>>,
@@ -383,14 +442,13 @@ impl Known {
                 .await?;
             docs.extend(rows.into_iter().map(|d| (d.id.clone(), d)));
         }
-        let teams: HashMap<String, bool> = account_teams::Entity::find()
-            .filter(account_teams::Column::TenantId.eq(user.tenant_id()))
-            .filter(account_teams::Column::UserId.eq(user.id()))
-            .all(txn)
+        let teams = memberships(txn, user).await?;
+        // Read afresh under the lock: a response of another request may have told the
+        // device of a removal since this request was authenticated.
+        let told_seq = devices::Entity::find_by_id(&user.device.id)
+            .one(txn)
             .await?
-            .into_iter()
-            .map(|t| (t.account_id, t.active))
-            .collect();
+            .map_or(user.device.told_seq, |d| d.told_seq);
         // The accounts a rep's new records go on: those of their team.
         let team_accounts: Vec<&str> = teams.keys().map(String::as_str).collect();
         let mut accounts: HashMap<String, Option<accounts::Model>> =
@@ -408,6 +466,8 @@ impl Known {
         Ok(Self {
             docs,
             teams,
+            told_seq,
+            corrections: Vec::new(),
             accounts,
             changes: Vec::new(),
             new_docs: Vec::new(),
@@ -425,6 +485,7 @@ impl Known {
         projection::insert_all(txn, self.new_docs, None).await?;
         self.new_rows.write(txn).await?;
         projection::insert_all(txn, self.changes, None).await?;
+        projection::insert_all(txn, self.corrections, None).await?;
         for (author, (_, added)) in self.storage.usage {
             add_storage(txn, tenant_id, &author, added).await?;
         }
@@ -461,6 +522,37 @@ impl Storage {
         *added += growth;
         Ok(true)
     }
+}
+
+/// One of the user's account-team rows.
+#[derive(Debug, Clone, Copy)]
+struct Membership {
+    active: bool,
+    /// When inactive: the sequence number and time (Unix ms) of the removal.
+    revoked_seq: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+/// The user's account-team rows, by account id.
+async fn memberships(
+    conn: &impl ConnectionTrait,
+    user: &AuthUser,
+) -> ApiResult<HashMap<String, Membership>> {
+    Ok(account_teams::Entity::find()
+        .filter(account_teams::Column::TenantId.eq(user.tenant_id()))
+        .filter(account_teams::Column::UserId.eq(user.id()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let m = Membership {
+                active: t.active,
+                revoked_seq: t.revoked_seq,
+                revoked_at: t.revoked_at,
+            };
+            (t.account_id, m)
+        })
+        .collect())
 }
 
 /// The account's row from `accounts` (see [`Known`]), read at most once per request.
@@ -508,7 +600,8 @@ async fn push_doc(
     let existing = known.docs.get(&push.doc_id);
     // 1. Authorise from our own tables. Another tenant's document and one this user may
     //    not see are answered alike, so ids leak nothing. Reps taken off an account keep
-    //    writing what they logged while on it; others' records need an active membership.
+    //    writing what they logged while on it; others' records need an active membership
+    //    (or one whose end the device had not heard of when it pushed).
     if let Some(d) = existing {
         if d.tenant_id != user.tenant_id() {
             return Ok(forbidden());
@@ -516,9 +609,7 @@ async fn push_doc(
         if d.kind != kind.as_str() {
             return Ok(rejected("kind_changed", "a record cannot change its kind"));
         }
-        let may_write =
-            d.author_id == user.id() || known.teams.get(&d.account_id).copied() == Some(true);
-        if !may_write {
+        if !may_write(d, user, &known.teams, known.told_seq) {
             return Ok(forbidden());
         }
     } else if kind == DocKind::Account {
@@ -584,13 +675,51 @@ async fn push_doc(
         }
         None => {
             let account = account_row(&mut known.accounts, txn, &account_id).await?;
-            let known_account =
-                account.is_some_and(|a| a.tenant_id == user.tenant_id() && !a.deleted);
-            if !known_account || !known.teams.contains_key(&account_id) {
+            let name = account
+                .filter(|a| a.tenant_id == user.tenant_id() && !a.deleted)
+                .map(|a| a.name.clone());
+            let membership = known.teams.get(&account_id).copied();
+            let (Some(name), Some(membership)) = (name, membership) else {
                 return Ok(forbidden());
+            };
+            // Taken off the account: a new record is accepted only from a device that had
+            // not heard of it yet (logged while the rep was on the team).
+            if !membership.active && !removal_is_news(&membership, known.told_seq) {
+                return removed_reason(txn, user.tenant_id(), &name, membership.revoked_at).await;
             }
         }
     }
+
+    // 4. Authorship: what a rep logged is theirs. Someone else's change to it (or the
+    //    removal of someone else's shared record) is a manager's or admin's correction,
+    //    recorded as theirs below; from a rep it is rejected whole.
+    let correction = match existing {
+        Some(d) if d.author_id != user.id() && kind != DocKind::Account => {
+            let removes = record.is_deleted() != d.deleted;
+            if !kind.is_authored() && !removes {
+                false
+            } else if user.role() == Role::Rep {
+                let what = kind.as_str().replace('_', " ");
+                return Ok(rejected(
+                    "not_author",
+                    if kind.is_authored() {
+                        format!(
+                            "only its author may change or remove this {what} (a manager or \
+                             admin may correct it)"
+                        )
+                    } else {
+                        format!(
+                            "only its author, a manager or an admin may remove or restore \
+                             this {what}"
+                        )
+                    },
+                ));
+            } else {
+                true
+            }
+        }
+        _ => false,
+    };
 
     // The storage quota of the record's author: a record may not grow past it.
     let author = existing.map_or_else(|| user.id().to_owned(), |d| d.author_id.clone());
@@ -624,6 +753,19 @@ async fn push_doc(
     let rows = change_rows(user.tenant_id(), &push.doc_id, &mut fresh, seq);
     known.changes.extend(rows);
     let now = now_ms();
+    if correction {
+        known.corrections.push(corrections::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            tenant_id: Set(user.tenant_id().to_owned()),
+            doc_id: Set(push.doc_id.clone()),
+            kind: Set(kind.as_str().to_owned()),
+            account_id: Set(account_id.clone()),
+            author_id: Set(author.clone()),
+            by_user: Set(user.id().to_owned()),
+            seq: Set(*seq),
+            at_ms: Set(now),
+        });
+    }
     let row = documents::Model {
         id: push.doc_id.clone(),
         tenant_id: user.tenant_id().to_owned(),
@@ -822,6 +964,87 @@ pub async fn set_sequence(conn: &impl ConnectionTrait, tenant_id: &str, seq: i64
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// The account teams this user was taken off in `(cursor, new_cursor]` and is still off,
+/// each with the documents on it the user authored (which stay on the device).
+///
+/// This is how the server tells a device of a removal, and it remembers having told it:
+/// the device's `told_seq` moves to `new_cursor`. From then on the device's new records
+/// on that account are refused (see [`push_doc`]); until then they were logged before it
+/// knew, and are accepted. The mark is the server's own: a device cannot un-hear a
+/// removal by sending an older cursor (the response tells it again and the mark stays), a
+/// newer protocol version or none, and a device registered later starts past every
+/// removal before it.
+async fn removals(
+    state: &AppState,
+    user: &AuthUser,
+    cursor: u64,
+    new_cursor: u64,
+) -> ApiResult<Vec<Removal>> {
+    let (Ok(cursor), Ok(new_cursor)) = (i64::try_from(cursor), i64::try_from(new_cursor)) else {
+        return Ok(Vec::new());
+    };
+    // A device whose cursor is past the head starts over from 0 (see [`pull`]).
+    let cursor = if cursor > new_cursor { 0 } else { cursor };
+    if cursor == new_cursor && user.device.told_seq >= new_cursor {
+        return Ok(Vec::new());
+    }
+    let db = &state.db;
+    let ended: Vec<account_teams::Model> = account_teams::Entity::find()
+        .filter(account_teams::Column::TenantId.eq(user.tenant_id()))
+        .filter(account_teams::Column::UserId.eq(user.id()))
+        .filter(account_teams::Column::Active.eq(false))
+        .filter(account_teams::Column::RevokedSeq.lte(new_cursor))
+        .filter(
+            sea_orm::Condition::any()
+                .add(account_teams::Column::RevokedSeq.gt(cursor))
+                .add(account_teams::Column::RevokedSeq.gt(user.device.told_seq)),
+        )
+        .all(db)
+        .await?;
+    if ended.is_empty() {
+        return Ok(Vec::new());
+    }
+    if ended
+        .iter()
+        .any(|t| t.revoked_seq.is_some_and(|r| r > user.device.told_seq))
+    {
+        let _writer = state.write_guard().await;
+        devices::Entity::update_many()
+            .col_expr(devices::Column::ToldSeq, Expr::value(new_cursor))
+            .filter(devices::Column::Id.eq(&user.device.id))
+            .filter(devices::Column::ToldSeq.lt(new_cursor))
+            .exec(db)
+            .await?;
+    }
+    let mut out = Vec::with_capacity(ended.len());
+    for t in ended {
+        if t.revoked_seq.is_none_or(|r| r <= cursor) {
+            continue;
+        }
+        let name = accounts::Entity::find_by_id(&t.account_id)
+            .filter(accounts::Column::TenantId.eq(user.tenant_id()))
+            .one(db)
+            .await?
+            .map_or_else(String::new, |a| a.name);
+        let authored: Vec<String> = documents::Entity::find()
+            .select_only()
+            .column(documents::Column::Id)
+            .filter(documents::Column::TenantId.eq(user.tenant_id()))
+            .filter(documents::Column::AccountId.eq(&t.account_id))
+            .filter(documents::Column::AuthorId.eq(user.id()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.push(Removal {
+            account_id: t.account_id,
+            account_name: name,
+            removed_at_ms: t.revoked_at.unwrap_or(0),
+            authored,
+        });
+    }
+    Ok(out)
 }
 
 /// Reads what this user may see above `cursor`, paged.

@@ -323,7 +323,8 @@ fn a_rep_cannot_write_to_another_reps_account() {
         "Quarterly review"
     );
 
-    // Controls: B may create on B's account, and edit A's records on the account they share.
+    // Controls: B may create on B's account, and edit A's shared records (a contact) on
+    // the account they share — but not A's visit there, which is A's alone.
     let (id, _, changes) = new_record(actor(&b), &visit_in_week(&co.account_b, "on B's account"));
     assert_eq!(
         push_one(&server, &b.access_token, &id, "visit", changes),
@@ -338,8 +339,21 @@ fn a_rep_cannot_write_to_another_reps_account() {
     let (_, b_edit) = edit_as::<Visit>(&mut shared_doc, actor(&b), |v| {
         v.notes = "B was there too".into()
     });
+    assert_rejected(
+        &push_one(&server, &b.access_token, &shared_id, "visit", b_edit),
+        "not_author",
+    );
+    let (contact_id, mut contact_doc, changes) =
+        new_record(actor(&a), &contact(&co.account_shared, "Zhou Min"));
     assert_eq!(
-        push_one(&server, &b.access_token, &shared_id, "visit", b_edit),
+        push_one(&server, &a.access_token, &contact_id, "contact", changes),
+        Outcome::Accepted
+    );
+    let (_, b_edit) = edit_as::<Contact>(&mut contact_doc, actor(&b), |c| {
+        c.title = Some("Purchasing director".into())
+    });
+    assert_eq!(
+        push_one(&server, &b.access_token, &contact_id, "contact", b_edit),
         Outcome::Accepted
     );
     assert_ne!(server.fingerprint(), before);
@@ -1875,13 +1889,13 @@ fn author_fields_forged_inside_documents_are_refused() {
     assert_eq!(author("visits"), co.user_id("a"));
     assert_eq!(author("documents"), co.user_id("a"));
 
-    // B claims it with an edit that names B: refused, and it stays A's.
+    // B (who serves the shared account) edits it and claims it: refused, it is A's.
     let (mut b_doc, edit) =
         edit_as::<Visit>(&mut doc, actor(&b), |v| v.notes = "B was there".into());
     let heads = b_doc.get_heads();
     b_doc.put(ROOT, "author_id", b_id).expect("put");
     b_doc.commit();
-    let mut b_changes = edit;
+    let mut b_changes = edit.clone();
     b_changes.extend(wire(b_doc.get_changes(&heads)));
     let stored = server.fingerprint();
     assert!(
@@ -1891,7 +1905,19 @@ fn author_fields_forged_inside_documents_are_refused() {
         ),
         "B's claim was accepted"
     );
+    // Without the claim, B's edit is still not B's to make.
+    assert_rejected(
+        &push_one(&server, &b.access_token, &id, "visit", edit),
+        "not_author",
+    );
     assert_eq!(server.fingerprint(), stored);
+    // Their manager corrects it: accepted, and still A's.
+    co.assign(&server, &co.account_shared, "manager");
+    let (_, fix) = edit_as::<Visit>(&mut doc, actor(&manager), |v| v.notes = "corrected".into());
+    assert_eq!(
+        push_one(&server, &manager.access_token, &id, "visit", fix),
+        Outcome::Accepted
+    );
     assert_eq!(author("visits"), co.user_id("a"));
     assert_eq!(author("documents"), co.user_id("a"));
 

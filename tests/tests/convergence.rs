@@ -95,6 +95,20 @@ struct Totals {
     acknowledged: AtomicUsize,
 }
 
+/// The visits `device` lists that `user` logged: only a record's author changes it.
+fn own_visits(
+    device: &Device,
+    authors: &BTreeMap<String, &str>,
+    user: &str,
+) -> Vec<rapport_client_core::Item<Visit>> {
+    device
+        .list::<Visit>(None)
+        .expect("list")
+        .into_iter()
+        .filter(|v| authors.get(&v.id) == Some(&user))
+        .collect()
+}
+
 fn run_case(
     server: &TestServer,
     totals: &Totals,
@@ -142,7 +156,7 @@ fn run_case(
                 duration,
             } => {
                 let n = device % devices_n;
-                let visits = devices[n].list::<Visit>(None).expect("list");
+                let visits = own_visits(&devices[n], &authors, users[n]);
                 if let Some(item) = visits.get(pick % visits.len().max(1)) {
                     devices[n]
                         .update::<Visit>(&item.id, |v| v.duration_min = duration)
@@ -152,7 +166,7 @@ fn run_case(
             }
             Step::Remove { device, pick } => {
                 let n = device % devices_n;
-                let visits = devices[n].list::<Visit>(None).expect("list");
+                let visits = own_visits(&devices[n], &authors, users[n]);
                 if let Some(item) = visits.get(pick % visits.len().max(1)) {
                     devices[n]
                         .remove::<Visit>(&item.id)

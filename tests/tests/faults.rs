@@ -7,7 +7,7 @@
 //! The default suite runs a few runs of each; `RAPPORT_STRESS_RUNS=N` runs N (the long
 //! variant; docs/RELIABILITY.md gives the commands and the figures).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
@@ -31,21 +31,30 @@ fn accounts_of(co: &Company, user: &str) -> [String; 2] {
     [own.clone(), co.account_shared.clone()]
 }
 
-/// One random piece of offline work on `device`: log a visit, or edit one it can see.
-/// Returns the id of the record touched.
+/// One random piece of offline work on `device`: log a visit, or edit one it can see
+/// that its user logged (`mine`: a visit is its author's to change). Returns the id of the
+/// record touched.
 fn random_work(
     rng: &mut ChaCha8Rng,
     device: &Device,
     accounts: &[String; 2],
     label: &str,
+    mine: &mut BTreeSet<String>,
 ) -> String {
-    let visits = device.list::<Visit>(None).expect("list visits");
+    let visits: Vec<_> = device
+        .list::<Visit>(None)
+        .expect("list visits")
+        .into_iter()
+        .filter(|v| mine.contains(&v.id))
+        .collect();
     if visits.is_empty() || rng.gen_bool(0.5) {
         let account = &accounts[rng.gen_range(0..2)];
         let minute = rng.gen_range(0..3000);
-        device
+        let id = device
             .create(&visit_in_week_48(account, minute, label))
-            .expect("log a visit")
+            .expect("log a visit");
+        mine.insert(id.clone());
+        id
     } else {
         let id = visits[rng.gen_range(0..visits.len())].id.clone();
         let duration = rng.gen_range(10..240);
@@ -85,6 +94,7 @@ fn interrupted_syncs_lose_nothing_and_devices_converge() {
     let mut ledger = Ledger::default();
     let mut touched = vec![BTreeSet::new(); devices.len()];
     let mut created = BTreeSet::new();
+    let mut mine: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let (mut completed, mut broken, mut rejected) = (0usize, 0usize, 0u64);
     for run in 0..runs {
         let n = rng.gen_range(0..devices.len());
@@ -96,6 +106,7 @@ fn interrupted_syncs_lose_nothing_and_devices_converge() {
                 device,
                 &accounts_of(&co, users[n]),
                 &format!("run {run}, device {n}"),
+                mine.entry(users[n]).or_default(),
             );
             if device.list::<Visit>(None).expect("list").len() > before {
                 created.insert(id.clone());
@@ -179,6 +190,7 @@ fn a_server_killed_mid_sync_loses_nothing_it_acknowledged() {
     let mut ledger = Ledger::default();
     let mut touched = vec![BTreeSet::new(); devices.len()];
     let (mut acknowledged_before_kill, mut cut_by_kill) = (0usize, 0usize);
+    let mut mine: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for run in 0..runs {
         for (n, device) in devices.iter().enumerate() {
             for _ in 0..rng.gen_range(1..=8) {
@@ -187,6 +199,7 @@ fn a_server_killed_mid_sync_loses_nothing_it_acknowledged() {
                     device,
                     &accounts_of(&co, users[n]),
                     &format!("run {run}, device {n}"),
+                    mine.entry(users[n]).or_default(),
                 );
                 touched[n].insert(id);
             }

@@ -1754,19 +1754,21 @@ fn removed_records_leave_every_device_and_are_marked_deleted_in_the_read_model()
         ));
     }
 
-    // A's phone removes the visit and the contact; B removes the favour (while A's tablet
-    // edits it, offline), the opportunity and the intel.
+    // A's phone removes the visit, the contact, the favour (while A's tablet edits it,
+    // offline), the opportunity and the intel; B's device receives it all. (Only a
+    // record's author, a manager or an admin removes it: see authorship.rs.)
     phone.remove::<Visit>(&visit_gone_id).expect("remove");
     phone.remove::<Contact>(&zhou_id).expect("remove");
-    b.remove::<Favour>(&favour_gone_id).expect("remove");
+    phone.remove::<Favour>(&favour_gone_id).expect("remove");
     tablet
         .update::<Favour>(&favour_gone_id, |f| {
             f.description = "Dinner for the purchasing team".into()
         })
         .expect("edit");
-    b.remove::<Opportunity>(&opportunity_gone_id)
+    phone
+        .remove::<Opportunity>(&opportunity_gone_id)
         .expect("remove");
-    b.remove::<Intel>(&intel_gone_id).expect("remove");
+    phone.remove::<Intel>(&intel_gone_id).expect("remove");
     // Gone from the remover's lists at once.
     assert!(
         phone

@@ -53,6 +53,20 @@ pub struct ClientStatus {
     pub rejections: Vec<Rejection>,
     /// When the last sync finished, Unix milliseconds.
     pub last_sync_ms: Option<i64>,
+    /// Account teams the user was taken off: the account's records they did not author
+    /// left the device, and new records on it are no longer accepted.
+    pub removals: Vec<TeamRemoval>,
+}
+
+/// The user was taken off an account's team.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TeamRemoval {
+    pub account_id: String,
+    pub account_name: String,
+    /// When, Unix milliseconds.
+    pub removed_at_ms: i64,
+    /// To show as it is: "removed from Haorun Foods's team on 2026-12-06".
+    pub message: String,
 }
 
 /// One row of an account's timeline.
@@ -154,7 +168,19 @@ impl RapportClient {
 
     pub fn status(&self) -> Result<ClientStatus> {
         let status = self.client.status()?;
+        let removals = status
+            .store
+            .removals
+            .iter()
+            .map(|r| TeamRemoval {
+                account_id: r.account_id.clone(),
+                account_name: r.account_name.clone(),
+                removed_at_ms: r.removed_at_ms,
+                message: r.message(status.time_zone.as_deref()),
+            })
+            .collect();
         Ok(ClientStatus {
+            removals,
             signed_in_as: status.signed_in_as,
             server_url: status.server_url,
             pending_changes: status.store.waiting,

@@ -66,6 +66,19 @@ impl DocKind {
         }
     }
 
+    /// Whether a record of this kind is its author's alone: what a rep logged (a visit, a
+    /// favour, intelligence, a customer info report, a greeting, a relationship event)
+    /// counts in their scorecard, so only they — or a manager or admin correcting it —
+    /// may change or remove it. Accounts, contacts (with their VIP cards) and
+    /// opportunities are shared: the account team edits them together, but only their
+    /// author, a manager or an admin removes one.
+    pub fn is_authored(self) -> bool {
+        !matches!(
+            self,
+            DocKind::Account | DocKind::Contact | DocKind::Opportunity
+        )
+    }
+
     pub fn parse(s: &str) -> Option<DocKind> {
         DocKind::ALL.into_iter().find(|k| k.as_str() == s)
     }

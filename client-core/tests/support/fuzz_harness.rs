@@ -185,6 +185,7 @@ pub fn store_load(data: &[u8]) -> LoadOutcome {
             cursor: 1,
             has_more: false,
             rules: None,
+            removals: vec![],
         };
         let batch = PushBatch::default();
         out.pulled_snapshot = store
