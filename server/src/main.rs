@@ -11,6 +11,7 @@ mod admin;
 mod app;
 mod auth;
 mod cpu;
+mod csv;
 mod dashboard;
 mod db;
 mod demo;
