@@ -33,6 +33,14 @@ pub struct Settings {
     pub user_rate: Option<RateQuota>,
     /// Sign-in attempts per address, company and user name (`None`: unlimited).
     pub sign_in_rate: Option<RateQuota>,
+    /// Failed sign-ins per address, across user names (`None`: unlimited).
+    pub sign_in_address_rate: Option<RateQuota>,
+    /// Failed sign-ins per company and user name, across addresses (`None`: unlimited).
+    pub sign_in_account_rate: Option<RateQuota>,
+    /// Password checks waiting or running at once; beyond, sign-ins are refused with 503.
+    pub sign_in_queue: usize,
+    /// Longest a request may take, body included, before it is answered 408.
+    pub request_timeout: Duration,
 }
 
 /// A rate: so many a minute on average, with bursts of up to `burst` at once.
@@ -78,6 +86,12 @@ fn limiter(quota: Option<RateQuota>) -> Option<KeyedLimiter> {
 pub const DEFAULT_USER_RATE: u32 = 1200;
 /// Sign-in attempts a minute per address, company and user name by default.
 pub const DEFAULT_SIGN_IN_RATE: u32 = 30;
+/// Failed sign-ins a minute from one address, across user names, by default: enough for
+/// an office behind one address (successful sign-ins do not count), too few to spray a
+/// password over a company's user names.
+pub const DEFAULT_SIGN_IN_ADDRESS_RATE: u32 = 30;
+/// Failed sign-ins a minute on one user name, across addresses, by default.
+pub const DEFAULT_SIGN_IN_ACCOUNT_RATE: u32 = 20;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -90,6 +104,10 @@ impl Default for Settings {
             pull_page_changes: 2000,
             user_rate: RateQuota::new(DEFAULT_USER_RATE, None),
             sign_in_rate: RateQuota::new(DEFAULT_SIGN_IN_RATE, None),
+            sign_in_address_rate: RateQuota::new(DEFAULT_SIGN_IN_ADDRESS_RATE, None),
+            sign_in_account_rate: RateQuota::new(DEFAULT_SIGN_IN_ACCOUNT_RATE, None),
+            sign_in_queue: 8 * crate::cpu::cores(),
+            request_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -108,6 +126,15 @@ pub struct App {
     /// balancer each counts its own share (they guard the server, not correctness).
     user_limiter: Option<KeyedLimiter>,
     sign_in_limiter: Option<KeyedLimiter>,
+    /// Failed sign-ins per address and per account (see [`FailureLimiter`]).
+    pub sign_in_address_failures: Option<FailureLimiter>,
+    pub sign_in_account_failures: Option<FailureLimiter>,
+    /// Places for password checks, waiting or running: a flood is refused when they are
+    /// taken instead of queueing behind Argon2.
+    pub sign_in_queue: Arc<tokio::sync::Semaphore>,
+    /// How long a password check usually takes (µs, a moving average): a sign-in for a
+    /// user that does not exist waits as long, without hashing anything.
+    pub typical_password_check_us: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for App {
@@ -134,6 +161,9 @@ impl AppState {
         let writer = crate::writer::Writer::new(db.clone(), write_lock.clone());
         let user_limiter = limiter(settings.user_rate);
         let sign_in_limiter = limiter(settings.sign_in_rate);
+        let sign_in_address_failures = settings.sign_in_address_rate.map(FailureLimiter::new);
+        let sign_in_account_failures = settings.sign_in_account_rate.map(FailureLimiter::new);
+        let sign_in_queue = Arc::new(tokio::sync::Semaphore::new(settings.sign_in_queue.max(1)));
         Ok(AppState(Arc::new(App {
             db,
             keys,
@@ -142,6 +172,10 @@ impl AppState {
             writer,
             user_limiter,
             sign_in_limiter,
+            sign_in_address_failures,
+            sign_in_account_failures,
+            sign_in_queue,
+            typical_password_check_us: std::sync::atomic::AtomicU64::new(50_000),
         })))
     }
 }
@@ -181,9 +215,93 @@ impl App {
     }
 }
 
+/// A limit on failures per key: a bucket that drains at `per_minute` and holds `burst`.
+/// An attempt takes a place before anything costly is done and gives it back if it
+/// succeeds, so only failures count — and a flood of concurrent attempts is bounded
+/// before any of them has failed.
+pub struct FailureLimiter {
+    quota: RateQuota,
+    buckets: std::sync::Mutex<std::collections::HashMap<String, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    level: f64,
+    at: std::time::Instant,
+}
+
+impl std::fmt::Debug for FailureLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FailureLimiter")
+            .field("quota", &self.quota)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FailureLimiter {
+    pub fn new(quota: RateQuota) -> FailureLimiter {
+        FailureLimiter {
+            quota,
+            buckets: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn per_sec(&self) -> f64 {
+        f64::from(self.quota.per_minute.get()) / 60.0
+    }
+
+    fn drained(&self, b: Bucket, now: std::time::Instant) -> f64 {
+        (b.level - now.duration_since(b.at).as_secs_f64() * self.per_sec()).max(0.0)
+    }
+
+    /// Takes a place for `key`; refused with the seconds to wait when the bucket is full.
+    pub fn take(&self, key: &str) -> ApiResult<()> {
+        let now = std::time::Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() > LIMITER_KEYS {
+            buckets.retain(|_, b| self.drained(*b, now) > 0.0);
+        }
+        let level = buckets.get(key).map_or(0.0, |b| self.drained(*b, now));
+        let burst = f64::from(self.quota.burst.get());
+        if level + 1.0 > burst {
+            let wait = (level + 1.0 - burst) / self.per_sec();
+            // Whole seconds, at least one (`wait` is small and positive here).
+            let retry_after = (wait.ceil() as u64).max(1);
+            return Err(ApiError::TooManyRequests { retry_after });
+        }
+        buckets.insert(
+            key.to_owned(),
+            Bucket {
+                level: level + 1.0,
+                at: now,
+            },
+        );
+        Ok(())
+    }
+
+    /// Gives back the place an attempt that succeeded took.
+    pub fn give_back(&self, key: &str) {
+        let now = std::time::Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(b) = buckets.get_mut(key) {
+            *b = Bucket {
+                level: (self.drained(*b, now) - 1.0).max(0.0),
+                at: now,
+            };
+        }
+    }
+}
+
 /// The whole HTTP service.
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
+    let timeout = state.settings.request_timeout;
     Router::new()
         .route("/healthz", get(healthz))
         .merge(crate::auth::router())
@@ -196,8 +314,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(60),
+            timeout,
         ))
+        // Outside the others, so the answers they make (408, 413, …) get a JSON body too.
+        .layer(axum::middleware::map_response(crate::error::json_errors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

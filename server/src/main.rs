@@ -78,6 +78,20 @@ struct Cli {
     /// Sign-in attempts a minute per address, company and user name (0: no limit).
     #[arg(long, env = "RAPPORT_LOGIN_RATE_LIMIT_PER_MINUTE", default_value_t = app::DEFAULT_SIGN_IN_RATE)]
     login_rate_limit_per_minute: u32,
+    /// Failed sign-ins a minute from one address, whatever the user names (0: no limit).
+    #[arg(long, env = "RAPPORT_LOGIN_ADDRESS_RATE_LIMIT_PER_MINUTE", default_value_t = app::DEFAULT_SIGN_IN_ADDRESS_RATE)]
+    login_address_rate_limit_per_minute: u32,
+    /// Failed sign-ins a minute on one company and user name, whatever the addresses (0:
+    /// no limit).
+    #[arg(long, env = "RAPPORT_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE", default_value_t = app::DEFAULT_SIGN_IN_ACCOUNT_RATE)]
+    login_account_rate_limit_per_minute: u32,
+    /// Password checks that may wait or run at once; beyond, a sign-in is refused at once
+    /// with 503 and Retry-After (default: 8 per core).
+    #[arg(long, env = "RAPPORT_SIGN_IN_QUEUE")]
+    sign_in_queue: Option<usize>,
+    /// Seconds a request may take, body included, before it is answered 408.
+    #[arg(long, env = "RAPPORT_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
+    request_timeout_secs: u64,
     /// On SIGTERM or Ctrl-C, seconds to let requests in flight finish before stopping
     /// anyway (an unfinished sync is rolled back whole; the device sends it again).
     #[arg(long, env = "RAPPORT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
@@ -255,6 +269,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         pull_page_changes: cli.pull_page_changes.max(1),
         user_rate: app::RateQuota::new(cli.rate_limit_per_minute, cli.rate_limit_burst),
         sign_in_rate: app::RateQuota::new(cli.login_rate_limit_per_minute, None),
+        sign_in_address_rate: app::RateQuota::new(cli.login_address_rate_limit_per_minute, None),
+        sign_in_account_rate: app::RateQuota::new(cli.login_account_rate_limit_per_minute, None),
+        sign_in_queue: cli.sign_in_queue.unwrap_or_else(|| 8 * cpu::cores()).max(1),
+        request_timeout: Duration::from_secs(cli.request_timeout_secs.max(1)),
         ..Settings::default()
     };
     let state = AppState::new(db, settings).await?;
