@@ -21,6 +21,7 @@ mod projection;
 mod reports;
 mod rules;
 mod scorecard;
+mod serve;
 mod sync;
 mod writer;
 
@@ -89,6 +90,17 @@ struct Cli {
     /// with 503 and Retry-After (default: 8 per core).
     #[arg(long, env = "RAPPORT_SIGN_IN_QUEUE")]
     sign_in_queue: Option<usize>,
+    /// Seconds a client has to send a request's headers (and an idle kept-alive
+    /// connection to start its next request) before the connection is closed.
+    #[arg(long, env = "RAPPORT_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    header_read_timeout_secs: u64,
+    /// Largest request head (request line and headers), in bytes; larger is answered 431.
+    #[arg(long, env = "RAPPORT_MAX_HEADER_BYTES", default_value_t = 32 * 1024)]
+    max_header_bytes: usize,
+    /// Most connections open at once; more wait until one closes. Keep it below the
+    /// process's open-file limit.
+    #[arg(long, env = "RAPPORT_MAX_CONNECTIONS", default_value_t = 1000)]
+    max_connections: usize,
     /// Seconds a request may take, body included, before it is answered 408.
     #[arg(long, env = "RAPPORT_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
     request_timeout_secs: u64,
@@ -309,15 +321,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     // deadline is rolled back whole, never half-applied.
     let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
     let signalled = stopping.clone();
-    // With the peer's address, which sign-in attempts are counted by.
-    let service = app::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let serve = axum::serve(listener, service).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        signalled.notify_one();
-    });
+    let limits = serve::Limits {
+        header_read_timeout: Duration::from_secs(cli.header_read_timeout_secs.max(1)),
+        max_header_bytes: cli.max_header_bytes.max(1024),
+        max_connections: cli.max_connections.max(1),
+    };
+    let serving = serve::serve(
+        listener,
+        app::router(state),
+        limits,
+        shutdown_signal(),
+        move || {
+            signalled.notify_one();
+        },
+    );
     let grace = Duration::from_secs(cli.shutdown_grace_secs);
     tokio::select! {
-        served = serve => served?,
+        () = serving => {}
         () = async {
             stopping.notified().await;
             tokio::time::sleep(grace).await;
