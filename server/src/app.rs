@@ -72,6 +72,9 @@ pub enum Limit {
 
 type KeyedLimiter = governor::DefaultKeyedRateLimiter<String>;
 
+/// Stripes of the sign-in turns (see [`App::sign_in_turn`]).
+const SIGN_IN_TURNS: usize = 64;
+
 /// Keys a limiter keeps before it forgets those that are back to a full allowance.
 const LIMITER_KEYS: usize = 10_000;
 
@@ -106,7 +109,7 @@ impl Default for Settings {
             sign_in_rate: RateQuota::new(DEFAULT_SIGN_IN_RATE, None),
             sign_in_address_rate: RateQuota::new(DEFAULT_SIGN_IN_ADDRESS_RATE, None),
             sign_in_account_rate: RateQuota::new(DEFAULT_SIGN_IN_ACCOUNT_RATE, None),
-            sign_in_queue: 8 * crate::cpu::cores(),
+            sign_in_queue: 32 * crate::cpu::cores(),
             request_timeout: Duration::from_secs(60),
         }
     }
@@ -129,6 +132,12 @@ pub struct App {
     /// Failed sign-ins per address and per account (see [`FailureLimiter`]).
     pub sign_in_address_failures: Option<FailureLimiter>,
     pub sign_in_account_failures: Option<FailureLimiter>,
+    /// Sign-ins of one account take their turn (striped by account, with keys random
+    /// per process): a flood on one account checks its passwords one at a time, and each
+    /// waiting attempt sees the failures before it, so at most the account's allowance of
+    /// wrong passwords is ever hashed.
+    sign_in_turns: Box<[tokio::sync::Mutex<()>]>,
+    sign_in_turn_keys: std::hash::RandomState,
     /// Places for password checks, waiting or running: a flood is refused when they are
     /// taken instead of queueing behind Argon2.
     pub sign_in_queue: Arc<tokio::sync::Semaphore>,
@@ -175,6 +184,10 @@ impl AppState {
             sign_in_address_failures,
             sign_in_account_failures,
             sign_in_queue,
+            sign_in_turns: (0..SIGN_IN_TURNS)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+            sign_in_turn_keys: std::hash::RandomState::new(),
             typical_password_check_us: std::sync::atomic::AtomicU64::new(50_000),
         })))
     }
@@ -187,6 +200,14 @@ impl App {
             Some(l) => Some(l.lock().await),
             None => None,
         }
+    }
+
+    /// Waits for the turn of sign-ins to the account `key`.
+    pub async fn sign_in_turn(&self, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::BuildHasher;
+        let n = self.sign_in_turns.len().max(1) as u64;
+        let stripe = usize::try_from(self.sign_in_turn_keys.hash_one(key) % n).unwrap_or(0);
+        self.sign_in_turns[stripe].lock().await
     }
 
     /// Counts one request against `limit` for `key`; refused with 429 and the seconds to
@@ -215,10 +236,11 @@ impl App {
     }
 }
 
-/// A limit on failures per key: a bucket that drains at `per_minute` and holds `burst`.
-/// An attempt takes a place before anything costly is done and gives it back if it
-/// succeeds, so only failures count — and a flood of concurrent attempts is bounded
-/// before any of them has failed.
+/// A limit on failures per key: a bucket that drains at `per_minute` and holds `burst`
+/// failures. An attempt is checked before anything costly is done and refused while the
+/// bucket is full; only a failed attempt fills it, so successful sign-ins (an office's
+/// morning behind one address) never count. Attempts already under way when the bucket
+/// fills still fail into it, up to twice its size, which bounds the wait that follows.
 pub struct FailureLimiter {
     quota: RateQuota,
     buckets: std::sync::Mutex<std::collections::HashMap<String, Bucket>>,
@@ -250,51 +272,44 @@ impl FailureLimiter {
         f64::from(self.quota.per_minute.get()) / 60.0
     }
 
-    fn drained(&self, b: Bucket, now: std::time::Instant) -> f64 {
-        (b.level - now.duration_since(b.at).as_secs_f64() * self.per_sec()).max(0.0)
+    fn burst(&self) -> f64 {
+        f64::from(self.quota.burst.get())
     }
 
-    /// Takes a place for `key`; refused with the seconds to wait when the bucket is full.
-    pub fn take(&self, key: &str) -> ApiResult<()> {
-        let now = std::time::Instant::now();
-        let mut buckets = self
-            .buckets
+    fn level(&self, b: Option<&Bucket>, now: std::time::Instant) -> f64 {
+        b.map_or(0.0, |b| {
+            (b.level - now.duration_since(b.at).as_secs_f64() * self.per_sec()).max(0.0)
+        })
+    }
+
+    fn buckets(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Bucket>> {
+        self.buckets
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() > LIMITER_KEYS {
-            buckets.retain(|_, b| self.drained(*b, now) > 0.0);
-        }
-        let level = buckets.get(key).map_or(0.0, |b| self.drained(*b, now));
-        let burst = f64::from(self.quota.burst.get());
-        if level + 1.0 > burst {
-            let wait = (level + 1.0 - burst) / self.per_sec();
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Refused, with the seconds to wait, while `key`'s bucket is full.
+    pub fn check(&self, key: &str) -> ApiResult<()> {
+        let now = std::time::Instant::now();
+        let level = self.level(self.buckets().get(key), now);
+        if level + 1.0 > self.burst() {
+            let wait = (level + 1.0 - self.burst()) / self.per_sec();
             // Whole seconds, at least one (`wait` is small and positive here).
             let retry_after = (wait.ceil() as u64).max(1);
             return Err(ApiError::TooManyRequests { retry_after });
         }
-        buckets.insert(
-            key.to_owned(),
-            Bucket {
-                level: level + 1.0,
-                at: now,
-            },
-        );
         Ok(())
     }
 
-    /// Gives back the place an attempt that succeeded took.
-    pub fn give_back(&self, key: &str) {
+    /// Counts a failure against `key`.
+    pub fn failed(&self, key: &str) {
         let now = std::time::Instant::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(b) = buckets.get_mut(key) {
-            *b = Bucket {
-                level: (self.drained(*b, now) - 1.0).max(0.0),
-                at: now,
-            };
+        let mut buckets = self.buckets();
+        if buckets.len() > LIMITER_KEYS {
+            buckets.retain(|_, b| self.level(Some(b), now) > 0.0);
         }
+        let level = (self.level(buckets.get(key), now) + 1.0).min(2.0 * self.burst());
+        buckets.insert(key.to_owned(), Bucket { level, at: now });
     }
 }
 

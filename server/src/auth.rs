@@ -586,7 +586,7 @@ impl TokenError {
 /// Limits first, before anything costly: attempts per address, company and user name;
 /// failed attempts per address across user names (spraying one password over many
 /// names) and per company and user name across addresses (guessing one user's password
-/// from many). A successful sign-in gives its place back in the last two. A user name
+/// from many), where only failures count. A user name
 /// that does not exist costs no Argon2 (the answer waits as long as a check takes), and
 /// password checks beyond the sign-in queue are refused at once.
 pub async fn sign_in(
@@ -599,7 +599,10 @@ pub async fn sign_in(
     app.check_rate(Limit::SignIn, &sign_in_key(ip, company, username))?;
     let address = ip.0.map(|a| a.to_string()).unwrap_or_default();
     let account = account_key(company, username);
-    let places = FailurePlaces::take(app, &address, &account)?;
+    FailureLimits::check_address(app, &address)?;
+    // One attempt on this account at a time, checked against the failures before it.
+    let turn = app.sign_in_turn(&account).await;
+    let limits = FailureLimits::check(app, &address, &account)?;
     let tenant = tenants::Entity::find()
         .filter(tenants::Column::Slug.eq(company))
         .one(&app.db)
@@ -615,22 +618,18 @@ pub async fn sign_in(
         None => None,
     };
     let (Some(tenant), Some(user)) = (tenant, user) else {
+        limits.failed();
+        drop(turn);
         pace_unknown_user(app).await;
         return Ok(None);
     };
-    let password_ok =
-        match verify_password(app, password.to_owned(), user.password_hash.clone()).await {
-            Ok(ok) => ok,
-            Err(busy) => {
-                // Not checked: the attempt is not a failure.
-                places.give_back();
-                return Err(busy);
-            }
-        };
+    // A check refused for a full queue (503) is not a failure: nothing was checked.
+    let password_ok = verify_password(app, password.to_owned(), user.password_hash.clone()).await?;
     if password_ok && user.active {
-        places.give_back();
         Ok(Some((tenant, user)))
     } else {
+        limits.failed();
+        drop(turn);
         Ok(None)
     }
 }
@@ -641,39 +640,43 @@ fn account_key(company: &str, username: &str) -> String {
     format!("{}\n{}", short(company), short(username))
 }
 
-/// The places one sign-in attempt holds in the failure limits, kept if it fails.
-struct FailurePlaces<'a> {
+/// The failure limits one sign-in attempt counts against: its address, and its account.
+struct FailureLimits<'a> {
     app: &'a App,
     address: &'a str,
     account: &'a str,
 }
 
-impl<'a> FailurePlaces<'a> {
-    fn take(app: &'a App, address: &'a str, account: &'a str) -> ApiResult<FailurePlaces<'a>> {
+impl<'a> FailureLimits<'a> {
+    /// Refused while the address's failures are full.
+    fn check_address(app: &App, address: &str) -> ApiResult<()> {
+        match &app.sign_in_address_failures {
+            Some(l) => l.check(address),
+            None => Ok(()),
+        }
+    }
+
+    /// Refused while either is full.
+    fn check(app: &'a App, address: &'a str, account: &'a str) -> ApiResult<FailureLimits<'a>> {
         if let Some(l) = &app.sign_in_address_failures {
-            l.take(address)?;
+            l.check(address)?;
         }
-        if let Some(l) = &app.sign_in_account_failures
-            && let Err(e) = l.take(account)
-        {
-            if let Some(a) = &app.sign_in_address_failures {
-                a.give_back(address);
-            }
-            return Err(e);
+        if let Some(l) = &app.sign_in_account_failures {
+            l.check(account)?;
         }
-        Ok(FailurePlaces {
+        Ok(FailureLimits {
             app,
             address,
             account,
         })
     }
 
-    fn give_back(self) {
+    fn failed(self) {
         if let Some(l) = &self.app.sign_in_address_failures {
-            l.give_back(self.address);
+            l.failed(self.address);
         }
         if let Some(l) = &self.app.sign_in_account_failures {
-            l.give_back(self.account);
+            l.failed(self.account);
         }
     }
 }

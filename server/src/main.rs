@@ -87,7 +87,7 @@ struct Cli {
     #[arg(long, env = "RAPPORT_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE", default_value_t = app::DEFAULT_SIGN_IN_ACCOUNT_RATE)]
     login_account_rate_limit_per_minute: u32,
     /// Password checks that may wait or run at once; beyond, a sign-in is refused at once
-    /// with 503 and Retry-After (default: 8 per core).
+    /// with 503 and Retry-After (default: 32 per core).
     #[arg(long, env = "RAPPORT_SIGN_IN_QUEUE")]
     sign_in_queue: Option<usize>,
     /// Seconds a client has to send a request's headers (and an idle kept-alive
@@ -283,7 +283,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         sign_in_rate: app::RateQuota::new(cli.login_rate_limit_per_minute, None),
         sign_in_address_rate: app::RateQuota::new(cli.login_address_rate_limit_per_minute, None),
         sign_in_account_rate: app::RateQuota::new(cli.login_account_rate_limit_per_minute, None),
-        sign_in_queue: cli.sign_in_queue.unwrap_or_else(|| 8 * cpu::cores()).max(1),
+        sign_in_queue: cli
+            .sign_in_queue
+            .unwrap_or_else(|| 32 * cpu::cores())
+            .max(1),
         request_timeout: Duration::from_secs(cli.request_timeout_secs.max(1)),
         ..Settings::default()
     };
