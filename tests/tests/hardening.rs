@@ -136,9 +136,9 @@ fn assert_json_error(what: &str, a: &Answer, status: u16, code: &str) -> String 
 
 // ----- 12. slow and huge headers -----
 
-/// 12. Connections that send part of their headers and then nothing are cut after the
-/// header-read timeout, more connections than the cap wait their turn instead of taking
-/// the server's descriptors, and `/healthz` keeps answering.
+/// Issue 12, item 12: Connections that send part of their headers and then nothing are cut
+/// after the header-read timeout, more connections than the cap wait their turn instead of
+/// taking the server's descriptors, and `/healthz` keeps answering.
 #[test]
 fn slow_headers_are_cut_off_and_the_server_keeps_answering() {
     const ATTACKERS: usize = 150;
@@ -216,8 +216,8 @@ fn slow_headers_are_cut_off_and_the_server_keeps_answering() {
     );
 }
 
-/// 12. Connections holding huge headers are refused at the header limit (the release
-/// configuration, no flags) and the server's memory does not grow with them.
+/// Issue 12, item 12: Connections holding huge headers are refused at the header limit (the
+/// release configuration, no flags) and the server's memory does not grow with them.
 #[test]
 fn huge_headers_are_refused_without_growing_memory() {
     const ATTACKERS: usize = 300;
@@ -280,9 +280,9 @@ fn huge_headers_are_refused_without_growing_memory() {
 
 // ----- 13. sign-in limits across names and addresses; Argon2 not starved -----
 
-/// 13. Spraying many user names from one address is refused once the address's
-/// allowance of failed sign-ins is spent (the release configuration), without a device or
-/// token written; other addresses sign in meanwhile.
+/// Issue 12, item 13: Spraying many user names from one address is refused once the
+/// address's allowance of failed sign-ins is spent (the release configuration), without a
+/// device or token written; other addresses sign in meanwhile.
 #[test]
 fn spraying_user_names_from_one_address_is_refused() {
     let server = TestServer::start();
@@ -326,9 +326,9 @@ fn spraying_user_names_from_one_address_is_refused() {
     assert_eq!(after.2, before.2);
 }
 
-/// 13. Guessing one user's password from six addresses is refused once the account's
-/// allowance of failed sign-ins is spent, whatever the address; the company's other users
-/// still sign in.
+/// Issue 12, item 13: Guessing one user's password from six addresses is refused once the
+/// account's allowance of failed sign-ins is spent, whatever the address; the company's
+/// other users still sign in.
 #[test]
 fn guessing_one_password_from_many_addresses_is_refused() {
     let server = TestServer::start();
@@ -367,9 +367,9 @@ fn guessing_one_password_from_many_addresses_is_refused() {
     assert_eq!(after.2, before.2);
 }
 
-/// 13. A flood of sign-ins (random names, and wrong passwords of a real user, from several
-/// addresses) does not slow a real user's sign-in from another address: limited requests
-/// and unknown names never reach Argon2.
+/// Issue 12, item 13: A flood of sign-ins (random names, and wrong passwords of a real
+/// user, from several addresses) does not slow a real user's sign-in from another address:
+/// limited requests and unknown names never reach Argon2.
 #[test]
 fn a_sign_in_flood_does_not_slow_a_real_sign_in() {
     const FLOOD: usize = 600;
@@ -397,7 +397,7 @@ fn a_sign_in_flood_does_not_slow_a_real_sign_in() {
                         break;
                     }
                     let source = lo(100 + u8::try_from(w % 6).expect("small"));
-                    let user = if n % 3 == 0 {
+                    let user = if n.is_multiple_of(3) {
                         "manager".to_owned()
                     } else {
                         format!("nobody{n}")
@@ -435,8 +435,9 @@ fn a_sign_in_flood_does_not_slow_a_real_sign_in() {
     );
 }
 
-/// 13. With the limits off, a burst of wrong passwords on several users, larger than the
-/// Argon2 queue, is refused at once (503 with Retry-After) instead of queueing.
+/// Issue 12, item 13: With the limits off, a burst of wrong passwords on several users,
+/// larger than the Argon2 queue, is refused at once (503 with Retry-After) instead of
+/// queueing.
 #[test]
 fn an_argon2_queue_beyond_its_bound_is_refused_fast() {
     let server = TestServer::start_with(&[
@@ -486,9 +487,9 @@ fn an_argon2_queue_beyond_its_bound_is_refused_fast() {
 
 // ----- 14. CSV formula injection -----
 
-/// 14. Every CSV export neutralises cells that a spreadsheet would run as a formula
-/// (OWASP: prefix a single quote, quote the cell), starts with a UTF-8 BOM, and keeps
-/// numbers numbers.
+/// Issue 12, item 14: Every CSV export neutralises cells that a spreadsheet would run as a
+/// formula (OWASP: prefix a single quote, quote the cell), starts with a UTF-8 BOM, and
+/// keeps numbers numbers.
 #[test]
 fn csv_exports_neutralise_formulas() {
     let server = TestServer::start();
@@ -651,9 +652,9 @@ fn dashboard_session(server: &TestServer, user: &str) -> String {
 
 // ----- 15. every error is JSON -----
 
-/// 15. Errors from the router and from layers — an unknown route, a method not allowed, a
-/// path that is not UTF-8, a body too large, a body that never finishes, a wrong content
-/// type — all answer the one JSON shape.
+/// Issue 12, item 15: Errors from the router and from layers — an unknown route, a method
+/// not allowed, a path that is not UTF-8, a body too large, a body that never finishes, a
+/// wrong content type — all answer the one JSON shape.
 #[test]
 fn every_api_error_is_json() {
     let server =
@@ -738,8 +739,8 @@ fn every_api_error_is_json() {
     assert!(server.is_healthy());
 }
 
-/// 15. A sync body with bytes after the request is refused whole as `invalid_body`, and
-/// nothing of the request is stored.
+/// Issue 12, item 15: A sync body with bytes after the request is refused whole as
+/// `invalid_body`, and nothing of the request is stored.
 #[test]
 fn a_sync_body_with_trailing_bytes_is_refused() {
     let server = TestServer::start();
@@ -765,8 +766,8 @@ fn a_sync_body_with_trailing_bytes_is_refused() {
     );
 }
 
-/// 15. Malformed access tokens, refresh tokens and session cookies are refused with
-/// fixed messages: nothing of the token parser's internals is echoed.
+/// Issue 12, item 15: Malformed access tokens, refresh tokens and session cookies are
+/// refused with fixed messages: nothing of the token parser's internals is echoed.
 #[test]
 fn token_errors_do_not_echo_parser_internals() {
     let server = TestServer::start();
@@ -841,9 +842,9 @@ fn token_errors_do_not_echo_parser_internals() {
 
 // ----- 16. rule ranges -----
 
-/// 16. Every company rule is checked against its range where it is set (HTTP and the
-/// admin command): out of range is a 422 naming the rule and the range, and the rules and
-/// their version stay as they were.
+/// Issue 12, item 16: Every company rule is checked against its range where it is set (HTTP
+/// and the admin command): out of range is a 422 naming the rule and the range, and the
+/// rules and their version stay as they were.
 #[test]
 fn rules_out_of_range_are_refused_and_nothing_changes() {
     let server = TestServer::start();
