@@ -150,19 +150,10 @@ pub async fn json_errors(resp: Response) -> Response {
         StatusCode::UNAUTHORIZED => ("unauthorized", "sign in first".to_owned()),
         StatusCode::FORBIDDEN => ("forbidden", "not allowed".to_owned()),
         StatusCode::NOT_FOUND => ("not_found", "no such endpoint".to_owned()),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            let allowed = resp
-                .headers()
-                .get(header::ALLOW)
-                .and_then(|v| v.to_str().ok())
-                .filter(|a| !a.is_empty())
-                .map(|a| format!(" (allowed: {a})"))
-                .unwrap_or_default();
-            (
-                "method_not_allowed",
-                format!("this method is not allowed here{allowed}"),
-            )
-        }
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "this method is not allowed here (the Allow header lists those that are)".to_owned(),
+        ),
         StatusCode::REQUEST_TIMEOUT => (
             "timeout",
             "the request took too long: send it again".to_owned(),
