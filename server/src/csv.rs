@@ -21,12 +21,12 @@ pub struct Csv(String);
 /// Whether `s` is a plain decimal number (`-12`, `3.5`): a spreadsheet reads it as a
 /// number, never as a formula.
 fn is_plain_number(s: &str) -> bool {
+    let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     let digits = s.strip_prefix('-').unwrap_or(s);
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    !whole.is_empty()
-        && whole.bytes().all(|b| b.is_ascii_digit())
-        && fraction.bytes().all(|b| b.is_ascii_digit())
-        && (fraction.is_empty() || !digits.ends_with('.'))
+    match digits.split_once('.') {
+        Some((whole, fraction)) => all_digits(whole) && all_digits(fraction),
+        None => all_digits(digits),
+    }
 }
 
 /// One cell: neutralised if a spreadsheet would take it for a formula, quoted when it
