@@ -134,6 +134,21 @@ fn assert_json_error(what: &str, a: &Answer, status: u16, code: &str) -> String 
     message.to_owned()
 }
 
+/// The middle of some durations.
+fn median(mut d: Vec<Duration>) -> Duration {
+    d.sort();
+    d.get(d.len() / 2).copied().unwrap_or_default()
+}
+
+/// Held by the tests whose figures are times or memory, so that on a small machine they
+/// do not run beside each other's floods.
+fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    HEAVY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 // ----- 12. slow and huge headers -----
 
 /// Issue 12, item 12: Connections that send part of their headers and then nothing are cut
@@ -146,6 +161,7 @@ fn slow_headers_are_cut_off_and_the_server_keeps_answering() {
         TestServer::start_with(&["--header-read-timeout-secs", "1", "--max-connections", "64"]);
     let to = server_addr(&server);
     let rt = runtime();
+    let _alone = heavy();
     let started = Instant::now();
     let (closed, healthz) = rt.block_on(async move {
         let mut held = Vec::new();
@@ -224,6 +240,7 @@ fn huge_headers_are_refused_without_growing_memory() {
     const HEADER: usize = 256 * 1024;
     let mut server = TestServer::start();
     let to = server_addr(&server);
+    let _alone = heavy();
     // Warm up the allocator with ordinary traffic first.
     for _ in 0..20 {
         assert!(server.is_healthy());
@@ -378,12 +395,13 @@ fn a_sign_in_flood_does_not_slow_a_real_sign_in() {
     Company::setup(&server, "acme");
     let to = server_addr(&server);
     let rt = runtime();
+    let _alone = heavy();
     let (baseline, under_flood, sent) = rt.block_on(async move {
-        let mut baseline = Duration::ZERO;
+        let mut alone = Vec::new();
         for _ in 0..3 {
             let (status, _, took) = sign_in_from(lo(3), to, "a", PASSWORD).await;
             assert_eq!(status, 200);
-            baseline = baseline.max(took);
+            alone.push(took);
         }
         let next = Arc::new(AtomicUsize::new(0));
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -408,7 +426,7 @@ fn a_sign_in_flood_does_not_slow_a_real_sign_in() {
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
         let mut under_flood = Vec::new();
-        for _ in 0..3 {
+        for _ in 0..5 {
             let (status, body, took) = sign_in_from(lo(3), to, "a", PASSWORD).await;
             assert_eq!(status, 200, "{body}");
             under_flood.push(took);
@@ -417,21 +435,22 @@ fn a_sign_in_flood_does_not_slow_a_real_sign_in() {
             w.await.expect("flood worker");
         }
         (
-            baseline,
+            median(alone),
             under_flood,
             next.load(Ordering::SeqCst).min(FLOOD),
         )
     });
-    let worst = under_flood.iter().max().copied().unwrap_or_default();
+    let typical = median(under_flood.clone());
     println!(
-        "sign-in flood of {sent} requests from 6 addresses: a real sign-in took {:.3}s at \
-         worst (alone: {:.3}s)",
-        worst.as_secs_f64(),
+        "sign-in flood of {sent} requests from 6 addresses: a real sign-in took {:.3}s \
+         (median of 5; alone {:.3}s)",
+        typical.as_secs_f64(),
         baseline.as_secs_f64()
     );
+    // Before the limits, the same flood made a real sign-in take 1.6 s (alone 0.1 s).
     assert!(
-        worst <= baseline * 3 + Duration::from_millis(250),
-        "a real sign-in took {worst:?} under the flood (alone {baseline:?})"
+        typical <= baseline * 3 + Duration::from_millis(300),
+        "a real sign-in took {typical:?} under the flood (alone {baseline:?}): {under_flood:?}"
     );
 }
 
