@@ -190,12 +190,18 @@ impl Budget {
 /// protocol version, the cursor, the number of documents and of changes per document,
 /// every kind and id. A request that fails here changes nothing.
 pub fn decode_request(body: &[u8]) -> Result<SyncRequest, RequestError> {
-    let request: SyncRequest = postcard::from_bytes(body).map_err(|e| {
+    let (request, rest): (SyncRequest, &[u8]) = postcard::take_from_bytes(body).map_err(|e| {
         RequestError::new(
             RequestErrorKind::Invalid,
             format!("not a sync request: {e}"),
         )
     })?;
+    if !rest.is_empty() {
+        return Err(RequestError::new(
+            RequestErrorKind::Invalid,
+            format!("not a sync request: {} trailing bytes after it", rest.len()),
+        ));
+    }
     if !(protocol::MIN_PROTOCOL_VERSION..=protocol::PROTOCOL_VERSION).contains(&request.version) {
         return Err(RequestError::new(
             RequestErrorKind::Invalid,

@@ -35,6 +35,14 @@ pub struct Settings {
     pub sign_in_rate: Option<RateQuota>,
     /// Most bytes of stored records (document snapshots) one user may author.
     pub user_storage_quota: u64,
+    /// Failed sign-ins per address, across user names (`None`: unlimited).
+    pub sign_in_address_rate: Option<RateQuota>,
+    /// Failed sign-ins per company and user name, across addresses (`None`: unlimited).
+    pub sign_in_account_rate: Option<RateQuota>,
+    /// Password checks waiting or running at once; beyond, sign-ins are refused with 503.
+    pub sign_in_queue: usize,
+    /// Longest a request may take, body included, before it is answered 408.
+    pub request_timeout: Duration,
 }
 
 /// The default storage quota per user: 64 MiB. A rep's year of records takes about
@@ -71,6 +79,9 @@ pub enum Limit {
 
 type KeyedLimiter = governor::DefaultKeyedRateLimiter<String>;
 
+/// Stripes of the sign-in turns (see [`App::sign_in_turn`]).
+const SIGN_IN_TURNS: usize = 64;
+
 /// Keys a limiter keeps before it forgets those that are back to a full allowance.
 const LIMITER_KEYS: usize = 10_000;
 
@@ -85,6 +96,12 @@ fn limiter(quota: Option<RateQuota>) -> Option<KeyedLimiter> {
 pub const DEFAULT_USER_RATE: u32 = 1200;
 /// Sign-in attempts a minute per address, company and user name by default.
 pub const DEFAULT_SIGN_IN_RATE: u32 = 30;
+/// Failed sign-ins a minute from one address, across user names, by default: enough for
+/// an office behind one address (successful sign-ins do not count), too few to spray a
+/// password over a company's user names.
+pub const DEFAULT_SIGN_IN_ADDRESS_RATE: u32 = 30;
+/// Failed sign-ins a minute on one user name, across addresses, by default.
+pub const DEFAULT_SIGN_IN_ACCOUNT_RATE: u32 = 20;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -98,6 +115,10 @@ impl Default for Settings {
             user_rate: RateQuota::new(DEFAULT_USER_RATE, None),
             sign_in_rate: RateQuota::new(DEFAULT_SIGN_IN_RATE, None),
             user_storage_quota: DEFAULT_USER_STORAGE_QUOTA,
+            sign_in_address_rate: RateQuota::new(DEFAULT_SIGN_IN_ADDRESS_RATE, None),
+            sign_in_account_rate: RateQuota::new(DEFAULT_SIGN_IN_ACCOUNT_RATE, None),
+            sign_in_queue: 32 * crate::cpu::cores(),
+            request_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -116,6 +137,21 @@ pub struct App {
     /// balancer each counts its own share (they guard the server, not correctness).
     user_limiter: Option<KeyedLimiter>,
     sign_in_limiter: Option<KeyedLimiter>,
+    /// Failed sign-ins per address and per account (see [`FailureLimiter`]).
+    pub sign_in_address_failures: Option<FailureLimiter>,
+    pub sign_in_account_failures: Option<FailureLimiter>,
+    /// Sign-ins of one account take their turn (striped by account, with keys random
+    /// per process): a flood on one account checks its passwords one at a time, and each
+    /// waiting attempt sees the failures before it, so at most the account's allowance of
+    /// wrong passwords is ever hashed.
+    sign_in_turns: Box<[tokio::sync::Mutex<()>]>,
+    sign_in_turn_keys: std::hash::RandomState,
+    /// Places for password checks, waiting or running: a flood is refused when they are
+    /// taken instead of queueing behind Argon2.
+    pub sign_in_queue: Arc<tokio::sync::Semaphore>,
+    /// How long a password check usually takes (µs, a moving average): a sign-in for a
+    /// user that does not exist waits as long, without hashing anything.
+    pub typical_password_check_us: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for App {
@@ -142,6 +178,9 @@ impl AppState {
         let writer = crate::writer::Writer::new(db.clone(), write_lock.clone());
         let user_limiter = limiter(settings.user_rate);
         let sign_in_limiter = limiter(settings.sign_in_rate);
+        let sign_in_address_failures = settings.sign_in_address_rate.map(FailureLimiter::new);
+        let sign_in_account_failures = settings.sign_in_account_rate.map(FailureLimiter::new);
+        let sign_in_queue = Arc::new(tokio::sync::Semaphore::new(settings.sign_in_queue.max(1)));
         Ok(AppState(Arc::new(App {
             db,
             keys,
@@ -150,6 +189,14 @@ impl AppState {
             writer,
             user_limiter,
             sign_in_limiter,
+            sign_in_address_failures,
+            sign_in_account_failures,
+            sign_in_queue,
+            sign_in_turns: (0..SIGN_IN_TURNS)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+            sign_in_turn_keys: std::hash::RandomState::new(),
+            typical_password_check_us: std::sync::atomic::AtomicU64::new(50_000),
         })))
     }
 }
@@ -161,6 +208,14 @@ impl App {
             Some(l) => Some(l.lock().await),
             None => None,
         }
+    }
+
+    /// Waits for the turn of sign-ins to the account `key`.
+    pub async fn sign_in_turn(&self, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::BuildHasher;
+        let n = self.sign_in_turns.len().max(1) as u64;
+        let stripe = usize::try_from(self.sign_in_turn_keys.hash_one(key) % n).unwrap_or(0);
+        self.sign_in_turns[stripe].lock().await
     }
 
     /// Counts one request against `limit` for `key`; refused with 429 and the seconds to
@@ -189,9 +244,87 @@ impl App {
     }
 }
 
+/// A limit on failures per key: a bucket that drains at `per_minute` and holds `burst`
+/// failures. An attempt is checked before anything costly is done and refused while the
+/// bucket is full; only a failed attempt fills it, so successful sign-ins (an office's
+/// morning behind one address) never count. Attempts already under way when the bucket
+/// fills still fail into it, up to twice its size, which bounds the wait that follows.
+pub struct FailureLimiter {
+    quota: RateQuota,
+    buckets: std::sync::Mutex<std::collections::HashMap<String, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    level: f64,
+    at: std::time::Instant,
+}
+
+impl std::fmt::Debug for FailureLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FailureLimiter")
+            .field("quota", &self.quota)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FailureLimiter {
+    pub fn new(quota: RateQuota) -> FailureLimiter {
+        FailureLimiter {
+            quota,
+            buckets: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn per_sec(&self) -> f64 {
+        f64::from(self.quota.per_minute.get()) / 60.0
+    }
+
+    fn burst(&self) -> f64 {
+        f64::from(self.quota.burst.get())
+    }
+
+    fn level(&self, b: Option<&Bucket>, now: std::time::Instant) -> f64 {
+        b.map_or(0.0, |b| {
+            (b.level - now.duration_since(b.at).as_secs_f64() * self.per_sec()).max(0.0)
+        })
+    }
+
+    fn buckets(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Bucket>> {
+        self.buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Refused, with the seconds to wait, while `key`'s bucket is full.
+    pub fn check(&self, key: &str) -> ApiResult<()> {
+        let now = std::time::Instant::now();
+        let level = self.level(self.buckets().get(key), now);
+        if level + 1.0 > self.burst() {
+            let wait = (level + 1.0 - self.burst()) / self.per_sec();
+            // Whole seconds, at least one (`wait` is small and positive here).
+            let retry_after = (wait.ceil() as u64).max(1);
+            return Err(ApiError::TooManyRequests { retry_after });
+        }
+        Ok(())
+    }
+
+    /// Counts a failure against `key`.
+    pub fn failed(&self, key: &str) {
+        let now = std::time::Instant::now();
+        let mut buckets = self.buckets();
+        if buckets.len() > LIMITER_KEYS {
+            buckets.retain(|_, b| self.level(Some(b), now) > 0.0);
+        }
+        let level = (self.level(buckets.get(key), now) + 1.0).min(2.0 * self.burst());
+        buckets.insert(key.to_owned(), Bucket { level, at: now });
+    }
+}
+
 /// The whole HTTP service.
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
+    let timeout = state.settings.request_timeout;
     Router::new()
         .route("/healthz", get(healthz))
         .merge(crate::auth::router())
@@ -204,8 +337,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(60),
+            timeout,
         ))
+        // Outside the others, so the answers they make (408, 413, …) get a JSON body too.
+        .layer(axum::middleware::map_response(crate::error::json_errors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -36,7 +36,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::app::{AppState, Limit};
+use std::sync::atomic::Ordering;
+
+use crate::app::{App, AppState, Limit};
 use crate::db::{devices, refresh_tokens, server_keys, tenants, users};
 use crate::error::{ApiError, ApiResult, JsonBody};
 
@@ -156,8 +158,16 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
     .await?
 }
 
-async fn verify_password(password: String, hash: String) -> bool {
-    crate::cpu::run(move || {
+/// Checks a password against its stored hash on the CPU pool. A place in the sign-in
+/// queue is taken first: when every place is taken the check is refused at once (503)
+/// rather than queued behind a flood. How long it took is remembered, so that a sign-in
+/// for a user who does not exist can wait as long without hashing anything.
+async fn verify_password(app: &App, password: String, hash: String) -> ApiResult<bool> {
+    let Ok(_place) = app.sign_in_queue.try_acquire() else {
+        return Err(ApiError::Unavailable { retry_after: 1 });
+    };
+    let started = std::time::Instant::now();
+    let ok = crate::cpu::run(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
                 Argon2::default()
@@ -167,12 +177,25 @@ async fn verify_password(password: String, hash: String) -> bool {
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false);
+    let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    // A moving average: seven parts the old, one part the new.
+    let typical = &app.typical_password_check_us;
+    let old = typical.load(Ordering::Relaxed);
+    typical.store(
+        old.saturating_mul(7).saturating_add(took) / 8,
+        Ordering::Relaxed,
+    );
+    Ok(ok)
 }
 
-/// A well-formed hash that matches no password, verified when the user does not exist so
-/// that a wrong user name takes as long as a wrong password.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0pD1rH9V0mSqE4nM7fA6QnW2Vbq1t2Yx3cJ9a8uQe0k";
+/// What a password check of a user who does not exist costs: the time a real one
+/// usually takes, asleep, so neither the answer nor its timing tells whether the user
+/// exists, and no CPU is spent on it.
+async fn pace_unknown_user(app: &App) {
+    let us = app.typical_password_check_us.load(Ordering::Relaxed);
+    tokio::time::sleep(std::time::Duration::from_micros(us.min(5_000_000))).await;
+}
 
 pub fn sha256_hex(s: &str) -> String {
     Sha256::digest(s.as_bytes())
@@ -224,31 +247,11 @@ async fn login(
     ip: ClientIp,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<axum::Json<Session>> {
-    state.check_rate(Limit::SignIn, &sign_in_key(ip, &req.company, &req.username))?;
-    let tenant = tenants::Entity::find()
-        .filter(tenants::Column::Slug.eq(&req.company))
-        .one(&state.db)
-        .await?;
-    let user = match &tenant {
-        Some(t) => {
-            users::Entity::find()
-                .filter(users::Column::TenantId.eq(&t.id))
-                .filter(users::Column::Username.eq(&req.username))
-                .one(&state.db)
-                .await?
-        }
-        None => None,
-    };
-    let hash = user
-        .as_ref()
-        .map_or_else(|| DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
-    let password_ok = verify_password(req.password.clone(), hash).await;
-    let (Some(tenant), Some(user)) = (tenant, user) else {
+    let Some((tenant, user)) =
+        sign_in(&state, ip, &req.company, &req.username, &req.password).await?
+    else {
         return Err(refused());
     };
-    if !password_ok || !user.active {
-        return Err(refused());
-    }
     let device = device_for(&state.db, &user, req.device_id.as_deref(), req.device_name).await?;
     // A new family, under the epoch read with the password: a reset meanwhile ends it.
     let refresh_token = new_refresh_token();
@@ -393,8 +396,16 @@ fn session(
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest, responses((status = 200, description = "A new session; the refresh token presented is spent (presented again moments later, before its successor is used, it is answered with the same successor)", body = Session), (status = 401, description = "Expired, unknown, revoked or reused refresh token (a reused one revokes its family)", body = ErrorBody)))]
 async fn refresh(
     State(state): State<AppState>,
-    JsonBody(req): JsonBody<RefreshRequest>,
+    req: Result<JsonBody<RefreshRequest>, ApiError>,
 ) -> ApiResult<axum::Json<Session>> {
+    // A body that is not `{"refresh_token": "…"}` is refused in fixed words: nothing of
+    // the JSON parser's reading of a token is echoed.
+    let JsonBody(req) = req.map_err(|e| match e {
+        ApiError::BadRequest(_) => {
+            ApiError::BadRequest("the body must be {\"refresh_token\": \"…\"}".into())
+        }
+        other => other,
+    })?;
     let expired = || ApiError::Unauthorized("session expired: sign in again".into());
     let hash = sha256_hex(&req.refresh_token);
     let Some(token) = refresh_tokens::Entity::find_by_id(&hash)
@@ -558,7 +569,7 @@ impl FromRequestParts<AppState> for AuthUser {
         let claims: Claims = state
             .keys
             .decode(token, &validation(&state.settings.issuer))
-            .map_err(|e| ApiError::Unauthorized(format!("invalid token: {e}")))?;
+            .map_err(|e| ApiError::Unauthorized(e.message().into()))?;
         let user = authorise(&state.db, &claims).await?;
         // After authentication, so a flood of bad tokens cannot use up a user's allowance.
         state.check_rate(Limit::User, user.id())?;
@@ -619,59 +630,156 @@ impl Keys {
 
     /// The claims of a token signed with [`Keys::sign`], or why it is refused. The header
     /// is read first: it must name this server's key and carry no key of its own, since
-    /// the JWT library checks neither.
+    /// the JWT library checks neither. The parser's own words are logged, never answered.
     pub fn decode<C: serde::de::DeserializeOwned>(
         &self,
         token: &str,
         validation: &Validation,
-    ) -> Result<C, String> {
-        let header = jsonwebtoken::decode_header(token).map_err(|e| e.to_string())?;
+    ) -> Result<C, TokenError> {
+        let invalid = |e: jsonwebtoken::errors::Error| {
+            tracing::debug!(error = %e, "token refused");
+            match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            }
+        };
+        let header = jsonwebtoken::decode_header(token).map_err(invalid)?;
         if header.kid.as_deref() != Some(KEY_ID) {
-            return Err("signed with an unknown key".into());
+            return Err(TokenError::UnknownKey);
         }
         if header.jku.is_some()
             || header.jwk.is_some()
             || header.x5u.is_some()
             || header.x5c.is_some()
         {
-            return Err("a token may not name its own key".into());
+            return Err(TokenError::OwnKey);
         }
         jsonwebtoken::decode::<C>(token, &self.decoding, validation)
             .map(|t| t.claims)
-            .map_err(|e| e.to_string())
+            .map_err(invalid)
     }
 }
 
-/// Checks a company, user name and password as `POST /v1/auth/login` does (a missing user
-/// costs the same time as a wrong password): the company and the active user, or `None`.
-pub async fn verify_sign_in(
-    db: &DatabaseConnection,
+/// Why a token is refused, in words fixed here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    Expired,
+    UnknownKey,
+    OwnKey,
+    Invalid,
+}
+
+impl TokenError {
+    pub fn message(self) -> &'static str {
+        match self {
+            TokenError::Expired => "token expired: refresh it or sign in again",
+            TokenError::UnknownKey => "token signed with an unknown key",
+            TokenError::OwnKey => "a token may not name its own key",
+            TokenError::Invalid => "not a valid token: sign in again",
+        }
+    }
+}
+
+/// Checks a sign-in — `POST /v1/auth/login` and the dashboard's form alike: the company
+/// and the active user whose password this is, `None` for a wrong company, user name or
+/// password (alike, and alike in time).
+///
+/// Limits first, before anything costly: attempts per address, company and user name;
+/// failed attempts per address across user names (spraying one password over many
+/// names) and per company and user name across addresses (guessing one user's password
+/// from many), where only failures count. A user name
+/// that does not exist costs no Argon2 (the answer waits as long as a check takes), and
+/// password checks beyond the sign-in queue are refused at once.
+pub async fn sign_in(
+    app: &App,
+    ip: ClientIp,
     company: &str,
     username: &str,
     password: &str,
 ) -> ApiResult<Option<(tenants::Model, users::Model)>> {
+    app.check_rate(Limit::SignIn, &sign_in_key(ip, company, username))?;
+    let address = ip.0.map(|a| a.to_string()).unwrap_or_default();
+    let account = account_key(company, username);
+    FailureLimits::check_address(app, &address)?;
+    // One attempt on this account at a time, checked against the failures before it.
+    let turn = app.sign_in_turn(&account).await;
+    let limits = FailureLimits::check(app, &address, &account)?;
     let tenant = tenants::Entity::find()
         .filter(tenants::Column::Slug.eq(company))
-        .one(db)
+        .one(&app.db)
         .await?;
     let user = match &tenant {
         Some(t) => {
             users::Entity::find()
                 .filter(users::Column::TenantId.eq(&t.id))
                 .filter(users::Column::Username.eq(username))
-                .one(db)
+                .one(&app.db)
                 .await?
         }
         None => None,
     };
-    let hash = user
-        .as_ref()
-        .map_or_else(|| DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
-    let password_ok = verify_password(password.to_owned(), hash).await;
-    Ok(match (tenant, user) {
-        (Some(t), Some(u)) if password_ok && u.active => Some((t, u)),
-        _ => None,
-    })
+    let (Some(tenant), Some(user)) = (tenant, user) else {
+        limits.failed();
+        drop(turn);
+        pace_unknown_user(app).await;
+        return Ok(None);
+    };
+    // A check refused for a full queue (503) is not a failure: nothing was checked.
+    let password_ok = verify_password(app, password.to_owned(), user.password_hash.clone()).await?;
+    if password_ok && user.active {
+        Ok(Some((tenant, user)))
+    } else {
+        limits.failed();
+        drop(turn);
+        Ok(None)
+    }
+}
+
+/// The key of an account across addresses: company and user name, cut short.
+fn account_key(company: &str, username: &str) -> String {
+    let short = |s: &str| s.chars().take(64).collect::<String>();
+    format!("{}\n{}", short(company), short(username))
+}
+
+/// The failure limits one sign-in attempt counts against: its address, and its account.
+struct FailureLimits<'a> {
+    app: &'a App,
+    address: &'a str,
+    account: &'a str,
+}
+
+impl<'a> FailureLimits<'a> {
+    /// Refused while the address's failures are full.
+    fn check_address(app: &App, address: &str) -> ApiResult<()> {
+        match &app.sign_in_address_failures {
+            Some(l) => l.check(address),
+            None => Ok(()),
+        }
+    }
+
+    /// Refused while either is full.
+    fn check(app: &'a App, address: &'a str, account: &'a str) -> ApiResult<FailureLimits<'a>> {
+        if let Some(l) = &app.sign_in_address_failures {
+            l.check(address)?;
+        }
+        if let Some(l) = &app.sign_in_account_failures {
+            l.check(account)?;
+        }
+        Ok(FailureLimits {
+            app,
+            address,
+            account,
+        })
+    }
+
+    fn failed(self) {
+        if let Some(l) = &self.app.sign_in_address_failures {
+            l.failed(self.address);
+        }
+        if let Some(l) = &self.app.sign_in_account_failures {
+            l.failed(self.account);
+        }
+    }
 }
 
 #[cfg(test)]

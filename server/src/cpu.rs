@@ -8,9 +8,12 @@ use std::sync::LazyLock;
 
 use tokio::sync::Semaphore;
 
-static SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
-    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
-});
+static SLOTS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(cores()));
+
+/// The cores this process may use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+}
 
 /// Runs `work` on the blocking pool once a slot is free.
 pub async fn run<T: Send + 'static>(

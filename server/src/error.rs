@@ -31,6 +31,10 @@ pub enum ApiError {
     /// A rate limit is spent; `retry_after` seconds until the next request is allowed.
     #[error("too many requests: try again in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
+    /// The server is too busy for this now (a queue is full); try again in `retry_after`
+    /// seconds.
+    #[error("the server is busy: try again in {retry_after} s")]
+    Unavailable { retry_after: u64 },
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -51,6 +55,7 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Database(e) if crate::db::is_unique_violation(e) => {
                 (StatusCode::CONFLICT, "conflict")
             }
@@ -86,7 +91,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
         let retry_after = match &self {
-            ApiError::TooManyRequests { retry_after } => Some(*retry_after),
+            ApiError::TooManyRequests { retry_after } | ApiError::Unavailable { retry_after } => {
+                Some(*retry_after)
+            }
             _ => None,
         };
         let body = ErrorBody {
@@ -122,6 +129,72 @@ impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         ApiError::BadRequest(r.body_text())
     }
+}
+
+/// Gives the error answers that were made without the protocol's JSON body — by the
+/// router (405, a path that is not UTF-8), by layers (408 from the timeout, 413 from the
+/// body limit) or by extractors' plain-text rejections — the one JSON shape, with a
+/// message chosen here (nothing of a parser's text is passed on). JSON answers, and the
+/// dashboard's HTML pages, are left as they are.
+pub async fn json_errors(resp: Response) -> Response {
+    use axum::http::header;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let content_type = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if content_type.starts_with("application/json") || content_type.starts_with("text/html") {
+        return resp;
+    }
+    let (code, message) = match status {
+        StatusCode::BAD_REQUEST => ("invalid_body", "the request could not be read".to_owned()),
+        StatusCode::UNAUTHORIZED => ("unauthorized", "sign in first".to_owned()),
+        StatusCode::FORBIDDEN => ("forbidden", "not allowed".to_owned()),
+        StatusCode::NOT_FOUND => ("not_found", "no such endpoint".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "this method is not allowed here (the Allow header lists those that are)".to_owned(),
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "timeout",
+            "the request took too long: send it again".to_owned(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+            ("too_large", "request too large".to_owned())
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "unsupported content type".to_owned(),
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid_input", "the request is invalid".to_owned()),
+        StatusCode::TOO_MANY_REQUESTS => ("rate_limited", "too many requests".to_owned()),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            ("unavailable", "the server is busy: try again".to_owned())
+        }
+        s if s.is_server_error() => ("internal", "internal error".to_owned()),
+        _ => ("invalid_body", "the request was refused".to_owned()),
+    };
+    let (mut parts, _) = resp.into_parts();
+    let json = (
+        status,
+        Json(ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+            },
+        }),
+    )
+        .into_response();
+    let (json_parts, body) = json.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in &json_parts.headers {
+        parts.headers.insert(name, value.clone());
+    }
+    Response::from_parts(parts, body)
 }
 
 /// `axum::Json` whose rejections answer with [`ApiError`]'s JSON shape.

@@ -11,6 +11,7 @@ mod admin;
 mod app;
 mod auth;
 mod cpu;
+mod csv;
 mod dashboard;
 mod db;
 mod demo;
@@ -20,6 +21,7 @@ mod projection;
 mod reports;
 mod rules;
 mod scorecard;
+mod serve;
 mod sync;
 mod writer;
 
@@ -81,6 +83,31 @@ struct Cli {
     /// are rejected with `quota_exceeded`.
     #[arg(long, env = "RAPPORT_USER_STORAGE_QUOTA", default_value_t = app::DEFAULT_USER_STORAGE_QUOTA)]
     user_storage_quota: u64,
+    /// Failed sign-ins a minute from one address, whatever the user names (0: no limit).
+    #[arg(long, env = "RAPPORT_LOGIN_ADDRESS_RATE_LIMIT_PER_MINUTE", default_value_t = app::DEFAULT_SIGN_IN_ADDRESS_RATE)]
+    login_address_rate_limit_per_minute: u32,
+    /// Failed sign-ins a minute on one company and user name, whatever the addresses (0:
+    /// no limit).
+    #[arg(long, env = "RAPPORT_LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE", default_value_t = app::DEFAULT_SIGN_IN_ACCOUNT_RATE)]
+    login_account_rate_limit_per_minute: u32,
+    /// Password checks that may wait or run at once; beyond, a sign-in is refused at once
+    /// with 503 and Retry-After (default: 32 per core).
+    #[arg(long, env = "RAPPORT_SIGN_IN_QUEUE")]
+    sign_in_queue: Option<usize>,
+    /// Seconds a client has to send a request's headers (and an idle kept-alive
+    /// connection to start its next request) before the connection is closed.
+    #[arg(long, env = "RAPPORT_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    header_read_timeout_secs: u64,
+    /// Largest request head (request line and headers), in bytes; larger is answered 431.
+    #[arg(long, env = "RAPPORT_MAX_HEADER_BYTES", default_value_t = 32 * 1024)]
+    max_header_bytes: usize,
+    /// Most connections open at once; more wait until one closes. Keep it below the
+    /// process's open-file limit.
+    #[arg(long, env = "RAPPORT_MAX_CONNECTIONS", default_value_t = 1000)]
+    max_connections: usize,
+    /// Seconds a request may take, body included, before it is answered 408.
+    #[arg(long, env = "RAPPORT_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
+    request_timeout_secs: u64,
     /// On SIGTERM or Ctrl-C, seconds to let requests in flight finish before stopping
     /// anyway (an unfinished sync is rolled back whole; the device sends it again).
     #[arg(long, env = "RAPPORT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
@@ -260,6 +287,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         user_rate: app::RateQuota::new(cli.rate_limit_per_minute, cli.rate_limit_burst),
         sign_in_rate: app::RateQuota::new(cli.login_rate_limit_per_minute, None),
         user_storage_quota: cli.user_storage_quota,
+        sign_in_address_rate: app::RateQuota::new(cli.login_address_rate_limit_per_minute, None),
+        sign_in_account_rate: app::RateQuota::new(cli.login_account_rate_limit_per_minute, None),
+        sign_in_queue: cli
+            .sign_in_queue
+            .unwrap_or_else(|| 32 * cpu::cores())
+            .max(1),
+        request_timeout: Duration::from_secs(cli.request_timeout_secs.max(1)),
         ..Settings::default()
     };
     let state = AppState::new(db, settings).await?;
@@ -296,15 +330,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     // deadline is rolled back whole, never half-applied.
     let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
     let signalled = stopping.clone();
-    // With the peer's address, which sign-in attempts are counted by.
-    let service = app::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let serve = axum::serve(listener, service).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        signalled.notify_one();
-    });
+    let limits = serve::Limits {
+        header_read_timeout: Duration::from_secs(cli.header_read_timeout_secs.max(1)),
+        max_header_bytes: cli.max_header_bytes.max(1024),
+        max_connections: cli.max_connections.max(1),
+    };
+    let serving = serve::serve(
+        listener,
+        app::router(state),
+        limits,
+        shutdown_signal(),
+        move || {
+            signalled.notify_one();
+        },
+    );
     let grace = Duration::from_secs(cli.shutdown_grace_secs);
     tokio::select! {
-        served = serve => served?,
+        () = serving => {}
         () = async {
             stopping.notified().await;
             tokio::time::sleep(grace).await;

@@ -5,7 +5,6 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
@@ -138,53 +137,10 @@ pub async fn rep_in_scope(
     if allowed { Ok(found) } else { Err(refused()) }
 }
 
-/// One CSV field, quoted when it needs to be.
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-/// A CSV document: a header row and rows, CRLF line ends (RFC 4180).
-pub fn csv_rows(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
-    let mut out = header.join(",");
-    out.push_str("\r\n");
-    for row in rows {
-        let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
 fn iso_ms(ms: Option<i64>, tz: chrono_tz::Tz) -> String {
     ms.and_then(chrono::DateTime::from_timestamp_millis)
         .map(|t| t.with_timezone(&tz).to_rfc3339())
         .unwrap_or_default()
-}
-
-/// A CSV download.
-pub fn csv_attachment(name: &str, body: String) -> Response {
-    let disposition =
-        header::HeaderValue::from_str(&format!("attachment; filename=\"{name}.csv\""))
-            .unwrap_or_else(|_| header::HeaderValue::from_static("attachment"));
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                header::HeaderValue::from_static("text/csv; charset=utf-8"),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-            (
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -368,9 +324,9 @@ impl TeamList {
         }
     }
 
-    pub fn csv(&self) -> String {
+    pub fn csv(&self) -> crate::csv::Csv {
         match self {
-            TeamList::Weekly(r) => csv_rows(
+            TeamList::Weekly(r) => crate::csv::rows(
                 &[
                     "week",
                     "team",
@@ -395,7 +351,7 @@ impl TeamList {
             TeamList::Trend(t) => {
                 let mut header = vec!["username", "display_name"];
                 header.extend(t.weeks.iter().map(String::as_str));
-                csv_rows(
+                crate::csv::rows(
                     &header,
                     t.reps.iter().map(|r| {
                         let mut row = vec![r.username.clone(), r.display_name.clone()];
@@ -404,7 +360,7 @@ impl TeamList {
                     }),
                 )
             }
-            TeamList::Overdue(list, tz) => csv_rows(
+            TeamList::Overdue(list, tz) => crate::csv::rows(
                 &[
                     "account_id",
                     "account",
@@ -424,7 +380,7 @@ impl TeamList {
                     ]
                 }),
             ),
-            TeamList::DangerZone(list) => csv_rows(
+            TeamList::DangerZone(list) => crate::csv::rows(
                 &[
                     "opportunity_id",
                     "account_id",
@@ -442,7 +398,7 @@ impl TeamList {
                     ]
                 }),
             ),
-            TeamList::OverLimit(list, tz) => csv_rows(
+            TeamList::OverLimit(list, tz) => crate::csv::rows(
                 &[
                     "favour_id",
                     "account_id",
@@ -464,7 +420,7 @@ impl TeamList {
                     ]
                 }),
             ),
-            TeamList::Upcoming(list) => csv_rows(
+            TeamList::Upcoming(list) => crate::csv::rows(
                 &["date", "occasion", "contact_id", "contact", "account_id"],
                 list.iter().map(|u| {
                     vec![
@@ -494,7 +450,7 @@ impl TeamList {
     pub fn respond(self, format: Option<&str>) -> ApiResult<Response> {
         match format {
             None | Some("json") => Ok(self.json()),
-            Some("csv") => Ok(csv_attachment(&self.file_name(), self.csv())),
+            Some("csv") => Ok(crate::csv::attachment(&self.file_name(), self.csv())),
             Some(other) => Err(ApiError::Unprocessable(format!(
                 "format '{other}': json or csv"
             ))),
@@ -640,7 +596,7 @@ async fn http_team(
     );
     let name = format!("scorecards-{}", window.label);
     let csv = |cards: &Vec<Scorecard>| {
-        csv_rows(
+        crate::csv::rows(
             &[
                 "period",
                 "username",
@@ -678,7 +634,7 @@ async fn http_team(
             // The team's rows last, with an empty user name.
             let mut all = cards;
             all.extend(team);
-            Ok(csv_attachment(&name, csv(&all)))
+            Ok(crate::csv::attachment(&name, csv(&all)))
         }
         Some(other) => Err(ApiError::Unprocessable(format!(
             "format '{other}': json or csv"

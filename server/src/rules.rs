@@ -63,7 +63,22 @@ pub fn patch(
         if !obj.contains_key(name) {
             return Err(ApiError::Unprocessable(format!("no rule named '{name}'")));
         }
-        obj.insert(name.clone(), v.clone());
+        // Each value against its range before it is read into the rules: the answer names
+        // the rule and what it may be, whatever was sent (a string, 1e308, 7.5 days).
+        let range = rapport_client_core::model::rule_range(name)
+            .ok_or_else(|| ApiError::Unprocessable(format!("no rule named '{name}'")))?;
+        let n = v
+            .as_f64()
+            .filter(|n| range.allows(*n))
+            .ok_or_else(|| ApiError::Unprocessable(range.refusal()))?;
+        let v = if range.whole {
+            // In range and whole, so exactly an i64.
+            #[allow(clippy::cast_possible_truncation)]
+            serde_json::Value::from(n as i64)
+        } else {
+            v.clone()
+        };
+        obj.insert(name.clone(), v);
     }
     let patched: Rules = serde_json::from_value(value)
         .map_err(|e| ApiError::Unprocessable(format!("rules: {e}")))?;

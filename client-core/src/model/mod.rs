@@ -20,7 +20,7 @@ pub mod rules;
 pub mod vocab;
 
 pub use records::*;
-pub use rules::Rules;
+pub use rules::{RULE_RANGES, RuleRange, Rules, rule_range};
 pub use vocab::*;
 
 /// The kinds of document Rapport knows. The wire and the databases name them by

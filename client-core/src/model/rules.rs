@@ -82,51 +82,129 @@ impl Default for Rules {
     }
 }
 
+/// The values one rule may take: a number from `min` to `max`, a whole one when `whole`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RuleRange {
+    pub name: &'static str,
+    pub min: f64,
+    pub max: f64,
+    pub whole: bool,
+}
+
+impl RuleRange {
+    const fn number(name: &'static str, min: f64, max: f64) -> RuleRange {
+        RuleRange {
+            name,
+            min,
+            max,
+            whole: false,
+        }
+    }
+
+    const fn whole(name: &'static str, min: f64, max: f64) -> RuleRange {
+        RuleRange {
+            name,
+            min,
+            max,
+            whole: true,
+        }
+    }
+
+    /// Whether `value` is allowed.
+    pub fn allows(&self, value: f64) -> bool {
+        value.is_finite()
+            && (self.min..=self.max).contains(&value)
+            && (!self.whole || value.fract() == 0.0)
+    }
+
+    /// Why a value is refused, naming the rule and its range.
+    pub fn refusal(&self) -> String {
+        format!(
+            "{} must be {} from {} to {}",
+            self.name,
+            if self.whole {
+                "a whole number"
+            } else {
+                "a number"
+            },
+            self.min,
+            self.max
+        )
+    }
+}
+
+/// Every rule with its range, in the order of [`Rules`]'s fields. A range is what makes
+/// sense for the method: a favour limit of 1e308 would switch the anti-bribery flag off, a
+/// check-in radius of 1e308 verify every check-in.
+pub const RULE_RANGES: [RuleRange; 20] = [
+    RuleRange::number("weight_sales", 0.0, 1.0),
+    RuleRange::number("weight_profit", 0.0, 1.0),
+    RuleRange::number("weight_collections", 0.0, 1.0),
+    RuleRange::number("weight_transactions", 0.0, 1.0),
+    RuleRange::number("tier_a_min", 0.0, 1e9),
+    RuleRange::number("tier_b_min", 0.0, 1e9),
+    RuleRange::number("tier_c_min", 0.0, 1e9),
+    RuleRange::whole("cadence_a_days", 1.0, 366.0),
+    RuleRange::whole("cadence_b_days", 1.0, 366.0),
+    RuleRange::whole("cadence_c_days", 1.0, 366.0),
+    RuleRange::whole("cadence_d_days", 1.0, 366.0),
+    RuleRange::number("checkin_radius_m", 1.0, 10_000.0),
+    RuleRange::whole("late_after_hours", 1.0, 720.0),
+    RuleRange::number("favour_limit", 0.0, 1_000_000.0),
+    RuleRange::whole("weekly_visit_target", 0.0, 200.0),
+    RuleRange::number("cadence_kept_target", 0.0, 1.0),
+    RuleRange::number("favour_accounts_target", 0.0, 1.0),
+    RuleRange::number("card_coverage_target", 0.0, 1.0),
+    RuleRange::number("birthday_greeting_target", 0.0, 1.0),
+    RuleRange::number("influencer_coverage_target", 0.0, 1.0),
+];
+
+/// The range of the rule named `name`, if there is one.
+pub fn rule_range(name: &str) -> Option<&'static RuleRange> {
+    RULE_RANGES.iter().find(|r| r.name == name)
+}
+
 impl Rules {
-    /// Checks that the settings make sense; the message names the setting at fault.
-    pub fn validate(&self) -> Result<(), String> {
-        let weights = [
+    /// Every rule's value, in the order of [`RULE_RANGES`].
+    #[allow(clippy::cast_precision_loss)]
+    fn values(&self) -> [f64; 20] {
+        [
             self.weight_sales,
             self.weight_profit,
             self.weight_collections,
             self.weight_transactions,
-        ];
-        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
-            return Err("weights must be zero or more".into());
-        }
-        if !(self.tier_a_min >= self.tier_b_min && self.tier_b_min >= self.tier_c_min) {
-            return Err("tier thresholds must fall from A to C".into());
-        }
-        let cadences = [
-            self.cadence_a_days,
-            self.cadence_b_days,
-            self.cadence_c_days,
-            self.cadence_d_days,
-        ];
-        if cadences.iter().any(|d| !(1..=366).contains(d)) {
-            return Err("cadences must be 1 to 366 days".into());
-        }
-        if !(self.checkin_radius_m.is_finite() && self.checkin_radius_m > 0.0) {
-            return Err("check-in radius must be a positive distance".into());
-        }
-        if !(1..=24 * 30).contains(&self.late_after_hours) {
-            return Err("late-logging threshold must be 1 to 720 hours".into());
-        }
-        if !(self.favour_limit.is_finite() && self.favour_limit >= 0.0) {
-            return Err("favour limit must be zero or more".into());
-        }
-        if !(0..=200).contains(&self.weekly_visit_target) {
-            return Err("weekly visit target must be 0 to 200".into());
-        }
-        let shares = [
+            self.tier_a_min,
+            self.tier_b_min,
+            self.tier_c_min,
+            self.cadence_a_days as f64,
+            self.cadence_b_days as f64,
+            self.cadence_c_days as f64,
+            self.cadence_d_days as f64,
+            self.checkin_radius_m,
+            self.late_after_hours as f64,
+            self.favour_limit,
+            self.weekly_visit_target as f64,
             self.cadence_kept_target,
             self.favour_accounts_target,
             self.card_coverage_target,
             self.birthday_greeting_target,
             self.influencer_coverage_target,
-        ];
-        if shares.iter().any(|t| !(0.0..=1.0).contains(t)) {
-            return Err("share targets must be between 0 and 1".into());
+        ]
+    }
+
+    /// Checks every rule against its range ([`RULE_RANGES`]) and the tiers' order; the
+    /// message names the rule at fault and what it may be.
+    pub fn validate(&self) -> Result<(), String> {
+        for (range, value) in RULE_RANGES.iter().zip(self.values()) {
+            if !range.allows(value) {
+                return Err(range.refusal());
+            }
+        }
+        if !(self.tier_a_min >= self.tier_b_min && self.tier_b_min >= self.tier_c_min) {
+            return Err(
+                "tier thresholds must fall from A to C: tier_a_min ≥ tier_b_min ≥ tier_c_min"
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -334,5 +412,28 @@ mod tests {
             ..Rules::default()
         };
         assert!(bad.validate().is_err());
+        let bad = Rules {
+            favour_limit: 1e308,
+            ..Rules::default()
+        };
+        assert_eq!(
+            bad.validate(),
+            Err("favour_limit must be a number from 0 to 1000000".into())
+        );
+        let bad = Rules {
+            cadence_a_days: 0,
+            ..Rules::default()
+        };
+        assert_eq!(
+            bad.validate(),
+            Err("cadence_a_days must be a whole number from 1 to 366".into())
+        );
+        // The table follows the fields: each name is a field of the JSON form.
+        let json = serde_json::to_value(Rules::default()).expect("json");
+        for range in &RULE_RANGES {
+            assert!(json.get(range.name).is_some(), "{}", range.name);
+            assert!(range.allows(json[range.name].as_f64().expect("a number")));
+        }
+        assert_eq!(json.as_object().expect("object").len(), RULE_RANGES.len());
     }
 }

@@ -6,14 +6,13 @@
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::header::{self, HeaderValue};
 use axum::response::Response;
 
 use super::session::Viewer;
 use super::{error_response, scope};
 use crate::app::{App, AppState};
 use crate::error::{ApiError, ApiResult};
-use crate::reports::{TEAM_LISTS, TeamList, TeamQuery, csv_attachment};
+use crate::reports::{TEAM_LISTS, TeamList, TeamQuery};
 
 /// `GET /dashboard/export/{file}`.
 pub async fn export(
@@ -47,10 +46,6 @@ async fn export_csv(
     // Authorise before reading anything: reps get no team lists.
     let team = scope::team_for(app, viewer, q.team.as_deref()).await?;
     let list = TeamList::compute(app, viewer.tenant_id(), &team.id, list, &q).await?;
-    let mut resp = csv_attachment(&list.file_name(), list.csv());
-    resp.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    Ok(resp)
+    // The same writer as the API's export (`nosniff` included).
+    Ok(crate::csv::attachment(&list.file_name(), list.csv()))
 }

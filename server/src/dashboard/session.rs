@@ -466,12 +466,9 @@ pub async fn login(
         );
     }
     let password = std::mem::take(&mut form.password);
-    let key = crate::auth::sign_in_key(ip, form.company.trim(), form.username.trim());
-    if let Err(e) = state.check_rate(crate::app::Limit::SignIn, &key) {
-        return super::error_response(&prefs, None, e);
-    }
-    let checked = crate::auth::verify_sign_in(
-        &state.db,
+    let checked = crate::auth::sign_in(
+        &state,
+        ip,
         form.company.trim(),
         form.username.trim(),
         &password,
