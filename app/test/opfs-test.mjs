@@ -159,6 +159,29 @@ try {
   console.log(`  OPFS pool files: ${JSON.stringify(files)}`);
   check("the store file is in the OPFS pool", files.includes(STORE), JSON.stringify(files));
 
+  const header = (await call(page, "db_header", { name: STORE })).value;
+  console.log(`  store file: ${JSON.stringify(header)}`);
+  // client-core asks for WAL; the sahpool VFS has no shared memory, so SQLite keeps its
+  // rollback journal (each commit still syncs: synchronous=FULL).
+  check("the store runs with a rollback journal (no WAL on OPFS)", header.write_version === 1, JSON.stringify(header));
+
+  // A second tab: the pool's sync access handles are exclusive, so its worker cannot
+  // open the store while the first tab holds it.
+  const tab2 = await context.newPage();
+  await tab2.goto(`${base}/web/index.html`);
+  await tab2.waitForFunction(() => window.rapportReady === true);
+  const t2 = await tab2.evaluate(
+    ([name]) =>
+      Promise.race([
+        window.rapport.call("open", { name }),
+        new Promise((r) => setTimeout(() => r({ ok: false, error: "timed out after 10 s" }), 10000)),
+      ]),
+    [STORE],
+  );
+  console.log(`  second tab's open: ${JSON.stringify(t2)}`);
+  check("a second tab cannot open the store while the first holds it", !t2.ok, JSON.stringify(t2));
+  await tab2.close();
+
   // 2. Reload: a new worker opens the same store from OPFS.
   await page.reload();
   await page.waitForFunction(() => window.rapportReady === true);

@@ -35,6 +35,12 @@ const ops = {
   status() {
     return JSON.parse(store.status());
   },
+  // The store file's header: SQLite's write version (byte 18) is 1 for a rollback
+  // journal, 2 for WAL.
+  db_header({ name }) {
+    const bytes = store.export_db(name);
+    return { bytes: bytes.length, write_version: bytes[18], read_version: bytes[19] };
+  },
   opfs_files() {
     return JSON.parse(store.opfs_files());
   },

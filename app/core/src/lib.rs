@@ -211,6 +211,15 @@ impl WebStore {
         .map_err(js_err)
     }
 
+    /// The store file's bytes (SQLite's own file format), for a backup or a support
+    /// request; `None` for an in-memory store.
+    pub fn export_db(&self, name: &str) -> Result<Option<Vec<u8>>, JsError> {
+        match &self.pool {
+            Some(pool) => Ok(Some(pool.export_db(name).map_err(js_err)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The files the OPFS pool holds (the store, and a journal while one is open), as a
     /// JSON array; empty for an in-memory store.
     pub fn opfs_files(&self) -> Result<String, JsError> {
