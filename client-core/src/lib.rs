@@ -4,8 +4,10 @@
 //! - [`protocol`]: the wire types of the sync server's API;
 //! - [`verify`]: the server's checks on a push that need no database (decode, bound,
 //!   verify and merge a document's changes), shared so they can be fuzzed;
-//! - `store`, `api` (feature `device`): the offline SQLite store and the app facade
-//!   ([`Client`]) that signs in, keeps records and syncs;
+//! - `store` (feature `store`, part of `device`): the offline SQLite store, with no HTTP
+//!   client, so it also builds for the web (wasm32, see docs/web-app.md);
+//! - `api` (feature `device`): the app facade ([`Client`]) that signs in, keeps records and
+//!   syncs over HTTP (ureq: native only);
 //! - `ffi` (feature `ffi`): the mobile bindings, exported with uniffi to Kotlin, Swift and
 //!   Python (see docs/mobile.md).
 //!
@@ -18,7 +20,7 @@ pub mod verify;
 
 #[cfg(feature = "device")]
 pub mod api;
-#[cfg(feature = "device")]
+#[cfg(feature = "store")]
 pub mod store;
 
 #[cfg(feature = "ffi")]

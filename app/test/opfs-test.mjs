@@ -1,0 +1,221 @@
+// The web core's browser test: in headless Chromium, a worker opens the store on OPFS,
+// signs in with a session, writes visits; the page is reloaded and the browser restarted
+// with the same profile, and the visits must read back each time.
+//
+//   node app/test/opfs-test.mjs        (after scripts/build-app)
+//
+// Serves app/ with python3's http.server on 127.0.0.1 (a secure context, which OPFS
+// needs). Chromium: $CHROMIUM or Debian's /usr/bin/chromium. Prints timings and a final
+// "N passed, N failed" line; exits non-zero on any failure.
+
+import { chromium } from "playwright-core";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import net from "node:net";
+
+const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const STORE = "/rapport.db";
+const WRITES = 20;
+
+let passed = 0;
+let failed = 0;
+function check(name, cond, detail = "") {
+  if (cond) {
+    passed++;
+    console.log(`ok   ${name}`);
+  } else {
+    failed++;
+    console.log(`FAIL ${name} ${detail}`);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function waitForServer(url, tries = 100) {
+  for (let i = 0; i < tries; i++) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no server at ${url}`);
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const port = await freePort();
+const server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", appDir], {
+  stdio: "ignore",
+});
+const base = `http://127.0.0.1:${port}`;
+const profile = mkdtempSync(join(tmpdir(), "rapport-web-profile-"));
+const timings = {};
+let context;
+
+async function openPage() {
+  context = await chromium.launchPersistentContext(profile, { executablePath, headless: true });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (m) => console.log(`  [page] ${m.text()}`));
+  page.on("pageerror", (e) => console.log(`  [page error] ${e.message}`));
+  await page.goto(`${base}/web/index.html`);
+  await page.waitForFunction(() => window.rapportReady === true);
+  return page;
+}
+
+async function call(page, op, args) {
+  const r = await page.evaluate(([op, args]) => window.rapport.call(op, args), [op, args]);
+  if (!r.ok) throw new Error(`${op}: ${r.error}`);
+  return r;
+}
+
+// The page's load and the store's open, timed inside the worker.
+async function openStore(page, label) {
+  const init = await call(page, "init_ms");
+  const open = await call(page, "open", { name: STORE });
+  timings[`${label}: wasm fetch+instantiate ms`] = +init.value.toFixed(1);
+  timings[`${label}: store open ms`] = +open.ms.toFixed(1);
+}
+
+function randomHex(bytes) {
+  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+try {
+  await waitForServer(`${base}/web/index.html`);
+  const wasm = join(appDir, "dist", "rapport_web_bg.wasm");
+  const raw = statSync(wasm).size;
+  const gz = gzipSync(readFileSync(wasm), { level: 9 }).length;
+  timings["wasm bytes raw"] = raw;
+  timings["wasm bytes gzip -9"] = gz;
+
+  // 1. A fresh profile: open, sign in (a session as /v1/auth/login returns it), write.
+  let page = await openPage();
+  await openStore(page, "first open (new store)");
+  const before = await call(page, "status");
+  check("a new store has no session", before.value.signed_in_as === null, JSON.stringify(before.value));
+  const refused = await page.evaluate(() => window.rapport.call("create_visit", { visit: {} }));
+  check("writing before sign-in is refused", !refused.ok, JSON.stringify(refused));
+
+  const session = {
+    access_token: "spike",
+    access_expires_at: Math.floor(Date.now() / 1000) + 3600,
+    refresh_token: "spike",
+    user_id: (await call(page, "new_id")).value,
+    tenant_id: (await call(page, "new_id")).value,
+    role: "rep",
+    display_name: "Spike Rep",
+    device_id: (await call(page, "new_id")).value,
+    actor_id: randomHex(16),
+    time_zone: "Asia/Shanghai",
+  };
+  await call(page, "save_session", { server_url: "https://rapport.invalid", company: "acme", username: "li", session });
+  const account_id = (await call(page, "new_id")).value;
+  const visit = (n) => ({
+    account_id,
+    occurred_ms: Date.UTC(2026, 10, 27, 2, 30) + n * 60000,
+    offset_min: 480,
+    duration_min: 45,
+    purpose: `spike visit ${n}`,
+    notes: "written in a worker, on OPFS",
+    next_step: "send the quote",
+    next_step_due: "2026-12-01",
+  });
+  const first = await call(page, "create_visit", { visit: visit(0) });
+  timings["first visit write ms"] = +first.ms.toFixed(2);
+  const firstId = first.value;
+  check("create_visit returns a record id", /^[0-9a-f-]{36}$/.test(firstId), firstId);
+  const bad = await page.evaluate(
+    ([v]) => window.rapport.call("create_visit", { visit: { ...v, duration_min: -5 } }),
+    [visit(99)],
+  );
+  check("an invalid visit is refused by the model's rules", !bad.ok && /duration_min/.test(bad.error), JSON.stringify(bad));
+  const writes = [];
+  for (let i = 1; i <= WRITES; i++) writes.push((await call(page, "create_visit", { visit: visit(i) })).ms);
+  timings[`visit write ms (median of ${WRITES})`] = +median(writes).toFixed(2);
+  timings[`visit write ms (max of ${WRITES})`] = +Math.max(...writes).toFixed(2);
+  const listed = await call(page, "list_visits", { account_id });
+  timings[`list ${WRITES + 1} visits ms`] = +listed.ms.toFixed(2);
+  check("the visits list back before reload", listed.value.length === WRITES + 1, `${listed.value.length}`);
+  check("newest first", listed.value[0].purpose === `spike visit ${WRITES}`, listed.value[0]?.purpose);
+  const files = (await call(page, "opfs_files")).value;
+  console.log(`  OPFS pool files: ${JSON.stringify(files)}`);
+  check("the store file is in the OPFS pool", files.includes(STORE), JSON.stringify(files));
+
+  const header = (await call(page, "db_header", { name: STORE })).value;
+  console.log(`  store file: ${JSON.stringify(header)}`);
+  // client-core asks for WAL; the sahpool VFS has no shared memory, so SQLite keeps its
+  // rollback journal (each commit still syncs: synchronous=FULL).
+  check("the store runs with a rollback journal (no WAL on OPFS)", header.write_version === 1, JSON.stringify(header));
+
+  // A second tab: the pool's sync access handles are exclusive, so its worker cannot
+  // open the store while the first tab holds it.
+  const tab2 = await context.newPage();
+  await tab2.goto(`${base}/web/index.html`);
+  await tab2.waitForFunction(() => window.rapportReady === true);
+  const t2 = await tab2.evaluate(
+    ([name]) =>
+      Promise.race([
+        window.rapport.call("open", { name }),
+        new Promise((r) => setTimeout(() => r({ ok: false, error: "timed out after 10 s" }), 10000)),
+      ]),
+    [STORE],
+  );
+  console.log(`  second tab's open: ${JSON.stringify(t2)}`);
+  check("a second tab cannot open the store while the first holds it", !t2.ok, JSON.stringify(t2));
+  await tab2.close();
+
+  // 2. Reload: a new worker opens the same store from OPFS.
+  await page.reload();
+  await page.waitForFunction(() => window.rapportReady === true);
+  await openStore(page, "after reload");
+  const again = await call(page, "list_visits", { account_id });
+  check("after a reload every visit reads back", again.value.length === WRITES + 1, `${again.value.length}`);
+  const got = again.value.find((v) => v.id === firstId);
+  check(
+    "the first visit reads back whole",
+    got && got.purpose === "spike visit 0" && got.occurred_at === "2026-11-27T10:30:00+08:00" && got.next_step_due === "2026-12-01",
+    JSON.stringify(got),
+  );
+  const st = await call(page, "status");
+  check("the session survived", st.value.signed_in_as === "li@acme", JSON.stringify(st.value));
+  check("the outbox holds every change for sync", st.value.waiting >= WRITES + 1, JSON.stringify(st.value));
+
+  // 3. Restart the browser on the same profile.
+  await context.close();
+  page = await openPage();
+  await openStore(page, "after browser restart");
+  const third = await call(page, "list_visits", { account_id });
+  check("after a browser restart every visit reads back", third.value.length === WRITES + 1, `${third.value.length}`);
+  await context.close();
+  context = null;
+} catch (e) {
+  failed++;
+  console.log(`FAIL ${e.stack ?? e}`);
+} finally {
+  if (context) await context.close().catch(() => {});
+  server.kill();
+  rmSync(profile, { recursive: true, force: true });
+}
+
+console.log("timings:");
+for (const [k, v] of Object.entries(timings)) console.log(`  ${k}: ${v}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
