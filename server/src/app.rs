@@ -333,6 +333,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::reports::router())
         .merge(crate::dashboard::router())
         .merge(crate::openapi::router())
+        .merge(crate::webapp::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(

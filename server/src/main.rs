@@ -23,6 +23,7 @@ mod rules;
 mod scorecard;
 mod serve;
 mod sync;
+mod webapp;
 mod writer;
 
 use app::{AppState, Settings};
