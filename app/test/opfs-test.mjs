@@ -1,19 +1,27 @@
 // The web core's browser test: in headless Chromium, a worker opens the store on OPFS,
 // signs in with a session, writes visits; the page is reloaded and the browser restarted
-// with the same profile, and the visits must read back each time.
+// with the same profile, and the visits must read back each time. Then, on a fresh
+// profile, the worker signs in against a real rapport-server with `fetch`, pulls the
+// demo company, logs a visit while the network is down, syncs once it is back, and the
+// manager's weekly report on the server counts the visit.
 //
 //   node app/test/opfs-test.mjs        (after scripts/build-app)
 //
-// Serves app/ with python3's http.server on 127.0.0.1 (a secure context, which OPFS
-// needs). Chromium: $CHROMIUM or Debian's /usr/bin/chromium. Prints timings and a final
-// "N passed, N failed" line; exits non-zero on any failure.
+// Serves app/ on 127.0.0.1 (a secure context, which OPFS needs) from a small node server
+// that also forwards /v1/* to the rapport-server, so the app and the API share one origin
+// (the server sends no CORS headers; serving the app from the server itself is a later
+// step). The rapport-server binary: $RAPPORT_SERVER_BIN, else target/debug/rapport-server
+// under $CARGO_TARGET_DIR or the repository. Chromium: $CHROMIUM or Debian's
+// /usr/bin/chromium. Prints timings and a final "N passed, N failed" line; exits
+// non-zero on any failure.
 
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, readFileSync, existsSync } from "node:fs";
+import http from "node:http";
 import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
+import { join, dirname, extname, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import net from "node:net";
 
@@ -61,17 +69,58 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-const port = await freePort();
-const server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", appDir], {
-  stdio: "ignore",
+// The real API server, demo company seeded, on a data dir of its own.
+const repoDir = join(appDir, "..");
+const serverBin =
+  process.env.RAPPORT_SERVER_BIN ??
+  [process.env.CARGO_TARGET_DIR, join(repoDir, "target")]
+    .filter(Boolean)
+    .map((d) => join(d, "debug", "rapport-server"))
+    .find((p) => existsSync(p));
+const apiPort = await freePort();
+const apiData = mkdtempSync(join(tmpdir(), "rapport-web-api-"));
+const api = serverBin
+  ? spawn(serverBin, ["--demo", "--listen", `127.0.0.1:${apiPort}`, "--data-dir", apiData], { stdio: "ignore" })
+  : null;
+const apiBase = `http://127.0.0.1:${apiPort}`;
+
+// The app's origin: app/ as static files, and /v1/* forwarded to the API server. While
+// `networkDown`, forwarded requests are cut (the socket is destroyed): fetch fails as it
+// does offline.
+const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".ts": "text/plain" };
+let networkDown = false;
+let forwarded = 0;
+const server = http.createServer((req, res) => {
+  if (req.url.startsWith("/v1/")) {
+    if (networkDown) return req.socket.destroy();
+    forwarded++;
+    const up = http.request(`${apiBase}${req.url}`, { method: req.method, headers: { ...req.headers, host: `127.0.0.1:${apiPort}` } }, (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    up.on("error", () => req.socket.destroy());
+    return req.pipe(up);
+  }
+  const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+  const file = join(appDir, path);
+  if (!file.startsWith(appDir) || !existsSync(file) || statSync(file).isDirectory()) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { "content-type": MIME[extname(file)] ?? "application/octet-stream" });
+  res.end(readFileSync(file));
 });
+const port = await freePort();
+await new Promise((r) => server.listen(port, "127.0.0.1", r));
+server.kill = () => server.close();
 const base = `http://127.0.0.1:${port}`;
 const profile = mkdtempSync(join(tmpdir(), "rapport-web-profile-"));
+const profile2 = mkdtempSync(join(tmpdir(), "rapport-web-profile-"));
 const timings = {};
 let context;
 
-async function openPage() {
-  context = await chromium.launchPersistentContext(profile, { executablePath, headless: true });
+async function openPage(dir = profile) {
+  context = await chromium.launchPersistentContext(dir, { executablePath, headless: true });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on("console", (m) => console.log(`  [page] ${m.text()}`));
   page.on("pageerror", (e) => console.log(`  [page error] ${e.message}`));
@@ -206,13 +255,87 @@ try {
   check("after a browser restart every visit reads back", third.value.length === WRITES + 1, `${third.value.length}`);
   await context.close();
   context = null;
+
+  // 4. Sync with a real server: sign in with fetch from the worker, pull, log a visit
+  //    offline, sync when back online; the manager's report on the server shows it.
+  check("a rapport-server binary to sync with", !!serverBin, "build it: cargo build -p rapport-server");
+  await waitForServer(`${apiBase}/healthz`);
+  const serverLogin = async (username) => {
+    const r = await fetch(`${apiBase}/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ company: "demo", username, password: "rapport-demo" }),
+    });
+    return (await r.json()).access_token;
+  };
+  const wang = await serverLogin("wang");
+  const liThisWeek = async () => {
+    const r = await fetch(`${apiBase}/v1/reports/visits/weekly`, { headers: { authorization: `Bearer ${wang}` } });
+    const body = await r.json();
+    return body.reps?.find((rep) => rep.username === "li")?.visits ?? NaN;
+  };
+  const reportBefore = await liThisWeek();
+
+  page = await openPage(profile2);
+  await call(page, "init_ms");
+  await call(page, "open", { name: STORE });
+  const wrong = await page.evaluate(() => window.rapport.call("login", { company: "demo", username: "li", password: "wrong" }));
+  check("a wrong password is refused at sign-in", !wrong.ok && /signed out/.test(wrong.error), JSON.stringify(wrong));
+  const login = await call(page, "login", { company: "demo", username: "li", password: "rapport-demo" });
+  timings["sign-in (fetch + save) ms"] = +login.ms.toFixed(1);
+  check("the worker signs in against the server", login.value.role === "rep" && login.value.access_token.length > 0, JSON.stringify(login.value.role));
+  let st4 = (await call(page, "status")).value;
+  check("the session is saved with the server's origin", st4.signed_in_as === "li@demo" && st4.server_url === base && st4.has_tokens, JSON.stringify(st4));
+
+  const pull = await call(page, "sync");
+  timings["first sync (pull the demo data) ms"] = +pull.ms.toFixed(1);
+  console.log(`  first sync: ${JSON.stringify(pull.value)}`);
+  check("the first sync pulls li's documents", pull.value.received > 0 && pull.value.round_trips >= 1 && pull.value.waiting === 0, JSON.stringify(pull.value));
+  const accounts = (await call(page, "list_accounts")).value;
+  check("li's accounts are on the device", accounts.length > 0, JSON.stringify(accounts));
+  const li_visits_before = (await call(page, "list_visits", {})).value.length;
+
+  networkDown = true;
+  const offlineVisit = await call(page, "create_visit", {
+    visit: {
+      account_id: accounts[0].id,
+      occurred_ms: Date.now() - 60_000,
+      offset_min: -new Date().getTimezoneOffset(),
+      duration_min: 40,
+      purpose: "logged offline in the browser",
+      notes: "synced by the worker's fetch",
+    },
+  });
+  st4 = (await call(page, "status")).value;
+  check("a visit logged offline waits for sync", st4.waiting >= 1, JSON.stringify(st4));
+  const failed = await page.evaluate(() => window.rapport.call("sync"));
+  check("sync while offline fails as offline and keeps the visit waiting", !failed.ok && /offline/.test(failed.error), JSON.stringify(failed));
+  st4 = (await call(page, "status")).value;
+  check("the visit still waits after the failed sync", st4.waiting >= 1, JSON.stringify(st4));
+
+  networkDown = false;
+  const push = await call(page, "sync");
+  timings["sync of one visit ms"] = +push.ms.toFixed(1);
+  console.log(`  sync after coming back online: ${JSON.stringify(push.value)}`);
+  check("back online, the sync pushes the visit", push.value.accepted >= 1 && push.value.rejected === 0 && push.value.waiting === 0, JSON.stringify(push.value));
+  const again4 = await call(page, "sync");
+  check("a sync with nothing new is one round trip", again4.value.round_trips === 1 && again4.value.accepted === 0, JSON.stringify(again4.value));
+  const reportAfter = await liThisWeek();
+  console.log(`  weekly report as wang, li's visits: ${reportBefore} -> ${reportAfter}`);
+  check("the manager's weekly report on the server counts the visit", reportAfter === reportBefore + 1, `${reportBefore} -> ${reportAfter}`);
+  const listed4 = (await call(page, "list_visits", {})).value;
+  check("the visit is on the device once", listed4.length === li_visits_before + 1 && listed4.some((v) => v.id === offlineVisit.value), `${li_visits_before} -> ${listed4.length}`);
+  console.log(`  requests forwarded to the API server: ${forwarded}`);
+  await context.close();
+  context = null;
 } catch (e) {
   failed++;
   console.log(`FAIL ${e.stack ?? e}`);
 } finally {
   if (context) await context.close().catch(() => {});
   server.kill();
-  rmSync(profile, { recursive: true, force: true });
+  api?.kill();
+  for (const dir of [profile, profile2, apiData]) rmSync(dir, { recursive: true, force: true });
 }
 
 console.log("timings:");

@@ -6,8 +6,13 @@
 //!   verify and merge a document's changes), shared so they can be fuzzed;
 //! - `store` (feature `store`, part of `device`): the offline SQLite store, with no HTTP
 //!   client, so it also builds for the web (wasm32, see docs/web-app.md);
-//! - `api` (feature `device`): the app facade ([`Client`]) that signs in, keeps records and
-//!   syncs over HTTP (ureq: native only);
+//! - `local` (feature `store`): `Local`, the store and every operation that needs no
+//!   server (records, lists, due list, status), and the facade's `Error`;
+//! - `sync` (feature `store`): sign-in, token refresh and sync without I/O — requests built
+//!   as bytes, answers applied from bytes — driven natively by `api` and in the browser by
+//!   the web worker's `fetch`;
+//! - `api` (feature `device`): the native app facade ([`Client`]): a `Local` plus the ureq
+//!   transport that drives `sync` (native only);
 //! - `ffi` (feature `ffi`): the mobile bindings, exported with uniffi to Kotlin, Swift and
 //!   Python (see docs/mobile.md).
 //!
@@ -21,7 +26,11 @@ pub mod verify;
 #[cfg(feature = "device")]
 pub mod api;
 #[cfg(feature = "store")]
+pub mod local;
+#[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "store")]
+pub mod sync;
 
 #[cfg(feature = "ffi")]
 pub mod ffi;
@@ -31,4 +40,6 @@ pub mod ffi;
 uniffi::setup_scaffolding!();
 
 #[cfg(feature = "device")]
-pub use api::{Client, Due, DueItem, Error, Item, Status, SyncReport};
+pub use api::Client;
+#[cfg(feature = "store")]
+pub use local::{Due, DueItem, Error, Item, Local, Status, SyncReport};

@@ -5,27 +5,86 @@
 //! on the Origin Private File System through the "sync access handle pool" VFS
 //! (`opfs-sahpool`), which needs the synchronous file handles only workers get.
 //!
-//! This is the foundation spike: open the store, take a session, create and list visits.
-//! Sync is not here yet: `client-core`'s HTTP client (ureq) is native-only, and sync
-//! comes once the core builds requests and applies responses as bytes (sans-IO), with
-//! `fetch` on the JavaScript side (see docs/web-app.md).
+//! It opens the store, signs in, creates and lists visits, and syncs. Sign-in and sync are
+//! client-core's sans-IO core (`rapport_client_core::sync`): this crate hands the worker
+//! each request as a plain object (method, url, headers, body bytes), the worker sends it
+//! with `fetch` and hands the answer back (status, content type, body bytes). The same
+//! core runs natively behind ureq (see docs/web-app.md).
 
 #![forbid(unsafe_code)]
 
 use std::path::Path;
 
-use rapport_client_core::model::{self, LocalTime, Record, Visit};
+use rapport_client_core::{Local, SyncReport};
+use rapport_client_core::model::{self, LocalTime, Visit};
 use rapport_client_core::protocol::Session;
 use rapport_client_core::store::{Store, StoreError, StoredSession};
+use rapport_client_core::sync::{self, HttpRequest, HttpResponse, PendingLogin, SyncRun};
 use serde::{Deserialize, Serialize};
 use sqlite_wasm_vfs::sahpool::{self, OpfsSAHPoolCfg, OpfsSAHPoolUtil};
 use wasm_bindgen::prelude::*;
 
-/// The store as the worker holds it: one SQLite connection on OPFS.
+/// The store as the worker holds it: one SQLite connection on OPFS, and the sign-in or
+/// sync in progress, if any (one at a time: the worker awaits each `fetch`).
 #[wasm_bindgen]
 pub struct WebStore {
-    store: Store,
+    local: Local,
     pool: Option<OpfsSAHPoolUtil>,
+    login: Option<PendingLogin>,
+    run: Option<SyncRun>,
+    /// The report of the last sync that ended.
+    last: SyncReport,
+}
+
+impl WebStore {
+    fn new(store: Store, pool: Option<OpfsSAHPoolUtil>) -> WebStore {
+        WebStore {
+            local: Local::new(store),
+            pool,
+            login: None,
+            run: None,
+            last: SyncReport::default(),
+        }
+    }
+}
+
+fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A request for the worker's `fetch`: `{method, url, headers, body}` (`body` a
+/// `Uint8Array`, or `null` for a GET).
+fn request_to_js(req: &HttpRequest) -> Result<JsValue, JsError> {
+    let set = |o: &js_sys::Object, k: &str, v: &JsValue| {
+        js_sys::Reflect::set(o, &JsValue::from_str(k), v)
+            .map(|_| ())
+            .map_err(|_| JsError::new("cannot build the request object"))
+    };
+    let headers = js_sys::Object::new();
+    if let Some(ct) = req.content_type {
+        set(&headers, "Content-Type", &JsValue::from_str(ct))?;
+    }
+    if let Some(token) = &req.bearer {
+        set(&headers, "Authorization", &JsValue::from_str(&format!("Bearer {token}")))?;
+    }
+    let out = js_sys::Object::new();
+    set(&out, "method", &JsValue::from_str(req.method.as_str()))?;
+    set(&out, "url", &JsValue::from_str(&req.url()))?;
+    set(&out, "headers", &headers)?;
+    let body = match req.method {
+        sync::Method::Get => JsValue::NULL,
+        sync::Method::Post => js_sys::Uint8Array::from(&req.body[..]).into(),
+    };
+    set(&out, "body", &body)?;
+    Ok(out.into())
+}
+
+fn response(status: u16, content_type: Option<String>, body: Vec<u8>) -> HttpResponse {
+    HttpResponse {
+        status,
+        content_type,
+        body,
+    }
 }
 
 fn js_err(e: impl std::fmt::Display) -> JsError {
@@ -47,20 +106,14 @@ pub async fn open_store(name: String) -> Result<WebStore, JsError> {
         .await
         .map_err(js_err)?;
     let store = Store::open(Path::new(&name)).map_err(store_err)?;
-    Ok(WebStore {
-        store,
-        pool: Some(pool),
-    })
+    Ok(WebStore::new(store, Some(pool)))
 }
 
 /// An in-memory store (SQLite's memory VFS): for previews and tests, and on the main
 /// thread where OPFS sync handles are not available.
 #[wasm_bindgen]
 pub fn open_store_in_memory() -> Result<WebStore, JsError> {
-    Ok(WebStore {
-        store: Store::open_in_memory().map_err(store_err)?,
-        pool: None,
-    })
+    Ok(WebStore::new(Store::open_in_memory().map_err(store_err)?, None))
 }
 
 /// A new record id (UUID v7, lower-case, hyphenated), as the core writes them.
@@ -104,6 +157,10 @@ struct VisitItem {
 #[derive(Debug, Serialize)]
 struct StatusOut {
     signed_in_as: Option<String>,
+    /// False once the server ended the session (the tokens are gone; the data stays).
+    has_tokens: bool,
+    server_url: Option<String>,
+    /// Local changes not yet acknowledged by the server.
     waiting: u64,
     cursor: u64,
     rejected: Vec<(String, String)>,
@@ -122,7 +179,8 @@ impl WebStore {
         session_json: &str,
     ) -> Result<(), JsError> {
         let session: Session = serde_json::from_str(session_json).map_err(js_err)?;
-        self.store
+        self.local
+            .store()
             .save_session(&StoredSession {
                 server_url: server_url.trim_end_matches('/').to_owned(),
                 company: company.to_owned(),
@@ -154,36 +212,21 @@ impl WebStore {
             next_step_due: input.next_step_due,
             ..Visit::default()
         };
-        // The same steps as the native `Client::create` (api.rs), which is not built here.
-        let actor = self
-            .store
-            .actor()
-            .map_err(store_err)?
-            .ok_or_else(|| JsError::new("not signed in: no session on this device"))?;
-        let id = model::new_id();
-        let mut doc = model::new_document(actor);
-        let mut changes = model::write_record(&mut doc, &visit).map_err(js_err)?;
-        self.store
-            .commit_local(&id, Visit::KIND, &mut doc, &visit.to_any(), &mut changes)
-            .map_err(store_err)?;
-        Ok(id)
+        self.local.create(&visit).map_err(js_err)
     }
 
     /// Live visits, optionally of one account, newest first, as a JSON array.
     pub fn list_visits(&self, account_id: Option<String>) -> Result<String, JsError> {
-        let rows = self
-            .store
-            .list(Visit::KIND, account_id.as_deref())
-            .map_err(store_err)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let Some((_, doc)) = self.store.load(&row.id).map_err(store_err)? else {
-                continue;
-            };
-            let v: Visit = model::read_record(&doc).map_err(js_err)?;
+        let items = self
+            .local
+            .list::<Visit>(account_id.as_deref())
+            .map_err(js_err)?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let v = item.record;
             let rfc = |t: LocalTime| t.to_datetime().map(|d| d.to_rfc3339());
             out.push(VisitItem {
-                id: row.id,
+                id: item.id,
                 account_id: v.account_id,
                 occurred_at: rfc(v.occurred_at),
                 logged_at: rfc(v.logged_at),
@@ -197,17 +240,144 @@ impl WebStore {
         serde_json::to_string(&out).map_err(js_err)
     }
 
+    /// Live accounts (those of the user's account teams, after a sync) as a JSON array of
+    /// `{id, name}`.
+    pub fn list_accounts(&self) -> Result<String, JsError> {
+        let items = self.local.list::<model::Account>(None).map_err(js_err)?;
+        let out: Vec<_> = items
+            .into_iter()
+            .map(|i| serde_json::json!({"id": i.id, "name": i.record.name}))
+            .collect();
+        serde_json::to_string(&out).map_err(js_err)
+    }
+
     /// The status line (JSON): who is signed in, changes waiting for sync, the cursor.
     pub fn status(&self) -> Result<String, JsError> {
-        let session = self.store.session().map_err(store_err)?;
-        let st = self.store.status().map_err(store_err)?;
+        let session = self.local.session().map_err(js_err)?;
+        let st = self.local.status().map_err(js_err)?.store;
         serde_json::to_string(&StatusOut {
-            signed_in_as: session.map(|s| format!("{}@{}", s.username, s.company)),
+            signed_in_as: session
+                .as_ref()
+                .map(|s| format!("{}@{}", s.username, s.company)),
+            has_tokens: session
+                .as_ref()
+                .is_some_and(|s| !s.session.refresh_token.is_empty()),
+            server_url: session.map(|s| s.server_url),
             waiting: st.waiting,
             cursor: st.cursor,
             rejected: st.rejected,
             last_sync_ms: st.last_sync_ms,
         })
+        .map_err(js_err)
+    }
+
+    /// Starts signing in: the `POST /v1/auth/login` request for the worker to `fetch`.
+    /// The same user signing in again keeps the device's identity; another user is refused
+    /// while the device holds data.
+    pub fn login_begin(
+        &mut self,
+        server_url: &str,
+        company: &str,
+        username: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<JsValue, JsError> {
+        let (req, pending) = sync::login_request(
+            &self.local.store(),
+            server_url,
+            company,
+            username,
+            password,
+            device_name,
+        )
+        .map_err(js_err)?;
+        self.login = Some(pending);
+        request_to_js(&req)
+    }
+
+    /// Finishes signing in with the login answer: saves the session and returns it (JSON).
+    /// A wrong password throws ("signed out by the server …").
+    pub fn login_finish(
+        &mut self,
+        status: u16,
+        content_type: Option<String>,
+        body: Vec<u8>,
+    ) -> Result<String, JsError> {
+        let pending = self
+            .login
+            .take()
+            .ok_or_else(|| JsError::new("no sign-in in progress: call login_begin first"))?;
+        let session = sync::finish_login(
+            &mut self.local.store(),
+            pending,
+            &response(status, content_type, body),
+        )
+        .map_err(js_err)?;
+        serde_json::to_string(&session).map_err(js_err)
+    }
+
+    /// The next sync request for the worker to `fetch` (`{method, url, headers, body}`),
+    /// or `null` when the sync is done. Drive it as
+    /// `while ((req = sync_begin()) !== null) { …fetch…; sync_finish(…) }`; a token
+    /// refresh, when due, is one of these requests. Throws when not signed in.
+    pub fn sync_begin(&mut self) -> Result<JsValue, JsError> {
+        let run = self.run.get_or_insert_with(SyncRun::new);
+        match run.begin_round(&self.local.store(), now_secs()) {
+            Ok(Some(req)) => request_to_js(&req),
+            Ok(None) => {
+                self.last = run.report().clone();
+                self.run = None;
+                Ok(JsValue::NULL)
+            }
+            Err(e) => {
+                self.run = None;
+                Err(js_err(e))
+            }
+        }
+    }
+
+    /// Applies the answer to the request `sync_begin` gave (in one store transaction) and
+    /// says whether another round is needed. Throws on a refusal or an unreadable answer
+    /// (nothing of that answer is applied; the sync is over and the next one continues
+    /// from the cursor).
+    pub fn sync_finish(
+        &mut self,
+        status: u16,
+        content_type: Option<String>,
+        body: Vec<u8>,
+    ) -> Result<bool, JsError> {
+        let run = self
+            .run
+            .as_mut()
+            .ok_or_else(|| JsError::new("no sync in progress: call sync_begin first"))?;
+        let resp = response(status, content_type, body);
+        match run.finish_round(&mut self.local.store(), resp) {
+            Ok(more) => Ok(more),
+            Err(e) => {
+                self.run = None;
+                Err(js_err(e))
+            }
+        }
+    }
+
+    /// The request could not be sent (`fetch` threw: offline): ends the sync. What earlier
+    /// rounds did is kept.
+    pub fn sync_abort(&mut self) {
+        self.run = None;
+    }
+
+    /// What the sync in progress (or the last one, until the next `sync_begin`) did so
+    /// far, as JSON: `{round_trips, accepted, rejected, received, waiting}`.
+    pub fn sync_report(&self) -> Result<String, JsError> {
+        let r = self.run.as_ref().map_or(&self.last, |r| r.report());
+        let waiting = self.local.status().map_err(js_err)?.store.waiting;
+        serde_json::to_string(&serde_json::json!({
+            "round_trips": r.round_trips,
+            "accepted": r.accepted,
+            "rejected": r.rejected,
+            "received": r.received,
+            "waiting": waiting,
+        }))
         .map_err(js_err)
     }
 
