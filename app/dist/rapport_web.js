@@ -1,7 +1,8 @@
 /* @ts-self-types="./rapport_web.d.ts" */
 
 /**
- * The store as the worker holds it: one SQLite connection on OPFS.
+ * The store as the worker holds it: one SQLite connection on OPFS, and the sign-in or
+ * sync in progress, if any (one at a time: the worker awaits each `fetch`).
  */
 export class WebStore {
     static __wrap(ptr) {
@@ -67,6 +68,29 @@ export class WebStore {
         return v2;
     }
     /**
+     * Live accounts (those of the user's account teams, after a sync) as a JSON array of
+     * `{id, name}`.
+     * @returns {string}
+     */
+    list_accounts() {
+        let deferred2_0;
+        let deferred2_1;
+        try {
+            const ret = wasm.webstore_list_accounts(this.__wbg_ptr);
+            var ptr1 = ret[0];
+            var len1 = ret[1];
+            if (ret[3]) {
+                ptr1 = 0; len1 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred2_0 = ptr1;
+            deferred2_1 = len1;
+            return getStringFromWasm0(ptr1, len1);
+        } finally {
+            wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
+        }
+    }
+    /**
      * Live visits, optionally of one account, newest first, as a JSON array.
      * @param {string | null} [account_id]
      * @returns {string}
@@ -89,6 +113,82 @@ export class WebStore {
             return getStringFromWasm0(ptr2, len2);
         } finally {
             wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+        }
+    }
+    /**
+     * Starts signing in: the `POST /v1/auth/login` request for the worker to `fetch`.
+     * The same user signing in again keeps the device's identity; another user is refused
+     * while the device holds data.
+     * @param {string} server_url
+     * @param {string} company
+     * @param {string} username
+     * @param {string} password
+     * @param {string} device_name
+     * @returns {any}
+     */
+    login_begin(server_url, company, username, password, device_name) {
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+        try {
+            ptr0 = passStringToWasm0(server_url, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(company, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passStringToWasm0(username, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passStringToWasm0(password, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passStringToWasm0(device_name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len4 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 1, 1); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.webstore_login_begin(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
+     * Finishes signing in with the login answer: saves the session and returns it (JSON).
+     * A wrong password throws ("signed out by the server …").
+     * @param {number} status
+     * @param {string | null | undefined} content_type
+     * @param {Uint8Array | number[]} body
+     * @returns {string}
+     */
+    login_finish(status, content_type, body) {
+        let deferred5_0;
+        let deferred5_1;
+        try {
+            const val3 = +status;
+            let ptr0, len0, ptr1, len1;
+            try {
+                ptr0 = isLikeNone(content_type) ? 0 : passStringToWasm0(content_type, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passArray8ToWasm0(body, wasm.__wbindgen_malloc);
+                len1 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+                throw e;
+            }
+            const ret = wasm.webstore_login_finish(this.__wbg_ptr, val3, ptr0, len0, ptr1, len1);
+            var ptr4 = ret[0];
+            var len4 = ret[1];
+            if (ret[3]) {
+                ptr4 = 0; len4 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred5_0 = ptr4;
+            deferred5_1 = len4;
+            return getStringFromWasm0(ptr4, len4);
+        } finally {
+            wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
         }
     }
     /**
@@ -154,6 +254,79 @@ export class WebStore {
         let deferred2_1;
         try {
             const ret = wasm.webstore_status(this.__wbg_ptr);
+            var ptr1 = ret[0];
+            var len1 = ret[1];
+            if (ret[3]) {
+                ptr1 = 0; len1 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred2_0 = ptr1;
+            deferred2_1 = len1;
+            return getStringFromWasm0(ptr1, len1);
+        } finally {
+            wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
+        }
+    }
+    /**
+     * The request could not be sent (`fetch` threw: offline): ends the sync. What earlier
+     * rounds did is kept.
+     */
+    sync_abort() {
+        wasm.webstore_sync_abort(this.__wbg_ptr);
+    }
+    /**
+     * The next sync request for the worker to `fetch` (`{method, url, headers, body}`),
+     * or `null` when the sync is done. Drive it as
+     * `while ((req = sync_begin()) !== null) { …fetch…; sync_finish(…) }`; a token
+     * refresh, when due, is one of these requests. Throws when not signed in.
+     * @returns {any}
+     */
+    sync_begin() {
+        const ret = wasm.webstore_sync_begin(this.__wbg_ptr);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
+     * Applies the answer to the request `sync_begin` gave (in one store transaction) and
+     * says whether another round is needed. Throws on a refusal or an unreadable answer
+     * (nothing of that answer is applied; the sync is over and the next one continues
+     * from the cursor).
+     * @param {number} status
+     * @param {string | null | undefined} content_type
+     * @param {Uint8Array | number[]} body
+     * @returns {boolean}
+     */
+    sync_finish(status, content_type, body) {
+        const val3 = +status;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = isLikeNone(content_type) ? 0 : passStringToWasm0(content_type, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(body, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.webstore_sync_finish(this.__wbg_ptr, val3, ptr0, len0, ptr1, len1);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return ret[0] !== 0;
+    }
+    /**
+     * What the sync in progress (or the last one, until the next `sync_begin`) did so
+     * far, as JSON: `{round_trips, accepted, rejected, received, waiting}`.
+     * @returns {string}
+     */
+    sync_report() {
+        let deferred2_0;
+        let deferred2_1;
+        try {
+            const ret = wasm.webstore_sync_report(this.__wbg_ptr);
             var ptr1 = ret[0];
             var len1 = ret[1];
             if (ret[3]) {
@@ -390,6 +563,10 @@ function __wbg_get_imports() {
             const ret = new Object();
             return ret;
         },
+        __wbg_new_from_slice_b8daf545a41c6aa0: function(arg0, arg1) {
+            const ret = new Uint8Array(getArrayU8FromWasm0(arg0, arg1));
+            return ret;
+        },
         __wbg_new_typed_e09da9dae6ee5935: function(arg0, arg1) {
             try {
                 var state0 = {a: arg0, b: arg1};
@@ -453,6 +630,10 @@ function __wbg_get_imports() {
         __wbg_setUint32_d61998cde2a57608: function(arg0, arg1, arg2) {
             arg0.setUint32(arg1 >>> 0, arg2 >>> 0);
         },
+        __wbg_set_2793479888329cb6: function() { return handleError(function (arg0, arg1, arg2) {
+            const ret = Reflect.set(arg0, arg1, arg2);
+            return ret;
+        }, arguments); },
         __wbg_set_at_f569a2586a7350aa: function(arg0, arg1) {
             arg0.at = arg1;
         },
@@ -520,7 +701,7 @@ function __wbg_get_imports() {
             return ret;
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 732, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 744, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen_7d4884b0003f6066___convert__closures_____invoke___wasm_bindgen_7d4884b0003f6066___JsValue__core_8a97de082bc4c33___result__Result_____wasm_bindgen_7d4884b0003f6066___JsError___true_);
             return ret;
         },
@@ -639,6 +820,13 @@ function makeMutClosure(arg0, arg1, f) {
     };
     CLOSURE_DTORS.register(real, state, state);
     return real;
+}
+
+function passArray8ToWasm0(arg, malloc) {
+    const ptr = malloc(arg.length * 1, 1) >>> 0;
+    getUint8ArrayMemory0().set(arg, ptr / 1);
+    WASM_VECTOR_LEN = arg.length;
+    return ptr;
 }
 
 function passStringToWasm0(arg, malloc, realloc) {
