@@ -780,3 +780,36 @@ pub mod raw {
         }
     }
 }
+
+/// A form body, `application/x-www-form-urlencoded`.
+pub fn form_encode(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The CSRF cookie the dashboard's sign-in form sets (`rapport_login_csrf`), from the
+/// form's answer.
+pub fn login_csrf_cookie<B>(form: &ureq::http::Response<B>) -> String {
+    form.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .find_map(|c| c.strip_prefix("rapport_login_csrf="))
+        .and_then(|c| c.split(';').next())
+        .expect("a login CSRF cookie")
+        .to_owned()
+}

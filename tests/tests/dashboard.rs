@@ -76,25 +76,6 @@ struct Web {
     extra: Vec<(String, String)>,
 }
 
-fn form_encode(fields: &[(&str, &str)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 impl Web {
     fn new(base: &str) -> Web {
         Web {
@@ -167,7 +148,7 @@ impl Web {
         for (k, v) in &self.extra {
             r = r.header(k, v);
         }
-        let resp = r.send(form_encode(fields)).expect("POST");
+        let resp = r.send(rapport_tests::form_encode(fields)).expect("POST");
         self.keep(resp)
     }
 

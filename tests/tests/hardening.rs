@@ -639,15 +639,7 @@ fn dashboard_session(server: &TestServer, user: &str) -> String {
         .get(format!("{}/dashboard/login", server.url))
         .call()
         .expect("login form");
-    let csrf = form
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .find_map(|c| c.strip_prefix("rapport_login_csrf="))
-        .and_then(|c| c.split(';').next())
-        .expect("a login CSRF cookie")
-        .to_owned();
+    let csrf = rapport_tests::login_csrf_cookie(&form);
     let signed_in = agent
         .post(format!("{}/dashboard/login", server.url))
         .header("Cookie", format!("rapport_login_csrf={csrf}"))

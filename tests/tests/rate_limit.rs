@@ -249,15 +249,7 @@ fn password_guessing_is_slowed_per_user_name_without_locking_out_the_others() {
         .get(format!("{}/dashboard/login", server.url))
         .call()
         .expect("login form");
-    let cookie = form
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .find_map(|c| c.strip_prefix("rapport_login_csrf="))
-        .and_then(|c| c.split(';').next())
-        .expect("a login CSRF cookie")
-        .to_owned();
+    let cookie = rapport_tests::login_csrf_cookie(&form);
     let page = reply(
         agent()
             .post(format!("{}/dashboard/login", server.url))

@@ -92,6 +92,33 @@ fn usable_refresh_tokens(server: &TestServer, user_id: &str) -> i64 {
 }
 
 /// Refresh tokens of the user not revoked (used ones included).
+/// Every device's refresh and access token, and the dashboard cookie (on the page at
+/// `home`), are refused: the user's sessions have ended.
+#[track_caller]
+fn assert_sessions_ended(
+    url: &str,
+    devices: &[(&str, &Session)],
+    (home, cookie): (&str, &Cookie),
+    when: &str,
+) {
+    for (name, s) in devices {
+        assert_eq!(
+            refresh(url, &s.refresh_token).status,
+            401,
+            "{when}: {name}'s refresh token still mints sessions"
+        );
+        assert_eq!(
+            api_status(url, s),
+            401,
+            "{when}: {name}'s access token still works"
+        );
+    }
+    assert!(
+        dashboard_get(url, home, cookie).signed_out(),
+        "{when}: the dashboard cookie still works"
+    );
+}
+
 fn live_refresh_tokens(server: &TestServer, user_id: &str) -> i64 {
     server.count(&format!(
         "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = '{user_id}' AND revoked = {}",
@@ -164,25 +191,6 @@ fn page(resp: ureq::http::Response<ureq::Body>) -> Page {
     }
 }
 
-fn form_encode(fields: &[(&str, &str)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 fn web_get(base: &str, path: &str, cookie: Option<&str>) -> Page {
     let mut r = web_agent().get(format!("{base}{path}"));
     if let Some(c) = cookie {
@@ -198,7 +206,7 @@ fn web_post(base: &str, path: &str, cookie: Option<&str>, fields: &[(&str, &str)
     if let Some(c) = cookie {
         r = r.header("Cookie", c);
     }
-    page(r.send(form_encode(fields)).expect("POST"))
+    page(r.send(rapport_tests::form_encode(fields)).expect("POST"))
 }
 
 /// A dashboard session: the `Cookie` header a browser would send with it.
@@ -373,21 +381,11 @@ fn an_admins_password_reset_ends_every_session_of_the_user() {
     );
     assert_eq!(reset.status, 200, "{}", body(&reset));
 
-    for (name, s) in [("phone", &phone), ("laptop", &laptop)] {
-        assert_eq!(
-            refresh(url, &s.refresh_token).status,
-            401,
-            "{name}'s refresh token still mints sessions after the reset"
-        );
-        assert_eq!(
-            api_status(url, s),
-            401,
-            "{name}'s access token still works after the reset"
-        );
-    }
-    assert!(
-        dashboard_get(url, &a_home, &cookie).signed_out(),
-        "the dashboard cookie still works after the reset"
+    assert_sessions_ended(
+        url,
+        &[("phone", &phone), ("laptop", &laptop)],
+        (&a_home, &cookie),
+        "after the reset",
     );
     assert_eq!(live_refresh_tokens(&server, &a_id), 0);
     // The old password is refused; the new one signs in, on both faces.
@@ -458,21 +456,11 @@ fn reactivating_a_user_does_not_revive_their_earlier_sessions() {
         );
         let on = admin_patch(&server, &co.admin_token, &a_id, &json!({"active": true}));
         assert_eq!(on.status, 200, "{}", body(&on));
-        for (name, s) in [("phone", &phone), ("tablet", &tablet)] {
-            assert_eq!(
-                refresh(url, &s.refresh_token).status,
-                401,
-                "{round}: {name}'s refresh token works again after reactivation"
-            );
-            assert_eq!(
-                api_status(url, s),
-                401,
-                "{round}: {name}'s access token works again after reactivation"
-            );
-        }
-        assert!(
-            dashboard_get(url, &a_home, &cookie).signed_out(),
-            "{round}: the dashboard cookie works again after reactivation"
+        assert_sessions_ended(
+            url,
+            &[("phone", &phone), ("tablet", &tablet)],
+            (&a_home, &cookie),
+            &format!("{round}: after reactivation"),
         );
     }
     // Signing in again works.
