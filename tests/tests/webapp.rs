@@ -141,17 +141,20 @@ fn the_manifest_and_service_worker_are_served_for_an_installable_app() {
         let src = icon["src"].as_str().expect("src");
         let (status, h, body) = get(&format!("{url}/app/{src}"), &[]);
         assert_eq!(status, 200, "{src}");
-        assert_eq!(header(&h, "content-type"), icon["type"].as_str().unwrap());
+        assert_eq!(
+            header(&h, "content-type"),
+            icon["type"].as_str().expect("type")
+        );
         if icon["type"] == "image/png" {
             assert!(body.starts_with(b"\x89PNG\r\n\x1a\n"), "{src}");
             // The IHDR chunk: width and height, big-endian, at bytes 16..24.
             let (w, hgt) = (
-                u32::from_be_bytes(body[16..20].try_into().unwrap()),
-                u32::from_be_bytes(body[20..24].try_into().unwrap()),
+                u32::from_be_bytes(body[16..20].try_into().expect("width")),
+                u32::from_be_bytes(body[20..24].try_into().expect("height")),
             );
             assert_eq!(
                 format!("{w}x{hgt}"),
-                icon["sizes"].as_str().unwrap(),
+                icon["sizes"].as_str().expect("sizes"),
                 "{src}"
             );
         }
