@@ -5,7 +5,7 @@
 // Sign-in and sync: the core (client-core's sans-IO sync) builds each request and applies
 // each answer; this worker only does the `fetch`. The server is this page's own origin
 // (the app is served from it: no CORS).
-import init, * as core from "../dist/rapport_web.js";
+import init, * as core from "./rapport_web.js";
 
 let store = null;
 let syncing = null;

@@ -7,10 +7,10 @@
 //
 //   node app/test/opfs-test.mjs        (after scripts/build-app)
 //
-// Serves app/ on 127.0.0.1 (a secure context, which OPFS needs) from a small node server
-// that also forwards /v1/* to the rapport-server, so the app and the API share one origin
-// (the server sends no CORS headers; serving the app from the server itself is a later
-// step). The rapport-server binary: $RAPPORT_SERVER_BIN, else target/debug/rapport-server
+// Serves the built app (app/dist) at /app/ on 127.0.0.1 (a secure context, which OPFS
+// needs) from a small node server that also forwards /v1/* to the rapport-server, so the
+// app and the API share one origin, and the test can cut the API alone (`networkDown`).
+// (pwa-test.mjs runs the app from the rapport-server itself.) The rapport-server binary: $RAPPORT_SERVER_BIN, else target/debug/rapport-server
 // under $CARGO_TARGET_DIR or the repository. Chromium: $CHROMIUM or Debian's
 // /usr/bin/chromium. Prints timings and a final "N passed, N failed" line; exits
 // non-zero on any failure.
@@ -87,7 +87,8 @@ const apiBase = `http://127.0.0.1:${apiPort}`;
 // The app's origin: app/ as static files, and /v1/* forwarded to the API server. While
 // `networkDown`, forwarded requests are cut (the socket is destroyed): fetch fails as it
 // does offline.
-const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".ts": "text/plain" };
+const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".webmanifest": "application/manifest+json", ".png": "image/png", ".svg": "image/svg+xml" };
+const distDir = join(appDir, "dist");
 let networkDown = false;
 let forwarded = 0;
 const server = http.createServer((req, res) => {
@@ -101,9 +102,13 @@ const server = http.createServer((req, res) => {
     up.on("error", () => req.socket.destroy());
     return req.pipe(up);
   }
-  const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
-  const file = join(appDir, path);
-  if (!file.startsWith(appDir) || !existsSync(file) || statSync(file).isDirectory()) {
+  // /app/… is app/dist/…, and a screen of the app (no extension) its page, as the
+  // rapport-server serves it.
+  const pathname = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  let rel = pathname.startsWith("/app/") ? pathname.slice("/app/".length) : null;
+  if (rel !== null && !rel.split("/").pop().includes(".")) rel = "index.html";
+  const file = rel === null ? "" : join(distDir, normalize(rel));
+  if (!file.startsWith(distDir + "/") || !existsSync(file) || statSync(file).isDirectory()) {
     res.writeHead(404).end();
     return;
   }
@@ -124,7 +129,7 @@ async function openPage(dir = profile) {
   const page = context.pages()[0] ?? (await context.newPage());
   page.on("console", (m) => console.log(`  [page] ${m.text()}`));
   page.on("pageerror", (e) => console.log(`  [page error] ${e.message}`));
-  await page.goto(`${base}/web/index.html`);
+  await page.goto(`${base}/app/`);
   await page.waitForFunction(() => window.rapportReady === true);
   return page;
 }
@@ -148,7 +153,7 @@ function randomHex(bytes) {
 }
 
 try {
-  await waitForServer(`${base}/web/index.html`);
+  await waitForServer(`${base}/app/`);
   const wasm = join(appDir, "dist", "rapport_web_bg.wasm");
   const raw = statSync(wasm).size;
   const gz = gzipSync(readFileSync(wasm), { level: 9 }).length;
@@ -214,21 +219,16 @@ try {
   // rollback journal (each commit still syncs: synchronous=FULL).
   check("the store runs with a rollback journal (no WAL on OPFS)", header.write_version === 1, JSON.stringify(header));
 
-  // A second tab: the pool's sync access handles are exclusive, so its worker cannot
-  // open the store while the first tab holds it.
+  // A second tab: the pool's sync access handles are exclusive, so only the tab holding
+  // the "rapport-store" Web Lock starts its worker (owner.js); this one waits and says so.
+  // (pwa-test.mjs checks that it takes over when the first closes.)
   const tab2 = await context.newPage();
-  await tab2.goto(`${base}/web/index.html`);
-  await tab2.waitForFunction(() => window.rapportReady === true);
-  const t2 = await tab2.evaluate(
-    ([name]) =>
-      Promise.race([
-        window.rapport.call("open", { name }),
-        new Promise((r) => setTimeout(() => r({ ok: false, error: "timed out after 10 s" }), 10000)),
-      ]),
-    [STORE],
-  );
-  console.log(`  second tab's open: ${JSON.stringify(t2)}`);
-  check("a second tab cannot open the store while the first holds it", !t2.ok, JSON.stringify(t2));
+  await tab2.goto(`${base}/app/`);
+  await tab2.waitForFunction(() => window.rapportWaiting === true);
+  await tab2.waitForTimeout(300);
+  const t2 = await tab2.evaluate(() => ({ ready: window.rapportReady === true, message: document.getElementById("status")?.textContent }));
+  console.log(`  second tab: ${JSON.stringify(t2)}`);
+  check("a second tab does not start its worker while the first owns the store", !t2.ready && t2.message === "Rapport is open in another tab", JSON.stringify(t2));
   await tab2.close();
 
   // 2. Reload: a new worker opens the same store from OPFS.

@@ -114,7 +114,9 @@ fn file(path: &str, headers: &HeaderMap) -> Result<Response, ApiError> {
         HeaderValue::from_static("no-referrer"),
     );
     if path == "sw.js" {
-        // The service worker controls the whole app, and only the app.
+        // The service worker controls the whole app, and only the app. Its `no-cache`
+        // (above) is what updates the installed app: the browser revalidates sw.js after
+        // each navigation, and a new build's sw.js carries a new version (see app/web/sw.js).
         h.insert("service-worker-allowed", HeaderValue::from_static("/app/"));
     }
     Ok(response)
@@ -142,5 +144,41 @@ mod tests {
     fn the_app_page_is_embedded() {
         let page = Dist::get("index.html").expect("app/dist/index.html is built");
         assert!(page.data.starts_with(b"<!doctype html>"));
+    }
+
+    /// The service worker's precache list names every embedded file (but itself and the
+    /// service worker) with the very bytes embedded, and sw.js carries its version: the
+    /// app installed from this server is the app it serves.
+    #[test]
+    fn the_precache_list_is_the_embedded_build() {
+        use sha2::{Digest, Sha256};
+        let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let list = Dist::get("precache.json").expect("app/dist/precache.json is built");
+        let files: serde_json::Value = serde_json::from_slice(&list.data).expect("JSON");
+        let files = files["files"].as_object().expect("files");
+        let mut embedded: Vec<String> = Dist::iter()
+            .filter(|f| f != "sw.js" && f != "precache.json")
+            .map(|f| f.into_owned())
+            .collect();
+        embedded.sort();
+        let listed: Vec<String> = files.keys().cloned().collect();
+        assert_eq!(listed, embedded);
+        for (path, hash) in files {
+            let file = Dist::get(path).expect("embedded");
+            assert_eq!(
+                Some(hex(&file.metadata.sha256_hash()).as_str()),
+                hash.as_str(),
+                "{path}"
+            );
+        }
+        let version = &hex(&Sha256::digest(&list.data))[..16];
+        let sw = Dist::get("sw.js").expect("app/dist/sw.js is built");
+        let sw = String::from_utf8_lossy(&sw.data);
+        assert!(
+            sw.contains(&format!("const VERSION = \"{version}\";")),
+            "app/dist/sw.js is not the build's: run scripts/build-app"
+        );
+        let worker = Dist::get("worker.js").expect("app/dist/worker.js is built");
+        assert!(String::from_utf8_lossy(&worker.data).contains("from \"./rapport_web.js\""));
     }
 }
