@@ -521,7 +521,7 @@ function CheckInInput({ ctx, v, set }: { ctx: FieldCtx; v: Rec | null; set: (x: 
   return (
     <div class="checkin">
       <button type="button" class={`button secondary block ${v ? "done" : ""}`} disabled={state.busy} onClick={check}>
-        📍 {state.busy ? t("checkingIn") : t("checkInButton")}
+        ◉ {state.busy ? t("checkingIn") : t("checkInButton")}
       </button>
       {r && (
         <p class={r.verified ? "good" : "warn"}>

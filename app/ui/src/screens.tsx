@@ -469,8 +469,12 @@ export function ScorecardScreen() {
                       <span class="m-name">{term("metric", m.key)}</span>
                       <span class={`m-value ${cls}`}>{fmtValue(m)}</span>
                       <span class="m-part">
-                        {m.part != null && m.total != null ? `${m.part}/${m.total}` : ""}
-                        {m.target != null ? ` · ${t("target", { t: m.target <= 1 && m.total != null ? `${Math.round(m.target * 100)}%` : m.target })}` : ""}
+                        {[
+                          m.part != null && m.total != null ? `${m.part}/${m.total}` : "",
+                          m.target != null ? t("target", { t: m.target <= 1 && m.total != null ? `${Math.round(m.target * 100)}%` : m.target }) : "",
+                        ]
+                          .filter(Boolean)
+                          .join(" · ")}
                       </span>
                       {att != null && (
                         <svg class={`att-bar ${cls}`} viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true">
