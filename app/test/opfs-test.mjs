@@ -226,7 +226,7 @@ try {
   await tab2.goto(`${base}/app/`);
   await tab2.waitForFunction(() => window.rapportWaiting === true);
   await tab2.waitForTimeout(300);
-  const t2 = await tab2.evaluate(() => ({ ready: window.rapportReady === true, message: document.getElementById("status")?.textContent }));
+  const t2 = await tab2.evaluate(() => ({ ready: window.rapportReady === true, message: document.body.innerText.trim() }));
   console.log(`  second tab: ${JSON.stringify(t2)}`);
   check("a second tab does not start its worker while the first owns the store", !t2.ready && t2.message === "Rapport is open in another tab", JSON.stringify(t2));
   await tab2.close();
