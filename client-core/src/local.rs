@@ -393,7 +393,10 @@ impl Local {
         let rows = self.store().list(DocKind::Visit, Some(account_id))?;
         let mut met = std::collections::HashSet::new();
         for row in rows {
-            if row.occurred_ms.is_some_and(|t| (from_ms..to_ms).contains(&t)) {
+            if row
+                .occurred_ms
+                .is_some_and(|t| (from_ms..to_ms).contains(&t))
+            {
                 met.extend(self.get::<model::Visit>(&row.id)?.contacts_met);
             }
         }

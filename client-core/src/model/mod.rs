@@ -96,7 +96,11 @@ impl std::fmt::Display for DocKind {
 /// of the place it happened, in minutes east of Greenwich. Stored as one value (RFC 3339,
 /// `2026-11-27T10:30:00.000+08:00`), see [`atomic`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize), serde(deny_unknown_fields))]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct LocalTime {
     pub utc_ms: i64,
     pub offset_min: i64,
@@ -122,7 +126,11 @@ impl LocalTime {
 
 /// A position reported by the device. Stored as one value (`31.23,121.47`).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize), serde(deny_unknown_fields))]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,
@@ -1022,8 +1030,13 @@ mod tests {
         .expect("defaults for the optional fields");
         assert_eq!(g.channel, Channel::WeChat);
         let bad = serde_json::from_value::<Greeting>(serde_json::json!({"channel": "fax"}));
-        assert!(bad.expect_err("fax").to_string().contains("'fax' is not one of"));
-        let unknown = serde_json::from_value::<Account>(serde_json::json!({"name": "x", "nmae": "y"}));
+        assert!(
+            bad.expect_err("fax")
+                .to_string()
+                .contains("'fax' is not one of")
+        );
+        let unknown =
+            serde_json::from_value::<Account>(serde_json::json!({"name": "x", "nmae": "y"}));
         assert!(unknown.expect_err("typo").to_string().contains("nmae"));
     }
 

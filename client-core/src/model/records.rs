@@ -78,7 +78,11 @@ record_struct! {
 
 /// One period's figures; `period` is `2026`, `2026-Q3` or `2026-11`.
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize), serde(deny_unknown_fields))]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct PeriodMetrics {
     #[key]
     pub period: String,
@@ -90,7 +94,11 @@ pub struct PeriodMetrics {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize), serde(deny_unknown_fields))]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct StageStep {
     #[key]
     pub id: String,
@@ -137,7 +145,11 @@ record_struct! {
 
 /// The VIP relationship card (客情关系卡, §四.4.1).
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize), serde(default, deny_unknown_fields))]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct VipCard {
     /// They call the rep by name (互相能叫出名字).
     pub knows_rep_name: bool,
@@ -164,7 +176,11 @@ impl VipCard {
 /// A birthday as people keep it: on the solar or the lunar calendar. Stored as one value
 /// (`lunar 08-15`, `lunar leap 06-01`, `solar 03-21`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize), serde(deny_unknown_fields))]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct Birthday {
     pub calendar: Calendar,
     pub month: i64,
@@ -205,7 +221,11 @@ record_struct! {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize), serde(default, deny_unknown_fields))]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct Assessment {
     /// 是不是机会
     pub real: Step,
@@ -218,7 +238,11 @@ pub struct Assessment {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize), serde(default, deny_unknown_fields))]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct Step {
     pub judgement: Option<Judgement>,
     pub note: String,
@@ -226,7 +250,11 @@ pub struct Step {
 
 /// Contact ids per buying role.
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
-#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize), serde(default, deny_unknown_fields))]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct RoleContacts {
     pub user: Vec<String>,
     pub technical_gatekeeper: Vec<String>,
@@ -264,7 +292,11 @@ impl RoleContacts {
 /// Where the device was when the rep logged a visit, and how sure it was. Stored as one
 /// value (`31.23,121.47,25`).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize), serde(deny_unknown_fields))]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct CheckIn {
     pub lat: f64,
     pub lon: f64,

@@ -295,7 +295,10 @@ impl RoleCoverage {
 
 /// The coverage of an open opportunity, given whether a contact was met recently; `None`
 /// for a won or lost one (only open opportunities can be in the danger zone).
-pub fn role_coverage(opportunity: &Opportunity, met: impl Fn(&str) -> bool) -> Option<RoleCoverage> {
+pub fn role_coverage(
+    opportunity: &Opportunity,
+    met: impl Fn(&str) -> bool,
+) -> Option<RoleCoverage> {
     if opportunity.status != OpportunityStatus::Open {
         return None;
     }
