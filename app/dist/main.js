@@ -23,7 +23,13 @@ window.rapportWaiting = false;
 const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
 let next = 1;
 const waiting = new Map();
+// Unsolicited events ({event: "sync" | "status", …}) are kept in `events` for the tests.
+const events = [];
 worker.onmessage = (e) => {
+  if (e.data.event) {
+    events.push(e.data);
+    return;
+  }
   const { id } = e.data;
   const w = waiting.get(id);
   waiting.delete(id);
@@ -37,5 +43,5 @@ function call(op, args) {
     worker.postMessage({ id, op, args });
   });
 }
-window.rapport = { call, log, tookOver: owner.waited };
+window.rapport = { call, log, events, tookOver: owner.waited };
 window.rapportReady = true;

@@ -22,29 +22,120 @@ export class WebStore {
         wasm.__wbg_webstore_free(ptr, 0);
     }
     /**
-     * Creates a visit offline (one SQLite transaction: the document, its index row and
-     * its changes in the outbox) and returns its id.
-     * @param {string} visit_json
+     * The day view's accounts (JSON array of `{id, name, tier, stage, last_visit_ms,
+     * city}`).
      * @returns {string}
      */
-    create_visit(visit_json) {
-        let deferred3_0;
-        let deferred3_1;
+    accounts() {
+        let deferred2_0;
+        let deferred2_1;
         try {
-            const ptr0 = passStringToWasm0(visit_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-            const len0 = WASM_VECTOR_LEN;
-            const ret = wasm.webstore_create_visit(this.__wbg_ptr, ptr0, len0);
-            var ptr2 = ret[0];
-            var len2 = ret[1];
+            const ret = wasm.webstore_accounts(this.__wbg_ptr);
+            var ptr1 = ret[0];
+            var len1 = ret[1];
             if (ret[3]) {
-                ptr2 = 0; len2 = 0;
+                ptr1 = 0; len1 = 0;
                 throw takeFromExternrefTable0(ret[2]);
             }
-            deferred3_0 = ptr2;
-            deferred3_1 = len2;
-            return getStringFromWasm0(ptr2, len2);
+            deferred2_0 = ptr1;
+            deferred2_1 = len1;
+            return getStringFromWasm0(ptr1, len1);
         } finally {
-            wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+            wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
+        }
+    }
+    /**
+     * `{verified, distance_m}` of a check-in at an account.
+     * @param {string} account_id
+     * @param {number} lat
+     * @param {number} lon
+     * @param {number} accuracy_m
+     * @returns {string}
+     */
+    check_in(account_id, lat, lon, accuracy_m) {
+        let deferred6_0;
+        let deferred6_1;
+        try {
+            const val2 = +lat;
+            const val3 = +lon;
+            const val4 = +accuracy_m;
+            const ptr0 = passStringToWasm0(account_id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len0 = WASM_VECTOR_LEN;
+            const ret = wasm.webstore_check_in(this.__wbg_ptr, ptr0, len0, val2, val3, val4);
+            var ptr5 = ret[0];
+            var len5 = ret[1];
+            if (ret[3]) {
+                ptr5 = 0; len5 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred6_0 = ptr5;
+            deferred6_1 = len5;
+            return getStringFromWasm0(ptr5, len5);
+        } finally {
+            wasm.__wbindgen_free(deferred6_0, deferred6_1, 1);
+        }
+    }
+    /**
+     * Creates a record of `kind` (a `DocKind` code) from its JSON (one store
+     * transaction) and returns its id.
+     * @param {string} kind
+     * @param {string} record_json
+     * @returns {string}
+     */
+    create(kind, record_json) {
+        let deferred4_0;
+        let deferred4_1;
+        try {
+            let ptr0, len0, ptr1, len1;
+            try {
+                ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passStringToWasm0(record_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len1 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+                throw e;
+            }
+            const ret = wasm.webstore_create(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+            var ptr3 = ret[0];
+            var len3 = ret[1];
+            if (ret[3]) {
+                ptr3 = 0; len3 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred4_0 = ptr3;
+            deferred4_1 = len3;
+            return getStringFromWasm0(ptr3, len3);
+        } finally {
+            wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+        }
+    }
+    /**
+     * What needs attention from `today` (`YYYY-MM-DD`) for `days` days (JSON array).
+     * @param {string} today
+     * @param {number} days
+     * @returns {string}
+     */
+    due(today, days) {
+        let deferred4_0;
+        let deferred4_1;
+        try {
+            const val2 = +days;
+            const ptr0 = passStringToWasm0(today, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len0 = WASM_VECTOR_LEN;
+            const ret = wasm.webstore_due(this.__wbg_ptr, ptr0, len0, val2);
+            var ptr3 = ret[0];
+            var len3 = ret[1];
+            if (ret[3]) {
+                ptr3 = 0; len3 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred4_0 = ptr3;
+            deferred4_1 = len3;
+            return getStringFromWasm0(ptr3, len3);
+        } finally {
+            wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
         }
     }
     /**
@@ -68,51 +159,73 @@ export class WebStore {
         return v2;
     }
     /**
-     * Live accounts (those of the user's account teams, after a sync) as a JSON array of
-     * `{id, name}`.
+     * One live record as JSON, with `id` and its judgements.
+     * @param {string} kind
+     * @param {string} id
      * @returns {string}
      */
-    list_accounts() {
-        let deferred2_0;
-        let deferred2_1;
+    get(kind, id) {
+        let deferred4_0;
+        let deferred4_1;
         try {
-            const ret = wasm.webstore_list_accounts(this.__wbg_ptr);
-            var ptr1 = ret[0];
-            var len1 = ret[1];
+            let ptr0, len0, ptr1, len1;
+            try {
+                ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len1 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+                throw e;
+            }
+            const ret = wasm.webstore_get(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+            var ptr3 = ret[0];
+            var len3 = ret[1];
             if (ret[3]) {
-                ptr1 = 0; len1 = 0;
+                ptr3 = 0; len3 = 0;
                 throw takeFromExternrefTable0(ret[2]);
             }
-            deferred2_0 = ptr1;
-            deferred2_1 = len1;
-            return getStringFromWasm0(ptr1, len1);
+            deferred4_0 = ptr3;
+            deferred4_1 = len3;
+            return getStringFromWasm0(ptr3, len3);
         } finally {
-            wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
+            wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
         }
     }
     /**
-     * Live visits, optionally of one account, newest first, as a JSON array.
+     * Live records of a kind, optionally of one account, newest first (JSON array).
+     * @param {string} kind
      * @param {string | null} [account_id]
      * @returns {string}
      */
-    list_visits(account_id) {
-        let deferred3_0;
-        let deferred3_1;
+    list(kind, account_id) {
+        let deferred4_0;
+        let deferred4_1;
         try {
-            var ptr0 = isLikeNone(account_id) ? 0 : passStringToWasm0(account_id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-            var len0 = WASM_VECTOR_LEN;
-            const ret = wasm.webstore_list_visits(this.__wbg_ptr, ptr0, len0);
-            var ptr2 = ret[0];
-            var len2 = ret[1];
+            let ptr0, len0, ptr1, len1;
+            try {
+                ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = isLikeNone(account_id) ? 0 : passStringToWasm0(account_id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len1 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+                throw e;
+            }
+            const ret = wasm.webstore_list(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+            var ptr3 = ret[0];
+            var len3 = ret[1];
             if (ret[3]) {
-                ptr2 = 0; len2 = 0;
+                ptr3 = 0; len3 = 0;
                 throw takeFromExternrefTable0(ret[2]);
             }
-            deferred3_0 = ptr2;
-            deferred3_1 = len2;
-            return getStringFromWasm0(ptr2, len2);
+            deferred4_0 = ptr3;
+            deferred4_1 = len3;
+            return getStringFromWasm0(ptr3, len3);
         } finally {
-            wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+            wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
         }
     }
     /**
@@ -192,6 +305,15 @@ export class WebStore {
         }
     }
     /**
+     * Forgets the tokens; records and unsynced changes stay.
+     */
+    logout() {
+        const ret = wasm.webstore_logout(this.__wbg_ptr);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
      * The files the OPFS pool holds (the store, and a journal while one is open), as a
      * JSON array; empty for an in-memory store.
      * @returns {string}
@@ -201,6 +323,50 @@ export class WebStore {
         let deferred2_1;
         try {
             const ret = wasm.webstore_opfs_files(this.__wbg_ptr);
+            var ptr1 = ret[0];
+            var len1 = ret[1];
+            if (ret[3]) {
+                ptr1 = 0; len1 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred2_0 = ptr1;
+            deferred2_1 = len1;
+            return getStringFromWasm0(ptr1, len1);
+        } finally {
+            wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
+        }
+    }
+    /**
+     * Removes a record (a tombstone, synced like any edit).
+     * @param {string} kind
+     * @param {string} id
+     */
+    remove(kind, id) {
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.webstore_remove(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * The company's rules (JSON).
+     * @returns {string}
+     */
+    rules() {
+        let deferred2_0;
+        let deferred2_1;
+        try {
+            const ret = wasm.webstore_rules(this.__wbg_ptr);
             var ptr1 = ret[0];
             var len1 = ret[1];
             if (ret[3]) {
@@ -246,7 +412,91 @@ export class WebStore {
         }
     }
     /**
-     * The status line (JSON): who is signed in, changes waiting for sync, the cursor.
+     * The request could not be sent: ends the scorecard fetch.
+     */
+    scorecard_abort() {
+        wasm.webstore_scorecard_abort(this.__wbg_ptr);
+    }
+    /**
+     * The last scorecard kept for `period` (JSON, with `cached: true, fetched_ms`), if
+     * any.
+     * @param {string | null} [period]
+     * @returns {string | undefined}
+     */
+    scorecard_cached(period) {
+        var ptr0 = isLikeNone(period) ? 0 : passStringToWasm0(period, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        var len0 = WASM_VECTOR_LEN;
+        const ret = wasm.webstore_scorecard_cached(this.__wbg_ptr, ptr0, len0);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        let v2;
+        if (ret[0] !== 0) {
+            v2 = getStringFromWasm0(ret[0], ret[1]);
+            wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        }
+        return v2;
+    }
+    /**
+     * Takes the answer: the scorecard (JSON, with `cached: false, fetched_ms`; kept in the
+     * store for offline), or `undefined` when another request is needed.
+     * @param {number} status
+     * @param {string | null | undefined} content_type
+     * @param {Uint8Array | number[]} body
+     * @returns {string | undefined}
+     */
+    scorecard_finish(status, content_type, body) {
+        const val3 = +status;
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = isLikeNone(content_type) ? 0 : passStringToWasm0(content_type, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(body, wasm.__wbindgen_malloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.webstore_scorecard_finish(this.__wbg_ptr, val3, ptr0, len0, ptr1, len1);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        let v4;
+        if (ret[0] !== 0) {
+            v4 = getStringFromWasm0(ret[0], ret[1]);
+            wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        }
+        return v4;
+    }
+    /**
+     * The request to send now for the scorecard.
+     * @returns {any}
+     */
+    scorecard_request() {
+        const ret = wasm.webstore_scorecard_request(this.__wbg_ptr);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
+     * Starts fetching the rep's own scorecard for `period` (`2026-W48`, `2026-11`; the
+     * current week when none). Throws when not signed in. Then, until
+     * `scorecard_finish` gives the scorecard: send `scorecard_request()`, hand the answer
+     * to `scorecard_finish` (a token refresh, when due, is one of the rounds).
+     * @param {string | null} [period]
+     */
+    scorecard_start(period) {
+        var ptr0 = isLikeNone(period) ? 0 : passStringToWasm0(period, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        var len0 = WASM_VECTOR_LEN;
+        const ret = wasm.webstore_scorecard_start(this.__wbg_ptr, ptr0, len0);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * The status line (JSON, see docs/web-app.md).
      * @returns {string}
      */
     status() {
@@ -340,6 +590,72 @@ export class WebStore {
             wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
         }
     }
+    /**
+     * An account's records, newest first (JSON array of `{id, kind, title, at_ms,
+     * offset_min, due?}`).
+     * @param {string} account_id
+     * @returns {string}
+     */
+    timeline(account_id) {
+        let deferred3_0;
+        let deferred3_1;
+        try {
+            const ptr0 = passStringToWasm0(account_id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len0 = WASM_VECTOR_LEN;
+            const ret = wasm.webstore_timeline(this.__wbg_ptr, ptr0, len0);
+            var ptr2 = ret[0];
+            var len2 = ret[1];
+            if (ret[3]) {
+                ptr2 = 0; len2 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred3_0 = ptr2;
+            deferred3_1 = len2;
+            return getStringFromWasm0(ptr2, len2);
+        } finally {
+            wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+        }
+    }
+    /**
+     * Replaces a record by the given fields (one store transaction: only the fields that
+     * differ become changes) and returns it as JSON.
+     * @param {string} kind
+     * @param {string} id
+     * @param {string} record_json
+     * @returns {string}
+     */
+    update(kind, id, record_json) {
+        let deferred5_0;
+        let deferred5_1;
+        try {
+            let ptr0, len0, ptr1, len1, ptr2, len2;
+            try {
+                ptr0 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len1 = WASM_VECTOR_LEN;
+                ptr2 = passStringToWasm0(record_json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len2 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+                throw e;
+            }
+            const ret = wasm.webstore_update(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2);
+            var ptr4 = ret[0];
+            var len4 = ret[1];
+            if (ret[3]) {
+                ptr4 = 0; len4 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred5_0 = ptr4;
+            deferred5_1 = len4;
+            return getStringFromWasm0(ptr4, len4);
+        } finally {
+            wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
+        }
+    }
 }
 if (Symbol.dispose) WebStore.prototype[Symbol.dispose] = WebStore.prototype.free;
 
@@ -387,6 +703,19 @@ export function open_store_in_memory() {
         throw takeFromExternrefTable0(ret[1]);
     }
     return WebStore.__wrap(ret[0]);
+}
+
+/**
+ * The error a request that got no answer gives (the worker's `fetch` threw): kind
+ * `offline`, made by client-core's [`sync::transport_error`] and the one mapping.
+ * @param {string} message
+ * @returns {any}
+ */
+export function transport_error(message) {
+    const ptr0 = passStringToWasm0(message, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.transport_error(ptr0, len0);
+    return ret;
 }
 function __wbg_get_imports() {
     const import0 = {
@@ -559,6 +888,10 @@ function __wbg_get_imports() {
             const ret = new Date(arg0);
             return ret;
         },
+        __wbg_new_787b9fb330d55d78: function(arg0, arg1) {
+            const ret = new Error(getStringFromWasm0(arg0, arg1));
+            return ret;
+        },
         __wbg_new_cd4348290afae586: function() {
             const ret = new Object();
             return ret;
@@ -701,7 +1034,7 @@ function __wbg_get_imports() {
             return ret;
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 744, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 789, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen_7d4884b0003f6066___convert__closures_____invoke___wasm_bindgen_7d4884b0003f6066___JsValue__core_8a97de082bc4c33___result__Result_____wasm_bindgen_7d4884b0003f6066___JsError___true_);
             return ret;
         },

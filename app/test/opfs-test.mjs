@@ -136,7 +136,7 @@ async function openPage(dir = profile) {
 
 async function call(page, op, args) {
   const r = await page.evaluate(([op, args]) => window.rapport.call(op, args), [op, args]);
-  if (!r.ok) throw new Error(`${op}: ${r.error}`);
+  if (!r.ok) throw new Error(`${op}: ${JSON.stringify(r.error)}`);
   return r;
 }
 
@@ -165,8 +165,20 @@ try {
   await openStore(page, "first open (new store)");
   const before = await call(page, "status");
   check("a new store has no session", before.value.signed_in_as === null, JSON.stringify(before.value));
-  const refused = await page.evaluate(() => window.rapport.call("create_visit", { visit: {} }));
-  check("writing before sign-in is refused", !refused.ok, JSON.stringify(refused));
+  const account_id = (await call(page, "new_id")).value;
+  const at = (utc_ms) => ({ utc_ms, offset_min: 480 });
+  const visit = (n) => ({
+    account_id,
+    occurred_at: at(Date.UTC(2026, 10, 27, 2, 30) + n * 60000),
+    logged_at: at(Date.UTC(2026, 10, 27, 3, 30) + n * 60000),
+    duration_min: 45,
+    purpose: `spike visit ${n}`,
+    notes: "written in a worker, on OPFS",
+    next_step: "send the quote",
+    next_step_due: "2026-12-01",
+  });
+  const refused = await page.evaluate(([v]) => window.rapport.call("create", { kind: "visit", record: v }), [visit(0)]);
+  check("writing before sign-in is refused", !refused.ok && refused.error.kind === "not_signed_in", JSON.stringify(refused));
 
   const session = {
     access_token: "spike",
@@ -181,31 +193,20 @@ try {
     time_zone: "Asia/Shanghai",
   };
   await call(page, "save_session", { server_url: "https://rapport.invalid", company: "acme", username: "li", session });
-  const account_id = (await call(page, "new_id")).value;
-  const visit = (n) => ({
-    account_id,
-    occurred_ms: Date.UTC(2026, 10, 27, 2, 30) + n * 60000,
-    offset_min: 480,
-    duration_min: 45,
-    purpose: `spike visit ${n}`,
-    notes: "written in a worker, on OPFS",
-    next_step: "send the quote",
-    next_step_due: "2026-12-01",
-  });
-  const first = await call(page, "create_visit", { visit: visit(0) });
+  const first = await call(page, "create", { kind: "visit", record: visit(0) });
   timings["first visit write ms"] = +first.ms.toFixed(2);
   const firstId = first.value;
-  check("create_visit returns a record id", /^[0-9a-f-]{36}$/.test(firstId), firstId);
+  check("create returns a record id", /^[0-9a-f-]{36}$/.test(firstId), firstId);
   const bad = await page.evaluate(
-    ([v]) => window.rapport.call("create_visit", { visit: { ...v, duration_min: -5 } }),
+    ([v]) => window.rapport.call("create", { kind: "visit", record: { ...v, duration_min: -5 } }),
     [visit(99)],
   );
-  check("an invalid visit is refused by the model's rules", !bad.ok && /duration_min/.test(bad.error), JSON.stringify(bad));
+  check("an invalid visit is refused by the model's rules", !bad.ok && bad.error.kind === "invalid" && bad.error.field === "duration_min", JSON.stringify(bad));
   const writes = [];
-  for (let i = 1; i <= WRITES; i++) writes.push((await call(page, "create_visit", { visit: visit(i) })).ms);
+  for (let i = 1; i <= WRITES; i++) writes.push((await call(page, "create", { kind: "visit", record: visit(i) })).ms);
   timings[`visit write ms (median of ${WRITES})`] = +median(writes).toFixed(2);
   timings[`visit write ms (max of ${WRITES})`] = +Math.max(...writes).toFixed(2);
-  const listed = await call(page, "list_visits", { account_id });
+  const listed = await call(page, "list", { kind: "visit", account_id });
   timings[`list ${WRITES + 1} visits ms`] = +listed.ms.toFixed(2);
   check("the visits list back before reload", listed.value.length === WRITES + 1, `${listed.value.length}`);
   check("newest first", listed.value[0].purpose === `spike visit ${WRITES}`, listed.value[0]?.purpose);
@@ -235,12 +236,12 @@ try {
   await page.reload();
   await page.waitForFunction(() => window.rapportReady === true);
   await openStore(page, "after reload");
-  const again = await call(page, "list_visits", { account_id });
+  const again = await call(page, "list", { kind: "visit", account_id });
   check("after a reload every visit reads back", again.value.length === WRITES + 1, `${again.value.length}`);
   const got = again.value.find((v) => v.id === firstId);
   check(
     "the first visit reads back whole",
-    got && got.purpose === "spike visit 0" && got.occurred_at === "2026-11-27T10:30:00+08:00" && got.next_step_due === "2026-12-01",
+    got && got.purpose === "spike visit 0" && got.occurred_at.utc_ms === Date.UTC(2026, 10, 27, 2, 30) && got.occurred_at.offset_min === 480 && got.next_step_due === "2026-12-01",
     JSON.stringify(got),
   );
   const st = await call(page, "status");
@@ -251,7 +252,7 @@ try {
   await context.close();
   page = await openPage();
   await openStore(page, "after browser restart");
-  const third = await call(page, "list_visits", { account_id });
+  const third = await call(page, "list", { kind: "visit", account_id });
   check("after a browser restart every visit reads back", third.value.length === WRITES + 1, `${third.value.length}`);
   await context.close();
   context = null;
@@ -280,10 +281,10 @@ try {
   await call(page, "init_ms");
   await call(page, "open", { name: STORE });
   const wrong = await page.evaluate(() => window.rapport.call("login", { company: "demo", username: "li", password: "wrong" }));
-  check("a wrong password is refused at sign-in", !wrong.ok && /signed out/.test(wrong.error), JSON.stringify(wrong));
+  check("a wrong password is refused at sign-in", !wrong.ok && wrong.error.kind === "signed_out", JSON.stringify(wrong));
   const login = await call(page, "login", { company: "demo", username: "li", password: "rapport-demo" });
   timings["sign-in (fetch + save) ms"] = +login.ms.toFixed(1);
-  check("the worker signs in against the server", login.value.role === "rep" && login.value.access_token.length > 0, JSON.stringify(login.value.role));
+  check("the worker signs in against the server", login.value.role === "rep" && login.value.has_tokens && login.value.signed_in_as === "li@demo", JSON.stringify(login.value));
   let st4 = (await call(page, "status")).value;
   check("the session is saved with the server's origin", st4.signed_in_as === "li@demo" && st4.server_url === base && st4.has_tokens, JSON.stringify(st4));
 
@@ -291,16 +292,18 @@ try {
   timings["first sync (pull the demo data) ms"] = +pull.ms.toFixed(1);
   console.log(`  first sync: ${JSON.stringify(pull.value)}`);
   check("the first sync pulls li's documents", pull.value.received > 0 && pull.value.round_trips >= 1 && pull.value.waiting === 0, JSON.stringify(pull.value));
-  const accounts = (await call(page, "list_accounts")).value;
+  const accounts = (await call(page, "accounts")).value;
   check("li's accounts are on the device", accounts.length > 0, JSON.stringify(accounts));
-  const li_visits_before = (await call(page, "list_visits", {})).value.length;
+  const li_visits_before = (await call(page, "list", { kind: "visit" })).value.length;
 
   networkDown = true;
-  const offlineVisit = await call(page, "create_visit", {
-    visit: {
+  const here = -new Date().getTimezoneOffset();
+  const offlineVisit = await call(page, "create", {
+    kind: "visit",
+    record: {
       account_id: accounts[0].id,
-      occurred_ms: Date.now() - 60_000,
-      offset_min: -new Date().getTimezoneOffset(),
+      occurred_at: { utc_ms: Date.now() - 60_000, offset_min: here },
+      logged_at: { utc_ms: Date.now(), offset_min: here },
       duration_min: 40,
       purpose: "logged offline in the browser",
       notes: "synced by the worker's fetch",
@@ -309,7 +312,7 @@ try {
   st4 = (await call(page, "status")).value;
   check("a visit logged offline waits for sync", st4.waiting >= 1, JSON.stringify(st4));
   const failed = await page.evaluate(() => window.rapport.call("sync"));
-  check("sync while offline fails as offline and keeps the visit waiting", !failed.ok && /offline/.test(failed.error), JSON.stringify(failed));
+  check("sync while offline fails as offline and keeps the visit waiting", !failed.ok && failed.error.kind === "offline", JSON.stringify(failed));
   st4 = (await call(page, "status")).value;
   check("the visit still waits after the failed sync", st4.waiting >= 1, JSON.stringify(st4));
 
@@ -323,8 +326,68 @@ try {
   const reportAfter = await liThisWeek();
   console.log(`  weekly report as wang, li's visits: ${reportBefore} -> ${reportAfter}`);
   check("the manager's weekly report on the server counts the visit", reportAfter === reportBefore + 1, `${reportBefore} -> ${reportAfter}`);
-  const listed4 = (await call(page, "list_visits", {})).value;
+  const listed4 = (await call(page, "list", { kind: "visit" })).value;
   check("the visit is on the device once", listed4.length === li_visits_before + 1 && listed4.some((v) => v.id === offlineVisit.value), `${li_visits_before} -> ${listed4.length}`);
+
+  // 5. The worker's API (docs/web-app.md) end to end, on li's synced data.
+  const events = await page.evaluate(() => window.rapport.events);
+  const phases = events.filter((e) => e.event === "sync").map((e) => e.phase);
+  check("sync events: start, progress, done", phases.includes("start") && phases.includes("progress") && phases.includes("done"), phases.join(","));
+  const failedEvent = events.find((e) => e.event === "sync" && e.phase === "failed");
+  check("the offline sync's failed event says offline", failedEvent?.error?.kind === "offline" && failedEvent.waiting >= 1, JSON.stringify(failedEvent));
+  check("status events follow the changes", events.some((e) => e.event === "status" && e.status.signed_in_as === "li@demo"), `${events.length} events`);
+  const both = await page.evaluate(() => Promise.all([window.rapport.call("sync"), window.rapport.call("sync")]));
+  check("a second sync waits for the running one", both.every((r) => r.ok) && JSON.stringify(both[0].value) === JSON.stringify(both[1].value), JSON.stringify(both));
+
+  const acc = accounts[0];
+  check("accounts: the day view's fields", ["id", "name", "tier", "stage", "last_visit_ms", "city"].every((k) => k in acc) && /^[abcd]$/.test(acc.tier), JSON.stringify(acc));
+  const account = (await call(page, "get", { kind: "account", id: acc.id })).value;
+  check("get account: the model's fields, the effective tier and last visit", account.name === acc.name && account.tier === acc.tier && Array.isArray(account.metrics) && account.last_visit_ms >= Date.now() - 120_000, JSON.stringify(account).slice(0, 300));
+  const timeline = (await call(page, "timeline", { account_id: acc.id })).value;
+  check("timeline: newest first, with the offline visit", timeline.some((t) => t.id === offlineVisit.value && t.kind === "visit" && t.offset_min === here), JSON.stringify(timeline.slice(0, 3)));
+  const due = (await call(page, "due", { today: new Date().toISOString().slice(0, 10), days: 30 })).value;
+  check("due: items with their date and what", Array.isArray(due) && due.every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d.date) && ["visit", "next_step", "birthday", "holiday"].includes(d.what)), JSON.stringify(due.slice(0, 3)));
+  const rules = (await call(page, "rules")).value;
+  check("rules: the company's", typeof rules.favour_limit === "number" && typeof rules.checkin_radius_m === "number", JSON.stringify(rules));
+  const opps = (await call(page, "list", { kind: "opportunity" })).value;
+  check("opportunities carry the danger-zone judgement", opps.length > 0 && opps.every((o) => typeof o.danger === "boolean" && Array.isArray(o.unknown_roles)), JSON.stringify(opps.map((o) => [o.name, o.danger])));
+  if (account.location) {
+    const near = (await call(page, "check_in", { account_id: acc.id, lat: account.location.lat, lon: account.location.lon, accuracy_m: 10 })).value;
+    check("check_in at the account's location is verified", near.verified === true && near.distance_m < 1, JSON.stringify(near));
+  }
+  const favour = {
+    account_id: acc.id,
+    kind: "personal",
+    description: "dinner from the browser",
+    value: rules.favour_limit + 100,
+    occurred_at: { utc_ms: Date.now(), offset_min: here },
+  };
+  const favourId = (await call(page, "create", { kind: "favour", record: favour })).value;
+  const gotFavour = (await call(page, "get", { kind: "favour", id: favourId })).value;
+  check("a favour over the limit is judged so", gotFavour.over_limit === true && gotFavour.kind === "personal", JSON.stringify(gotFavour));
+  const smaller = (await call(page, "update", { kind: "favour", id: favourId, record: { ...gotFavour, value: 10 } })).value;
+  check("update replaces the record and judges it again", smaller.value === 10 && smaller.over_limit === false, JSON.stringify(smaller));
+  const badUpdate = await page.evaluate(([id, f]) => window.rapport.call("update", { kind: "favour", id, record: { ...f, kind: "bribe" } }), [favourId, gotFavour]);
+  check("an invalid update is refused, naming the field", !badUpdate.ok && badUpdate.error.kind === "invalid" && badUpdate.error.field === "kind", JSON.stringify(badUpdate));
+  check("remove", (await call(page, "remove", { kind: "favour", id: favourId })).value === true);
+  const gone = await page.evaluate(([id]) => window.rapport.call("get", { kind: "favour", id }), [favourId]);
+  check("a removed record is not found", !gone.ok && gone.error.kind === "not_found", JSON.stringify(gone));
+  const unknownOp = await page.evaluate(() => window.rapport.call("weekly"));
+  check("an unknown op is invalid", !unknownOp.ok && unknownOp.error.kind === "invalid", JSON.stringify(unknownOp));
+  const synced = (await call(page, "sync")).value;
+  check("the favour's create, update and removal sync", synced.accepted >= 1 && synced.rejected === 0 && synced.waiting === 0, JSON.stringify(synced));
+
+  const card = await call(page, "scorecard", {});
+  check("scorecard online", card.value.cached === false && Array.isArray(card.value.metrics), JSON.stringify(card.value).slice(0, 200));
+  networkDown = true;
+  const cachedCard = await call(page, "scorecard", {});
+  networkDown = false;
+  check("scorecard offline: the last one, cached", cachedCard.value.cached === true && cachedCard.value.fetched_ms === card.value.fetched_ms && cachedCard.value.period === card.value.period, JSON.stringify(cachedCard.value).slice(0, 200));
+  const out = (await call(page, "logout")).value;
+  check("logout keeps the data, drops the tokens", out.has_tokens === false && out.signed_in_as === "li@demo", JSON.stringify(out));
+  const notIn = await page.evaluate(() => window.rapport.call("sync"));
+  check("sync after logout: signed out", !notIn.ok && ["not_signed_in", "signed_out"].includes(notIn.error.kind), JSON.stringify(notIn));
+
   console.log(`  requests forwarded to the API server: ${forwarded}`);
   await context.close();
   context = null;

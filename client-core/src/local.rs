@@ -382,6 +382,47 @@ impl Local {
         Ok(out)
     }
 
+    /// The contacts met in visits on `account_id` that happened from `from_ms` up to (not
+    /// including) `to_ms`.
+    pub fn contacts_met(
+        &self,
+        account_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<std::collections::HashSet<String>> {
+        let rows = self.store().list(DocKind::Visit, Some(account_id))?;
+        let mut met = std::collections::HashSet::new();
+        for row in rows {
+            if row
+                .occurred_ms
+                .is_some_and(|t| (from_ms..to_ms).contains(&t))
+            {
+                met.extend(self.get::<model::Visit>(&row.id)?.contacts_met);
+            }
+        }
+        Ok(met)
+    }
+
+    /// Whether an open opportunity is in the danger zone as of `at_ms`, judged on this
+    /// device's visits of its account with the server's rule ([`model::role_coverage`]:
+    /// every buying role known, and one of its holders met in the last
+    /// [`model::DANGER_ZONE_DAYS`] days); `None` for a won or lost one.
+    pub fn role_coverage(
+        &self,
+        opportunity: &model::Opportunity,
+        at_ms: i64,
+    ) -> Result<Option<model::RoleCoverage>> {
+        if opportunity.status != model::OpportunityStatus::Open {
+            return Ok(None);
+        }
+        let met = self.contacts_met(
+            &opportunity.account_id,
+            at_ms - model::DANGER_ZONE_DAYS * 86_400_000,
+            at_ms,
+        )?;
+        Ok(model::role_coverage(opportunity, |c| met.contains(c)))
+    }
+
     /// The sorted heads of a document, to compare replicas.
     pub fn heads(&self, id: &str) -> Result<Option<Vec<String>>> {
         Ok(self

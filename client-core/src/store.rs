@@ -71,6 +71,19 @@ pub struct StoreStatus {
     pub removals: Vec<TeamRemoval>,
 }
 
+/// A record the server refused, with what the index knows of it (kind and title; none
+/// when the document is not on the device any more).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub doc_id: String,
+    pub kind: Option<DocKind>,
+    pub title: Option<String>,
+    /// The server's error code (`forbidden`, `invalid`, …).
+    pub code: String,
+    pub reason: String,
+    pub at_ms: i64,
+}
+
 /// The user was taken off an account's team: the account's records they did not author
 /// left this device, and new records on it are no longer accepted.
 #[derive(Debug, Clone, PartialEq)]
@@ -486,6 +499,44 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(applied)
+    }
+
+    /// The records the server refused (until they are edited again), oldest first.
+    pub fn rejections(&self) -> Result<Vec<Rejection>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.doc_id, d.kind, d.title, r.code, r.reason, r.at_ms
+             FROM rejections r LEFT JOIN documents d ON d.id = r.doc_id
+             ORDER BY r.at_ms, r.doc_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let kind: Option<String> = r.get(1)?;
+            Ok(Rejection {
+                doc_id: r.get(0)?,
+                kind: kind.as_deref().and_then(DocKind::parse),
+                title: r.get(2)?,
+                code: r.get(3)?,
+                reason: r.get(4)?,
+                at_ms: r.get(5)?,
+            })
+        })?;
+        collect_rows(rows)
+    }
+
+    /// A value an app keeps in the store beside its data (the `meta` table, under
+    /// `app.<key>`: apart from the session, cursor and rules): the web app keeps its last
+    /// scorecard there, to show offline.
+    pub fn app_value(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.meta(&format!("app.{key}"))
+    }
+
+    /// Sets [`Store::app_value`] (one statement: its own transaction).
+    pub fn set_app_value(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![format!("app.{key}"), value],
+        )?;
+        Ok(())
     }
 
     pub fn status(&self) -> Result<StoreStatus, StoreError> {

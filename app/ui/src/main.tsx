@@ -38,9 +38,11 @@ const root = document.getElementById("app")!;
 port(root).then(({ port, tookOver }) => {
   root.textContent = ""; // the boot line
   const core = new Core(port);
-  // The browser tests' hook: the worker's ops, answered whole.
+  // The browser tests' hook: the worker's ops, answered whole, and its events so far.
+  const events: unknown[] = [];
+  core.on((e) => events.push(e));
   Object.assign(window, {
-    rapport: { call: (op: string, args?: object) => core.whole(op, args), tookOver },
+    rapport: { call: (op: string, args?: object) => core.whole(op, args), events, tookOver },
     rapportReady: true,
   });
   render(<App core={core} />, root);

@@ -20,7 +20,9 @@ pub mod rules;
 pub mod vocab;
 
 pub use records::*;
-pub use rules::{RULE_RANGES, RuleRange, Rules, rule_range};
+pub use rules::{
+    DANGER_ZONE_DAYS, RULE_RANGES, RoleCoverage, RuleRange, Rules, role_coverage, rule_range,
+};
 pub use vocab::*;
 
 /// The kinds of document Rapport knows. The wire and the databases name them by
@@ -94,6 +96,11 @@ impl std::fmt::Display for DocKind {
 /// of the place it happened, in minutes east of Greenwich. Stored as one value (RFC 3339,
 /// `2026-11-27T10:30:00.000+08:00`), see [`atomic`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct LocalTime {
     pub utc_ms: i64,
     pub offset_min: i64,
@@ -119,6 +126,11 @@ impl LocalTime {
 
 /// A position reported by the device. Stored as one value (`31.23,121.47`).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,
@@ -989,6 +1001,43 @@ mod tests {
         for n in 0..bytes.len() {
             assert!(parse_change(&bytes[..n]).is_err());
         }
+    }
+
+    /// Feature `json`: every field by its Rust name, the vocabulary by its code, times as
+    /// `{utc_ms, offset_min}`, and back to the same record.
+    #[cfg(feature = "json")]
+    #[test]
+    fn records_round_trip_through_json() {
+        let mut v = visit();
+        v.check_in = Some(CheckIn {
+            lat: 31.2,
+            lon: 121.4,
+            accuracy_m: 20.0,
+        });
+        v.spin = vec![Spin::NeedPayoff];
+        let json = serde_json::to_value(&v).expect("json");
+        assert_eq!(json["occurred_at"]["offset_min"], 480);
+        assert_eq!(json["spin"][0], "need_payoff");
+        assert_eq!(json["check_in"]["accuracy_m"], 20.0);
+        assert_eq!(json["next_step"], serde_json::Value::Null);
+        assert_eq!(serde_json::from_value::<Visit>(json).expect("back"), v);
+        let g: Greeting = serde_json::from_value(serde_json::json!({
+            "account_id": new_id(),
+            "occasion": "mid_autumn",
+            "channel": "wechat",
+            "occurred_at": {"utc_ms": 1_764_000_000_000_i64, "offset_min": 480},
+        }))
+        .expect("defaults for the optional fields");
+        assert_eq!(g.channel, Channel::WeChat);
+        let bad = serde_json::from_value::<Greeting>(serde_json::json!({"channel": "fax"}));
+        assert!(
+            bad.expect_err("fax")
+                .to_string()
+                .contains("'fax' is not one of")
+        );
+        let unknown =
+            serde_json::from_value::<Account>(serde_json::json!({"name": "x", "nmae": "y"}));
+        assert!(unknown.expect_err("typo").to_string().contains("nmae"));
     }
 
     #[test]

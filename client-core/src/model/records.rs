@@ -15,6 +15,7 @@ macro_rules! record_struct {
     ($(#[$meta:meta])* pub struct $name:ident { $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty ),* $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+        #[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize), serde(deny_unknown_fields))]
         pub struct $name { $( $(#[$fmeta])* pub $field : $ty ),* }
 
         impl super::Shape for $name {
@@ -33,39 +34,55 @@ record_struct! {
     pub struct Account {
         pub name: String,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub industry: Option<String>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub city: Option<String>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub location: Option<GeoPoint>,
         /// Single value metrics per period (§一.1.1).
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub metrics: Vec<PeriodMetrics>,
         /// A tier set by hand, over the one the value score gives.
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub tier_override: Option<Tier>,
         /// Days between visits, over the tier's cadence.
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub cadence_days: Option<i64>,
         /// Value scorecard (§一.1.3): current value (现实价值), 1–5.
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub current_value: Option<i64>,
         /// Value scorecard: potential value (潜在价值), 1–5.
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub potential_value: Option<i64>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub stage: Option<Stage>,
         /// Every move of the stage, oldest first. Who moved it is known to the server from
         /// the signed-in user who pushed the change.
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub stage_history: Vec<StageStep>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub deleted: bool,
     }
 }
 
 /// One period's figures; `period` is `2026`, `2026-Q3` or `2026-11`.
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct PeriodMetrics {
     #[key]
     pub period: String,
@@ -77,6 +94,11 @@ pub struct PeriodMetrics {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct StageStep {
     #[key]
     pub id: String,
@@ -90,30 +112,44 @@ record_struct! {
         pub account_id: String,
         pub name: String,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub title: Option<String>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub phone: Option<String>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub notes: Option<String>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub admin_level: Option<AdminLevel>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub relationship_level: Option<RelationshipLevel>,
         /// Buying roles this person plays (several allowed).
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub roles: Vec<BuyingRole>,
         /// A key person: the scorecard expects a VIP card for them.
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub key_contact: bool,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub vip_card: Option<VipCard>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub deleted: bool,
     }
 }
 
 /// The VIP relationship card (客情关系卡, §四.4.1).
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct VipCard {
     /// They call the rep by name (互相能叫出名字).
     pub knows_rep_name: bool,
@@ -140,11 +176,17 @@ impl VipCard {
 /// A birthday as people keep it: on the solar or the lunar calendar. Stored as one value
 /// (`lunar 08-15`, `lunar leap 06-01`, `solar 03-21`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct Birthday {
     pub calendar: Calendar,
     pub month: i64,
     pub day: i64,
     /// A lunar birthday in a leap month (闰月).
+    #[cfg_attr(feature = "json", serde(default))]
     pub leap_month: bool,
 }
 
@@ -154,25 +196,36 @@ record_struct! {
         pub account_id: String,
         pub name: String,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub value: Option<f64>,
         pub status: OpportunityStatus,
         /// Expected close, `YYYY-MM-DD`.
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub expected_close: Option<String>,
         /// The four-step assessment (§二.3).
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub assessment: Assessment,
         /// Which contacts fill each buying role (§三.2).
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub roles: RoleContacts,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub notes: String,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub deleted: bool,
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct Assessment {
     /// 是不是机会
     pub real: Step,
@@ -185,6 +238,11 @@ pub struct Assessment {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct Step {
     pub judgement: Option<Judgement>,
     pub note: String,
@@ -192,6 +250,11 @@ pub struct Step {
 
 /// Contact ids per buying role.
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct RoleContacts {
     pub user: Vec<String>,
     pub technical_gatekeeper: Vec<String>,
@@ -229,6 +292,11 @@ impl RoleContacts {
 /// Where the device was when the rep logged a visit, and how sure it was. Stored as one
 /// value (`31.23,121.47,25`).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct CheckIn {
     pub lat: f64,
     pub lon: f64,
@@ -246,27 +314,36 @@ record_struct! {
         pub duration_min: i64,
         pub purpose: String,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub notes: String,
         /// Contact ids of the people met.
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub contacts_met: Vec<String>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub check_in: Option<CheckIn>,
         /// SPIN questions asked (§三.3).
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub spin: Vec<Spin>,
         /// Objections met (§三.1).
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub objections: Vec<Objection>,
         /// Buying signals achieved (§三.4).
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub signals: Vec<Signal>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub next_step: Option<String>,
         /// Due date of the next step, `YYYY-MM-DD`.
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub next_step_due: Option<String>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub deleted: bool,
     }
 }
@@ -276,14 +353,17 @@ record_struct! {
     pub struct Favour {
         pub account_id: String,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub contact_id: Option<String>,
         pub kind: FavourKind,
         pub description: String,
         /// Value of a gift or hospitality, in the company's currency.
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub value: Option<f64>,
         pub occurred_at: LocalTime,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub deleted: bool,
     }
 }
@@ -294,15 +374,19 @@ record_struct! {
         pub account_id: String,
         pub competitor: String,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub product: Option<String>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub price: Option<f64>,
         pub observation: String,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub source_contact_id: Option<String>,
         pub confidence: Confidence,
         pub occurred_at: LocalTime,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub deleted: bool,
     }
 }
@@ -314,14 +398,18 @@ record_struct! {
         pub kind: InfoKind,
         /// The figure given, if any (units in `unit`).
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub figure: Option<f64>,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub unit: Option<String>,
         pub details: String,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub contact_id: Option<String>,
         pub occurred_at: LocalTime,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub deleted: bool,
     }
 }
@@ -332,13 +420,16 @@ record_struct! {
         pub account_id: String,
         /// Required for a birthday greeting.
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub contact_id: Option<String>,
         pub occasion: Occasion,
         pub channel: Channel,
         pub occurred_at: LocalTime,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub notes: String,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub deleted: bool,
     }
 }
@@ -350,9 +441,11 @@ record_struct! {
         pub kind: EventKind,
         pub description: String,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub contact_id: Option<String>,
         pub occurred_at: LocalTime,
         #[autosurgeon(missing = "Default::default")]
+        #[cfg_attr(feature = "json", serde(default))]
         pub deleted: bool,
     }
 }

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::GeoPoint;
-use super::records::{Account, CheckIn, Favour, PeriodMetrics, Visit};
-use super::vocab::Tier;
+use super::records::{Account, CheckIn, Favour, Opportunity, PeriodMetrics, Visit};
+use super::vocab::{BuyingRole, OpportunityStatus, Tier};
 
 /// Per-company settings, with the defaults of DOMAIN.md.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -273,6 +273,47 @@ impl Rules {
     }
 }
 
+/// How recently one holder of each buying role must have been met in a visit for an open
+/// opportunity to stay out of the danger zone (销售雷区).
+pub const DANGER_ZONE_DAYS: i64 = 30;
+
+/// An opportunity's buying-influence coverage: the roles nobody is known to fill, and the
+/// roles none of whose holders was met in a visit in the last [`DANGER_ZONE_DAYS`] days.
+/// The server's danger-zone report applies the same rule to its tables.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoleCoverage {
+    pub unknown_roles: Vec<BuyingRole>,
+    pub unmet_roles: Vec<BuyingRole>,
+}
+
+impl RoleCoverage {
+    /// A role unknown or not met: the danger zone.
+    pub fn in_danger_zone(&self) -> bool {
+        !self.unknown_roles.is_empty() || !self.unmet_roles.is_empty()
+    }
+}
+
+/// The coverage of an open opportunity, given whether a contact was met recently; `None`
+/// for a won or lost one (only open opportunities can be in the danger zone).
+pub fn role_coverage(
+    opportunity: &Opportunity,
+    met: impl Fn(&str) -> bool,
+) -> Option<RoleCoverage> {
+    if opportunity.status != OpportunityStatus::Open {
+        return None;
+    }
+    let mut out = RoleCoverage::default();
+    for role in BuyingRole::ALL.iter().copied() {
+        let holders = opportunity.roles.get(role);
+        if holders.is_empty() {
+            out.unknown_roles.push(role);
+        } else if !holders.iter().any(|h| met(h)) {
+            out.unmet_roles.push(role);
+        }
+    }
+    Some(out)
+}
+
 /// First and last day of a period written `2026`, `2026-Q3` or `2026-11`.
 pub fn period_bounds(period: &str) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
     use chrono::NaiveDate;
@@ -397,6 +438,27 @@ mod tests {
         assert!(!rules.verifies(Some(near), None));
         let d = distance_m(31.2304, 121.4737, 39.9042, 116.4074);
         assert!((d - 1_067_000.0).abs() < 5_000.0, "Shanghai–Beijing {d}");
+    }
+
+    #[test]
+    fn open_opportunities_with_a_role_unknown_or_unmet_are_in_the_danger_zone() {
+        let mut o = Opportunity {
+            name: "Line 3".into(),
+            ..Opportunity::default()
+        };
+        o.roles.user = vec!["c1".into()];
+        o.roles.technical_gatekeeper = vec!["c2".into()];
+        o.roles.coach = vec!["c3".into(), "c4".into()];
+        let met = |c: &str| c == "c1" || c == "c4";
+        let cov = role_coverage(&o, met).expect("open");
+        assert_eq!(cov.unknown_roles, vec![BuyingRole::DecisionMaker]);
+        assert_eq!(cov.unmet_roles, vec![BuyingRole::TechnicalGatekeeper]);
+        assert!(cov.in_danger_zone());
+        o.roles.decision_maker = vec!["c1".into()];
+        o.roles.technical_gatekeeper = vec!["c4".into()];
+        assert!(!role_coverage(&o, met).expect("open").in_danger_zone());
+        o.status = OpportunityStatus::Won;
+        assert_eq!(role_coverage(&o, met), None);
     }
 
     #[test]
