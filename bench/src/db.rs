@@ -207,7 +207,7 @@ fn read_manifest(path: &Path) -> Result<Manifest> {
         .with_context(|| format!("reading {}", path.display()))
 }
 
-fn seed_into(
+pub fn seed_into(
     server_bin: &Path,
     url: &str,
     p: &Params,

@@ -75,6 +75,24 @@ enum Sub {
         #[arg(long)]
         user: String,
     },
+    /// Seeds one team of the generated company (the benchmark's own generator, admin API
+    /// and `POST /v1/sync`) into a SQLite file and prints its manifest as JSON; the web
+    /// app's benchmark (app/test/bench.mjs) serves it to time a rep's first sync. The
+    /// default, 2 reps sharing 20 accounts for a year, gives each rep about 3,500
+    /// documents, as the new-device scenario's rep of the full company reads.
+    Seed {
+        /// The SQLite file to create.
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value_t = 2)]
+        reps: usize,
+        #[arg(long, default_value_t = 20)]
+        accounts: usize,
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        #[arg(long, default_value = "bench")]
+        slug: String,
+    },
 }
 
 fn log(msg: &str) {
@@ -96,6 +114,32 @@ fn main() -> Result<()> {
         Some(b) => b.clone(),
         None => net::default_server_bin()?,
     };
+    if let Some(Sub::Seed {
+        db,
+        reps,
+        accounts,
+        days,
+        slug,
+    }) = &cli.command
+    {
+        let p = Params {
+            teams: 1,
+            reps_per_team: *reps,
+            accounts_per_team: *accounts,
+            days: *days,
+            ..Params::company(*days)
+        };
+        let url = format!("sqlite://{}?mode=rwc", db.display());
+        let manifest = db::seed_into(&server_bin, &url, &p, slug, &log)?;
+        let out = json!({
+            "manifest": manifest,
+            "rep_usernames": (0..p.reps()).map(|r| p.rep_name(r)).collect::<Vec<_>>(),
+            "password": net::PASSWORD,
+            "rep_accounts": p.rep_accounts(0).len(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
     let backends: Vec<Backend> = match cli.backend.as_str() {
         "sqlite" => vec![Backend::Sqlite],
         "postgres" => vec![Backend::Postgres {
