@@ -45,7 +45,7 @@ const en = {
   navSync: "Sync & account",
   signOut: "Sign out",
   signOutConfirm: "Sign out of this device?",
-  signOutWaiting: "{n} changes have not been synced yet and will be lost if you sign out now. Sign out anyway?",
+  signOutWaiting: "{n} changes have not been synced yet. They stay on this device and sync when you sign in again as the same user. Sign out anyway?",
   language: "Language",
   // today
   todayTitle: "Today",
@@ -262,7 +262,7 @@ const zh: { [K in Key]: string } = {
   navSync: "同步与账号",
   signOut: "退出登录",
   signOutConfirm: "在本机退出登录？",
-  signOutWaiting: "还有 {n} 项更改未同步，现在退出将会丢失。仍要退出吗？",
+  signOutWaiting: "还有 {n} 项更改未同步。它们会保留在本设备上，以同一用户重新登录后继续同步。仍要退出吗？",
   language: "语言",
   todayTitle: "今天",
   dueTitle: "待办",
