@@ -722,6 +722,7 @@ fn merge_pulled(
         .map(|c| model::parse_change(&c.0))
         .collect::<Result<Vec<_>, _>>()
         .map_err(corrupt)?;
+    crate::verify::refuse_unknown_actors(&mut doc, &changes).map_err(corrupt)?;
     doc.apply_changes(changes)
         .map_err(|e| corrupt(e.to_string()))?;
     // A change whose dependencies are missing would wait in memory only: saving drops it,

@@ -292,6 +292,52 @@ pub fn refuse_bundles(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// Refuses changes whose operations may refer to an actor the document does not know.
+/// Automerge 0.12 looks every actor of a change up while applying it and unwraps the
+/// result, so such a change panics instead of failing (the fuzzer found one in a stored
+/// document). Known: the authors of the document's changes, and the authors whose first
+/// change is among `changes` (Automerge registers those before applying).
+pub fn refuse_unknown_actors(
+    doc: &mut AutoCommit,
+    changes: &[automerge::Change],
+) -> Result<(), String> {
+    if changes.iter().all(|c| c.other_actor_ids().is_empty()) {
+        return Ok(());
+    }
+    let mut known: HashSet<automerge::ActorId> = changes
+        .iter()
+        .filter(|c| c.seq() == 1)
+        .map(|c| c.actor_id().clone())
+        .collect();
+    known.extend(doc.get_changes(&[]).iter().map(|c| c.actor_id().clone()));
+    for change in changes {
+        if change.other_actor_ids().iter().any(|a| !known.contains(a)) {
+            return Err("a change refers to an actor the record does not know".into());
+        }
+    }
+    Ok(())
+}
+
+/// The chunks of saved Automerge bytes, each as `(chunk type, bytes)`; `None` when the
+/// bytes do not walk as whole chunks.
+pub fn chunks(bytes: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+    let mut r = Reader::new(bytes);
+    let mut out = Vec::new();
+    while !r.is_done() {
+        let start = r.pos;
+        let magic = r.take(4)?;
+        if magic != MAGIC {
+            return None;
+        }
+        r.take(4)?;
+        let chunk_type = r.byte()?;
+        let len = usize::try_from(r.uleb()?).ok()?;
+        r.take(len)?;
+        out.push((chunk_type, bytes.get(start..r.pos)?));
+    }
+    Some(out)
+}
+
 /// A change chunk read far enough to know what it costs, before Automerge parses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspected<'a> {
@@ -623,6 +669,7 @@ pub fn apply_push(
     if ops > MAX_DOCUMENT_OPS || bytes > MAX_HISTORY_BYTES {
         return Err(history_too_long().into());
     }
+    refuse_unknown_actors(&mut doc, &fresh).map_err(corrupt)?;
     if let Err(e) = doc.apply_changes(fresh.iter().cloned()) {
         return Err(corrupt(format!("cannot apply changes: {e}")).into());
     }

@@ -819,9 +819,33 @@ pub fn new_document(actor: ActorId) -> AutoCommit {
 }
 
 /// Loads a saved document. Corrupt bytes give an error, never a panic.
+///
+/// The bytes are walked chunk by chunk: document chunks are loaded (and merged, when
+/// there are several), change chunks are parsed and checked ([`parse_change`],
+/// [`crate::verify::refuse_unknown_actors`]) before they are applied, since Automerge
+/// panics on some malformed changes instead of refusing them.
 pub fn load_document(bytes: &[u8], actor: Option<ActorId>) -> Result<AutoCommit, ModelError> {
     crate::verify::refuse_bundles(bytes).map_err(ModelError::Corrupt)?;
-    let doc = AutoCommit::load(bytes)?;
+    let chunks = crate::verify::chunks(bytes)
+        .ok_or_else(|| ModelError::Corrupt("not a saved document".into()))?;
+    let mut doc: Option<AutoCommit> = None;
+    let mut changes = Vec::new();
+    for (chunk_type, chunk) in chunks {
+        if chunk_type == 0 {
+            let mut loaded = AutoCommit::load(chunk)?;
+            match &mut doc {
+                None => doc = Some(loaded),
+                Some(d) => {
+                    d.merge(&mut loaded)?;
+                }
+            }
+        } else {
+            changes.push(parse_change(chunk).map_err(ModelError::Corrupt)?);
+        }
+    }
+    let mut doc = doc.unwrap_or_default();
+    crate::verify::refuse_unknown_actors(&mut doc, &changes).map_err(ModelError::Corrupt)?;
+    doc.apply_changes(changes)?;
     Ok(match actor {
         Some(a) => doc.with_actor(a),
         None => doc,
