@@ -19,7 +19,7 @@
 "use strict";
 
 // Replaced by scripts/build-app in app/dist/sw.js; "dev" (app/web unbuilt) caches nothing.
-const VERSION = "8b9f7f81b1101718";
+const VERSION = "f6c27c1174d32cc2";
 const PREFIX = "rapport-app-";
 const CACHE = PREFIX + VERSION;
 const SCOPE = new URL(self.registration.scope);
