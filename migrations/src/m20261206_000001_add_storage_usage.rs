@@ -1,9 +1,10 @@
 //! What each user's records take on the server, kept as a running total so a push can
 //! check the user's storage quota without reading every document they ever wrote.
 //!
-//! `storage_usage` holds, per user, the bytes of the stored snapshots of the documents
-//! they authored. A push adds the difference it makes to each document's snapshot. The
-//! migration fills it from the documents already stored.
+//! `storage_usage` holds, per user, the bytes their pushes added to stored snapshots: a
+//! push adds the difference it makes to each document's snapshot, charged to the user who
+//! pushed it. The migration fills it from the documents already stored, each counted for
+//! its author.
 
 use sea_orm_migration::prelude::*;
 

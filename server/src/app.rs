@@ -33,7 +33,7 @@ pub struct Settings {
     pub user_rate: Option<RateQuota>,
     /// Sign-in attempts per address, company and user name (`None`: unlimited).
     pub sign_in_rate: Option<RateQuota>,
-    /// Most bytes of stored records (document snapshots) one user may author.
+    /// Most bytes one user's pushes may add to stored records (document snapshots).
     pub user_storage_quota: u64,
     /// Failed sign-ins per address, across user names (`None`: unlimited).
     pub sign_in_address_rate: Option<RateQuota>,

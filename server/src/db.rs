@@ -728,7 +728,8 @@ pub mod relationship_events {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Bytes of stored snapshots per author, checked against the storage quota on every push.
+/// Bytes each user's pushes added to stored snapshots, checked against the storage quota
+/// on every push.
 pub mod storage_usage {
     use sea_orm::entity::prelude::*;
 

@@ -80,8 +80,8 @@ struct Cli {
     /// Sign-in attempts a minute per address, company and user name (0: no limit).
     #[arg(long, env = "RAPPORT_LOGIN_RATE_LIMIT_PER_MINUTE", default_value_t = app::DEFAULT_SIGN_IN_RATE)]
     login_rate_limit_per_minute: u32,
-    /// Most bytes of stored records one user may author; pushes that would grow past it
-    /// are rejected with `quota_exceeded`.
+    /// Most bytes one user's pushes may add to stored records; a push that would go past
+    /// it is rejected with `quota_exceeded`.
     #[arg(long, env = "RAPPORT_USER_STORAGE_QUOTA", default_value_t = app::DEFAULT_USER_STORAGE_QUOTA)]
     user_storage_quota: u64,
     /// Failed sign-ins a minute from one address, whatever the user names (0: no limit).

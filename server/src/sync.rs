@@ -57,6 +57,9 @@ use crate::projection;
 
 /// About how many bytes of changes one response carries before it pages.
 const PULL_PAGE_BYTES: usize = 8 * 1024 * 1024;
+/// Most a removal may add to a stored record and still pass a full storage quota (a real
+/// removal adds a few bytes of history).
+const REMOVAL_GROWTH_MAX: i64 = 4 * 1024;
 /// Documents named in one query of a pull (backends cap the number of bind parameters).
 const PULL_DOCS_PER_QUERY: usize = 500;
 
@@ -721,24 +724,28 @@ async fn push_doc(
         _ => false,
     };
 
-    // The storage quota of the record's author: a record may not grow past it.
+    // The storage quota: what a push adds to stored records is charged to whoever pushed
+    // it (a teammate's growth of a shared account or contact is theirs, not the record's
+    // author's), and may not take them past the quota.
     let author = existing.map_or_else(|| user.id().to_owned(), |d| d.author_id.clone());
     let growth = i64::try_from(snapshot.len()).unwrap_or(i64::MAX)
         - existing.map_or(0, |d| i64::try_from(d.snapshot.len()).unwrap_or(0));
     // Removing a record is always allowed, even past the quota: it is how a rep frees
-    // space (the removal itself adds a few bytes of history).
-    let removal = existing.is_some_and(|d| !d.deleted) && record.is_deleted();
+    // space. The removal itself adds a few bytes of history; a "removal" that adds more
+    // than that is charged like any other change.
+    let removal =
+        existing.is_some_and(|d| !d.deleted) && record.is_deleted() && growth <= REMOVAL_GROWTH_MAX;
     if !known
         .storage
-        .charge(txn, user.tenant_id(), &author, growth, removal)
+        .charge(txn, user.tenant_id(), user.id(), growth, removal)
         .await?
     {
         return Ok(rejected(
             "quota_exceeded",
             format!(
                 "the server keeps at most {} of records per person (the storage quota), \
-                 and this record would take its author past it; remove records that are \
-                 no longer needed, or ask your admin to raise the quota",
+                 and this change would take you past it; remove records that are no \
+                 longer needed, or ask your admin to raise the quota",
                 human_size(known.storage.quota)
             ),
         ));

@@ -1,6 +1,6 @@
 //! What a pushed record may be, beyond being readable as its kind: stored under one id
 //! only, with no field its kind does not have, within a size that fits real records, and
-//! within its author's storage quota. Each test reproduces an attack that once got
+//! within the storage quota of whoever pushes it. Each test reproduces an attack that once got
 //! through and checks that it is now refused with nothing stored (docs/RELIABILITY.md).
 
 use automerge::transaction::Transactable;
@@ -292,6 +292,17 @@ fn a_user_past_the_storage_quota_is_refused_with_a_clear_reason() {
             co.user_id("a")
         ))
     };
+    // A contact on the account a and b share, before a's quota fills.
+    let contact = Contact {
+        account_id: co.account_shared.clone(),
+        name: "Ma".into(),
+        ..Default::default()
+    };
+    let (contact_id, mut contact_doc, changes) = new_record(actor(&rep), &contact);
+    assert_eq!(
+        push_one(&server, &rep.access_token, &contact_id, "contact", changes),
+        Outcome::Accepted
+    );
     // Visits with 4 KB of notes each, until the quota refuses one.
     let mut accepted = Vec::new();
     let reason = loop {
@@ -327,8 +338,31 @@ fn a_user_past_the_storage_quota_is_refused_with_a_clear_reason() {
         Outcome::Accepted
     );
     assert_eq!(usage(&server), stored(&server));
-    // Another rep's quota is their own.
+    // Another rep's quota is their own: b's growth of a's contact is charged to b.
     let other = login(&server.url, "acme", "b");
+    let a_before = usage(&server);
+    let mut b_doc = contact_doc.fork().with_actor(actor(&other));
+    let mut edited: Contact = model::read_record(&b_doc).expect("read");
+    edited.notes = Some(random_text(&mut rng, 4096));
+    let changes = wire(model::write_record(&mut b_doc, &edited).expect("write"));
+    assert_eq!(
+        push_one(
+            &server,
+            &other.access_token,
+            &contact_id,
+            "contact",
+            changes
+        ),
+        Outcome::Accepted
+    );
+    assert_eq!(usage(&server), a_before, "b's growth was charged to a");
+    assert!(
+        server.count(&format!(
+            "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM storage_usage WHERE user_id = '{}'",
+            co.user_id("b")
+        )) > 2048,
+        "b's growth (4 KB of notes, compressed) was not charged to b"
+    );
     let (id, _, changes) = new_record(actor(&other), &visit_in_week(&co.account_b, "Review"));
     assert_eq!(
         push_one(&server, &other.access_token, &id, "visit", changes),
