@@ -172,7 +172,7 @@ try {
     occurred_at: at(Date.UTC(2026, 10, 27, 2, 30) + n * 60000),
     logged_at: at(Date.UTC(2026, 10, 27, 3, 30) + n * 60000),
     duration_min: 45,
-    purpose: `spike visit ${n}`,
+    purpose: `offline visit ${n}`,
     notes: "written in a worker, on OPFS",
     next_step: "send the quote",
     next_step_due: "2026-12-01",
@@ -181,13 +181,13 @@ try {
   check("writing before sign-in is refused", !refused.ok && refused.error.kind === "not_signed_in", JSON.stringify(refused));
 
   const session = {
-    access_token: "spike",
+    access_token: "not-a-token",
     access_expires_at: Math.floor(Date.now() / 1000) + 3600,
-    refresh_token: "spike",
+    refresh_token: "not-a-token",
     user_id: (await call(page, "new_id")).value,
     tenant_id: (await call(page, "new_id")).value,
     role: "rep",
-    display_name: "Spike Rep",
+    display_name: "Test Rep",
     device_id: (await call(page, "new_id")).value,
     actor_id: randomHex(16),
     time_zone: "Asia/Shanghai",
@@ -209,7 +209,7 @@ try {
   const listed = await call(page, "list", { kind: "visit", account_id });
   timings[`list ${WRITES + 1} visits ms`] = +listed.ms.toFixed(2);
   check("the visits list back before reload", listed.value.length === WRITES + 1, `${listed.value.length}`);
-  check("newest first", listed.value[0].purpose === `spike visit ${WRITES}`, listed.value[0]?.purpose);
+  check("newest first", listed.value[0].purpose === `offline visit ${WRITES}`, listed.value[0]?.purpose);
   const files = (await call(page, "opfs_files")).value;
   console.log(`  OPFS pool files: ${JSON.stringify(files)}`);
   check("the store file is in the OPFS pool", files.includes(STORE), JSON.stringify(files));
@@ -241,7 +241,7 @@ try {
   const got = again.value.find((v) => v.id === firstId);
   check(
     "the first visit reads back whole",
-    got && got.purpose === "spike visit 0" && got.occurred_at.utc_ms === Date.UTC(2026, 10, 27, 2, 30) && got.occurred_at.offset_min === 480 && got.next_step_due === "2026-12-01",
+    got && got.purpose === "offline visit 0" && got.occurred_at.utc_ms === Date.UTC(2026, 10, 27, 2, 30) && got.occurred_at.offset_min === 480 && got.next_step_due === "2026-12-01",
     JSON.stringify(got),
   );
   const st = await call(page, "status");

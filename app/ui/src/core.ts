@@ -172,8 +172,8 @@ type Listener = (msg: SyncEvent | { event: "status"; status: Status }) => void;
 
 const KNOWN: ErrorKind[] = ["offline", "signed_out", "not_signed_in", "rejected", "invalid", "not_found", "server", "storage"];
 
-/// The worker's error as a CoreError: `{kind, message}`, or (the spike's worker) a string
-/// that starts with the kind's words.
+/// The worker's error as a CoreError: `{kind, message}`, or a plain string that starts
+/// with the kind's words.
 export function toError(e: unknown): CoreError {
   if (e && typeof e === "object" && "kind" in e) {
     const o = e as { kind: string; message?: string };
