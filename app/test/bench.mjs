@@ -20,29 +20,21 @@
 // and written to bench/results/<date>-app.json ($BENCH_OUT overrides the file).
 
 import { chromium } from "playwright-core";
+import { binary, executablePath, freePort, repoDir } from "./harness.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync, writeFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir, cpus, loadavg } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, constants } from "node:zlib";
-import net from "node:net";
 
-const repoDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const STORE = "/rapport.db";
 const LOADS = 5;
 const WRITES = 50;
 const SYNCS = 3;
 
-const bin = (env, name) =>
-  process.env[env] ??
-  [process.env.CARGO_TARGET_DIR, join(repoDir, "target")]
-    .filter(Boolean)
-    .map((d) => join(d, "debug", name))
-    .find((p) => existsSync(p));
-const serverBin = bin("RAPPORT_SERVER_BIN", "rapport-server");
-const benchBin = bin("RAPPORT_BENCH_BIN", "rapport-bench");
+const serverBin = binary("RAPPORT_SERVER_BIN", "rapport-server");
+const benchBin = binary("RAPPORT_BENCH_BIN", "rapport-bench");
 if (!serverBin || !benchBin) {
   console.error("build first: cargo build -p rapport-server -p rapport-bench");
   process.exit(1);
@@ -59,17 +51,6 @@ const pct = (xs, p) => {
 };
 const r1 = (x) => Math.round(x * 10) / 10;
 const log = (m) => console.log(`[app bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
 
 async function startServer(args) {
   const port = await freePort();

@@ -29,58 +29,24 @@
 // a closing "N passed, M failed"; exits non-zero on any failure.
 
 import { chromium } from "playwright-core";
+import { binary, check, executablePath, finish, freePort, repoDir, results } from "./harness.mjs";
 import { spawn, execFile } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync, openSync, readSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import net from "node:net";
 
 const run = promisify(execFile);
-const repoDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const PHONE = { width: 390, height: 844 };
 const T = 20_000; // the bound of every wait for a UI state
 
-let passed = 0;
-let failed = 0;
-function check(name, cond, detail = "") {
-  if (cond) {
-    passed++;
-    console.log(`ok   ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name} ${detail}`);
-  }
-}
-
-function bin(envName, name) {
-  return (
-    process.env[envName] ??
-    [process.env.CARGO_TARGET_DIR, join(repoDir, "target")]
-      .filter(Boolean)
-      .map((d) => join(d, "debug", name))
-      .find((p) => existsSync(p))
-  );
-}
-const serverBin = bin("RAPPORT_SERVER_BIN", "rapport-server");
-const cliBin = bin("RAPPORT_CLI_BIN", "rapport");
+const serverBin = binary("RAPPORT_SERVER_BIN", "rapport-server");
+const cliBin = binary("RAPPORT_CLI_BIN", "rapport");
 if (!serverBin || !cliBin) {
   console.log(`FAIL no ${!serverBin ? "rapport-server" : "rapport"} binary: cargo build -p rapport-server -p rapport-cli`);
   console.log("0 passed, 1 failed");
   process.exit(1);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "rapport-e2e-"));
@@ -494,7 +460,7 @@ async function editContactFormCheck(accountName, contactName, concerns, interest
 try {
   await main();
 } catch (e) {
-  failed++;
+  results.failed++;
   console.log(`FAIL ${e?.stack ?? e}`);
   if (page && context) {
     try {
@@ -508,5 +474,4 @@ try {
   if (process.env.E2E_KEEP) console.log(`  kept ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

@@ -16,6 +16,7 @@
 // non-zero on any failure.
 
 import { chromium } from "playwright-core";
+import { binary, check, executablePath, finish, freePort, repoDir, results, waitForServer } from "./harness.mjs";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, readFileSync, existsSync } from "node:fs";
 import http from "node:http";
@@ -23,46 +24,10 @@ import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join, dirname, extname, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import net from "node:net";
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const STORE = "/rapport.db";
 const WRITES = 20;
-
-let passed = 0;
-let failed = 0;
-function check(name, cond, detail = "") {
-  if (cond) {
-    passed++;
-    console.log(`ok   ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name} ${detail}`);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function waitForServer(url, tries = 100) {
-  for (let i = 0; i < tries; i++) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no server at ${url}`);
-}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -70,13 +35,7 @@ function median(xs) {
 }
 
 // The real API server, demo company seeded, on a data dir of its own.
-const repoDir = join(appDir, "..");
-const serverBin =
-  process.env.RAPPORT_SERVER_BIN ??
-  [process.env.CARGO_TARGET_DIR, join(repoDir, "target")]
-    .filter(Boolean)
-    .map((d) => join(d, "debug", "rapport-server"))
-    .find((p) => existsSync(p));
+const serverBin = binary("RAPPORT_SERVER_BIN", "rapport-server");
 const apiPort = await freePort();
 const apiData = mkdtempSync(join(tmpdir(), "rapport-web-api-"));
 const api = serverBin
@@ -399,7 +358,7 @@ try {
   await context.close();
   context = null;
 } catch (e) {
-  failed++;
+  results.failed++;
   console.log(`FAIL ${e.stack ?? e}`);
 } finally {
   if (context) await context.close().catch(() => {});
@@ -410,5 +369,4 @@ try {
 
 console.log("timings:");
 for (const [k, v] of Object.entries(timings)) console.log(`  ${k}: ${v}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

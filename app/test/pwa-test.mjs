@@ -16,61 +16,20 @@
 // the page's window.rapport.call(op, args) hook, which the UI's page keeps.
 
 import { chromium } from "playwright-core";
+import { binary, check, executablePath, finish, freePort, repoDir, results, waitForServer } from "./harness.mjs";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import net from "node:net";
 
-const repoDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const STORE = "/rapport.db";
 const MESSAGE = "Rapport is open in another tab";
 
-let passed = 0;
-let failed = 0;
-function check(name, cond, detail = "") {
-  if (cond) {
-    passed++;
-    console.log(`ok   ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name} ${detail}`);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function waitForServer(url, tries = 100) {
-  for (let i = 0; i < tries; i++) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no server at ${url}`);
-}
-
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 
-const serverBin =
-  process.env.RAPPORT_SERVER_BIN ??
-  [process.env.CARGO_TARGET_DIR, join(repoDir, "target")]
-    .filter(Boolean)
-    .map((d) => join(d, "debug", "rapport-server"))
-    .find((p) => existsSync(p));
+const serverBin = binary("RAPPORT_SERVER_BIN", "rapport-server");
 if (!serverBin) {
   console.log("FAIL no rapport-server binary: cargo build -p rapport-server");
   console.log("0 passed, 1 failed");
@@ -312,7 +271,7 @@ try {
   await context.close();
   context = null;
 } catch (e) {
-  failed++;
+  results.failed++;
   console.log(`FAIL ${e.stack ?? e}`);
 } finally {
   if (context) await context.close().catch(() => {});
@@ -322,5 +281,4 @@ try {
 
 console.log("timings:");
 for (const [k, v] of Object.entries(timings)) console.log(`  ${k}: ${v}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

@@ -10,44 +10,16 @@
 // text needs a CJK font (Debian: fonts-wqy-microhei). $SHOTS_DIR overrides the output.
 
 import { chromium } from "playwright-core";
+import { binary, executablePath, freePort, repoDir, waitForServer } from "./harness.mjs";
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import net from "node:net";
 
-const repoDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const outDir = process.env.SHOTS_DIR ?? join(repoDir, "docs", "screenshots");
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function waitForServer(url, tries = 100) {
-  for (let i = 0; i < tries; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no server at ${url}`);
-}
-
-const serverBin =
-  process.env.RAPPORT_SERVER_BIN ??
-  [process.env.CARGO_TARGET_DIR, join(repoDir, "target")]
-    .filter(Boolean)
-    .map((d) => join(d, "debug", "rapport-server"))
-    .find((p) => existsSync(p));
+const serverBin = binary("RAPPORT_SERVER_BIN", "rapport-server");
 if (!serverBin) {
   console.error("no rapport-server binary: cargo build -p rapport-server");
   process.exit(1);
