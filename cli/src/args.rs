@@ -691,7 +691,7 @@ pub enum ReportCommand {
         /// ISO week, e.g. 2026-W48 (default: this week).
         #[arg(long)]
         week: Option<String>,
-        /// Team id (admins; managers see their own team).
+        /// Team name or id (admins must name one; managers see their own team).
         #[arg(long)]
         team: Option<String>,
     },
@@ -706,7 +706,7 @@ pub enum ReportCommand {
     },
     /// A rep's scorecard (their manager, or an admin).
     Scorecard {
-        /// The rep's user name or id.
+        /// The rep's user name, display name or id.
         #[arg(long)]
         rep: String,
         /// ISO week (2026-W48) or month (2026-11); default: this week.

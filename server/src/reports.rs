@@ -58,9 +58,11 @@ fn start_of_day(tz: chrono_tz::Tz, day: NaiveDate) -> Option<chrono::DateTime<ch
     })
 }
 
-/// The team a manager or admin asks about: a manager's own team (naming another is
-/// refused), any team of the company for an admin (who must name it). Reps are refused.
+/// The team a manager or admin asks about, by id or name: a manager's own team (naming
+/// another is refused), any team of the company for an admin, who must name one (the
+/// refusal lists the company's teams). Reps are refused.
 pub async fn team_in_scope(app: &App, user: &AuthUser, team: Option<&str>) -> ApiResult<String> {
+    let of_company = || teams::Entity::find().filter(teams::Column::TenantId.eq(user.tenant_id()));
     match user.role() {
         Role::Rep => Err(ApiError::Forbidden("team reports are for managers".into())),
         Role::Manager => {
@@ -69,20 +71,44 @@ pub async fn team_in_scope(app: &App, user: &AuthUser, team: Option<&str>) -> Ap
                 .team_id
                 .clone()
                 .ok_or_else(|| ApiError::Forbidden("you manage no team".into()))?;
-            if team.is_some_and(|t| t != own) {
-                return Err(ApiError::Forbidden("not your team".into()));
+            if let Some(asked) = team.filter(|t| *t != own) {
+                let own_name = of_company()
+                    .filter(teams::Column::Id.eq(&own))
+                    .one(&app.db)
+                    .await?
+                    .map(|t| t.name);
+                if own_name.as_deref() != Some(asked) {
+                    return Err(ApiError::Forbidden("not your team".into()));
+                }
             }
             Ok(own)
         }
         Role::Admin => {
-            let team = team
-                .ok_or_else(|| ApiError::Unprocessable("name the team: ?team=<team id>".into()))?;
-            // Another company's team is answered as if it did not exist.
-            let found = teams::Entity::find_by_id(team)
+            let Some(asked) = team else {
+                let names: Vec<String> = of_company()
+                    .order_by_asc(teams::Column::Name)
+                    .all(&app.db)
+                    .await?
+                    .into_iter()
+                    .map(|t| t.name)
+                    .collect();
+                return Err(ApiError::Unprocessable(if names.is_empty() {
+                    "name a team: this company has none yet".into()
+                } else {
+                    format!("name a team, one of: {}", names.join(", "))
+                }));
+            };
+            // By id or name, within the admin's company: another company's team is
+            // answered as if it did not exist.
+            let found = of_company()
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(teams::Column::Id.eq(asked))
+                        .add(teams::Column::Name.eq(asked)),
+                )
                 .one(&app.db)
                 .await?
-                .filter(|t| t.tenant_id == user.tenant_id())
-                .ok_or_else(|| ApiError::NotFound("no such team".into()))?;
+                .ok_or_else(|| ApiError::NotFound(format!("no team '{asked}'")))?;
             Ok(found.id)
         }
     }
@@ -99,16 +125,20 @@ pub async fn team_reps(app: &App, tenant_id: &str, team_id: &str) -> ApiResult<V
         .await?)
 }
 
-/// Whose scorecard `viewer` may read, by the id or user name `asked` — the one rule of
-/// both faces (`GET /v1/reports/scorecard?rep=` and the dashboard's rep page):
+/// Whose scorecard `viewer` may read, by the id, user name or display name `asked` —
+/// the one rule of both faces (`GET /v1/reports/scorecard?rep=` and the dashboard's rep
+/// page):
 ///
 /// - oneself, whatever the role;
 /// - a manager: the reps of their own team;
 /// - an admin: every rep of their company.
 ///
 /// Never another manager or admin (not even one of the same team), nor anyone of another
-/// company. Anything else is refused alike, whether the person exists or not, so ids
-/// cannot be probed.
+/// company. Someone of the company out of scope is refused ("not one of your reps"); for
+/// a manager or an admin, nobody of the company by that name is "no such rep" (only the
+/// viewer's own company is searched, so another company's people are answered as if
+/// absent). A rep is refused anyone but themselves alike. A display name that several people in
+/// scope share is refused with their user names, to choose from.
 pub async fn rep_in_scope(
     app: &App,
     viewer: &users::Model,
@@ -118,23 +148,58 @@ pub async fn rep_in_scope(
     if asked == viewer.id || asked == viewer.username {
         return Ok(viewer.clone());
     }
-    let found = users::Entity::find()
-        .filter(users::Column::TenantId.eq(&viewer.tenant_id))
+    let of_company = users::Entity::find().filter(users::Column::TenantId.eq(&viewer.tenant_id));
+    let exact = of_company
+        .clone()
         .filter(
             sea_orm::Condition::any()
                 .add(users::Column::Id.eq(asked))
                 .add(users::Column::Username.eq(asked)),
         )
         .one(&app.db)
-        .await?
-        .ok_or_else(refused)?;
-    let is_rep = found.role == Role::Rep.as_str();
-    let allowed = match Role::parse(&viewer.role) {
-        Some(Role::Manager) => is_rep && found.team_id.is_some() && found.team_id == viewer.team_id,
-        Some(Role::Admin) => is_rep,
-        Some(Role::Rep) | None => false,
+        .await?;
+    let in_scope = |found: &users::Model| {
+        let is_rep = found.role == Role::Rep.as_str();
+        match Role::parse(&viewer.role) {
+            Some(Role::Manager) => {
+                is_rep && found.team_id.is_some() && found.team_id == viewer.team_id
+            }
+            Some(Role::Admin) => is_rep,
+            Some(Role::Rep) | None => false,
+        }
     };
-    if allowed { Ok(found) } else { Err(refused()) }
+    if let Some(found) = exact {
+        return if in_scope(&found) {
+            Ok(found)
+        } else {
+            Err(refused())
+        };
+    }
+    if Role::parse(&viewer.role) == Some(Role::Rep) {
+        // A rep may read only their own scorecard: anyone else is refused alike.
+        return Err(refused());
+    }
+    let named = of_company
+        .filter(users::Column::DisplayName.eq(asked))
+        .order_by_asc(users::Column::Username)
+        .all(&app.db)
+        .await?;
+    if named.is_empty() {
+        return Err(ApiError::NotFound(format!("no such rep: '{asked}'")));
+    }
+    let mut mine: Vec<users::Model> = named.into_iter().filter(in_scope).collect();
+    match mine.len() {
+        0 => Err(refused()),
+        1 => Ok(mine.remove(0)),
+        _ => Err(ApiError::Unprocessable(format!(
+            "{} of your reps are called '{asked}': name one by user name ({})",
+            mine.len(),
+            mine.iter()
+                .map(|u| u.username.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 fn iso_ms(ms: Option<i64>, tz: chrono_tz::Tz) -> String {
@@ -145,7 +210,7 @@ fn iso_ms(ms: Option<i64>, tz: chrono_tz::Tz) -> String {
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct TeamQuery {
-    /// Team id (admins; managers see their own team).
+    /// Team name or id (admins must name one; managers see their own team).
     pub team: Option<String>,
     /// ISO week, for the weekly visits (default: this week).
     pub week: Option<String>,
@@ -527,11 +592,12 @@ async fn http_upcoming(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct ScorecardQuery {
+    /// The rep's id, user name or display name (default: oneself).
     rep: Option<String>,
     period: Option<String>,
 }
 
-#[utoipa::path(get, path = "/v1/reports/scorecard", tag = "reports", params(ScorecardQuery), responses((status = 200, body = Scorecard), (status = 403, description = "Not one of your reps", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/reports/scorecard", tag = "reports", params(ScorecardQuery), responses((status = 200, body = Scorecard), (status = 403, description = "Not one of your reps", body = ErrorBody), (status = 404, description = "No such rep", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn http_scorecard(
     State(state): State<AppState>,
     user: AuthUser,

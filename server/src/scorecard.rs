@@ -176,9 +176,11 @@ impl MetricExt for Metric {
         }
     }
 
+    /// Sets the target. A share of nothing (no birthdays in the period, no open
+    /// opportunity) has no attainment: it is not applicable, not 0 %.
     fn against(mut self, target: f64) -> Metric {
         self.target = Some(target);
-        self.attainment = (target > 0.0).then(|| self.value / target);
+        self.attainment = (target > 0.0 && self.total != Some(0)).then(|| self.value / target);
         self
     }
 }
@@ -554,6 +556,17 @@ pub async fn scorecard(
             .collect(),
     ));
 
+    // Greetings logged in the period, whatever the occasion: the count beside the shares.
+    metrics.push(Metric::count(
+        "greetings",
+        "information",
+        greeting_rows
+            .iter()
+            .filter(|g| in_period(g.occurred_at))
+            .map(|g| rec("greeting", &g.id, &g.account_id, Some(g.occurred_at)))
+            .collect(),
+    ));
+
     // Greetings: key contacts whose birthday falls in the period and who were greeted for
     // it (in the period, or up to three days before); holidays of the period greeted.
     let birthday_contacts: Vec<&contacts::Model> = key_contacts
@@ -752,7 +765,9 @@ pub fn team_total(team: RepRef, cards: &[Scorecard]) -> Option<Scorecard> {
                 part,
                 total,
                 target,
-                attainment: target.filter(|t| *t > 0.0).map(|t| value / t),
+                attainment: target
+                    .filter(|t| *t > 0.0 && total != Some(0))
+                    .map(|t| value / t),
                 records: same
                     .iter()
                     .flat_map(|m| m.records.iter().cloned())

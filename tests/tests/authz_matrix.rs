@@ -562,6 +562,8 @@ fn endpoints() -> Vec<Endpoint> {
             },
             bearer(|a| match a {
                 Actor::Own | Actor::OwnManager | Actor::Admin => OK,
+                // Another company's admin searches their own company: no such rep.
+                Actor::OtherTenantAdmin => NOT_FOUND,
                 _ => FORBIDDEN,
             }),
         ),
@@ -765,6 +767,7 @@ fn endpoints() -> Vec<Endpoint> {
             |w, a| w.page(a, &format!("/dashboard/reps/{}?period={WEEK}", w.a())),
             page_rule(|a| match a {
                 Actor::Own | Actor::OwnManager | Actor::Admin => OK,
+                Actor::OtherTenantAdmin => PAGE_NOT_FOUND,
                 _ => PAGE_FORBIDDEN,
             }),
         ),

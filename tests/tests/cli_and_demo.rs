@@ -200,3 +200,70 @@ fn the_readme_tour_works_offline_and_online() {
             .success()
     );
 }
+
+/// Teams and reps are named as people know them: a team by its name, a rep by their
+/// display name; an admin who names no team is shown the company's teams, and a rep who
+/// does not exist is "no such rep".
+#[test]
+fn reports_take_team_and_rep_names() {
+    let server = TestServer::start_with(&["--demo"]);
+    let admin = tempfile::tempdir().expect("dir");
+    let wang = tempfile::tempdir().expect("dir");
+    for (home, user) in [(admin.path(), "admin"), (wang.path(), "wang")] {
+        ok(&rapport(
+            home,
+            &[
+                "login",
+                "--server",
+                &server.url,
+                "--company",
+                "demo",
+                "--user",
+                user,
+                "--password",
+                "rapport-demo",
+            ],
+        ));
+    }
+    let stderr = |out: &Output| String::from_utf8_lossy(&out.stderr).into_owned();
+
+    // An admin without --team: refused, with the teams to choose from.
+    let unnamed = rapport(admin.path(), &["report", "weekly"]);
+    assert!(!unnamed.status.success());
+    assert!(
+        stderr(&unnamed).contains("华东大客户部"),
+        "{}",
+        stderr(&unnamed)
+    );
+    assert!(!stderr(&unnamed).contains("?team="), "{}", stderr(&unnamed));
+    // By name, for an admin and for the team's own manager.
+    for home in [admin.path(), wang.path()] {
+        let report = ok(&rapport(
+            home,
+            &["report", "weekly", "--team", "华东大客户部"],
+        ));
+        for name in ["李娜", "赵强", "陈伟"] {
+            assert!(report.contains(name), "{report}");
+        }
+    }
+    let missing = rapport(admin.path(), &["report", "weekly", "--team", "华南部"]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("no team"), "{}", stderr(&missing));
+
+    // A rep by display name; nobody by that name is "no such rep".
+    for home in [admin.path(), wang.path()] {
+        let card = ok(&rapport(home, &["report", "scorecard", "--rep", "李娜"]));
+        assert!(card.contains("李娜 (li)"), "{card}");
+        assert!(card.contains("Greetings logged"), "{card}");
+        let ghost = rapport(home, &["report", "scorecard", "--rep", "无名氏"]);
+        assert!(!ghost.status.success());
+        assert!(stderr(&ghost).contains("no such rep"), "{}", stderr(&ghost));
+    }
+    // The manager himself is no rep of his: refused, not "no such rep".
+    let own = rapport(admin.path(), &["report", "scorecard", "--rep", "wang"]);
+    assert!(
+        stderr(&own).contains("not one of your reps"),
+        "{}",
+        stderr(&own)
+    );
+}

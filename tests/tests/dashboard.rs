@@ -552,10 +552,15 @@ fn reps_see_only_their_own_scorecard_and_nothing_crosses_companies() {
     ] {
         assert_eq!(wang.get(&path).status, 200, "wang: {path}");
     }
+    // Nobody of the company by that id: no such rep; of another company: the same.
     for path in [
-        format!("/dashboard?team={}", other.team_id),
         format!("/dashboard/reps/{}", other.user_id("a")),
         format!("/dashboard/reps/{nobody}"),
+    ] {
+        assert_eq!(wang.get(&path).status, 404, "wang: {path}");
+    }
+    for path in [
+        format!("/dashboard?team={}", other.team_id),
         format!("/dashboard/reps/{}", ids["admin"]),
         format!("/dashboard/export/overdue.csv?team={}", other.team_id),
     ] {
@@ -574,7 +579,7 @@ fn reps_see_only_their_own_scorecard_and_nothing_crosses_companies() {
     );
     assert_eq!(
         theirs.get(&format!("/dashboard/reps/{}", ids["li"])).status,
-        403
+        404
     );
     assert_eq!(
         theirs.get(&format!("/dashboard/accounts/{lis}")).status,

@@ -289,6 +289,16 @@ fn oracle(world: &World, rules: &Rules, rep: &str, w: &Window) -> Vec<(&'static 
                 .map(|(id, _, _)| id.clone()),
         ),
     ));
+    out.push((
+        "greetings",
+        count(
+            world
+                .greetings
+                .iter()
+                .filter(|(_, r, g)| *r == rep && !g.deleted && in_w(g.occurred_at.utc_ms))
+                .map(|(id, _, _)| id.clone()),
+        ),
+    ));
     // Birthdays in the window, greeted in it or up to three days before.
     let days = (w.end - w.first).num_days();
     let birthday_contacts: Vec<&&(String, Contact)> = key
@@ -784,6 +794,10 @@ fn every_scorecard_figure_equals_the_records_behind_it() {
             assert_eq!(visits.target, Some(target));
             let attainment = visits.attainment.expect("attainment");
             assert!((attainment - visits.value / target).abs() < 1e-9);
+            // A share of nothing is not applicable: no attainment, never 0 %.
+            for m in card.metrics.iter().filter(|m| m.total == Some(0)) {
+                assert_eq!(m.attainment, None, "{rep} {} {}", w.label(), m.key);
+            }
         }
     }
     assert!(figures > 1000, "{figures} figures checked");
@@ -805,6 +819,7 @@ fn every_scorecard_figure_equals_the_records_behind_it() {
             "favours",
             "favours_over_limit",
             "competitor_intel",
+            "greetings",
         ] {
             let sum: f64 = reps
                 .iter()
@@ -1053,9 +1068,12 @@ fn every_report_endpoint_is_authorised_for_reps_managers_and_companies() {
         (&manager, b_id.as_str(), 200),
         (&manager, "b", 200),
         (&west_manager, a_id.as_str(), 403),
-        (&other_manager, a_id.as_str(), 403),
-        (&other_admin, a_id.as_str(), 403),
-        (&manager, "nobody-at-all", 403),
+        // Another company's people are answered as if absent.
+        (&other_manager, a_id.as_str(), 404),
+        (&other_admin, a_id.as_str(), 404),
+        (&manager, "nobody-at-all", 404),
+        (&co.admin_token, "nobody-at-all", 404),
+        (&rep_a, "nobody-at-all", 403),
         (&co.admin_token, a_id.as_str(), 200),
     ] {
         let r = get(token, &format!("scorecard?rep={rep}"));
@@ -1071,5 +1089,5 @@ fn every_report_endpoint_is_authorised_for_reps_managers_and_companies() {
         .filter_map(|r| r["user_id"].as_str())
         .collect();
     assert!(!names.contains(&a_id.as_str()) && !names.contains(&b_id.as_str()));
-    assert_eq!(checked, 7 * 6 + 8);
+    assert_eq!(checked, 7 * 6 + 10);
 }

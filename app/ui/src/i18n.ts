@@ -546,6 +546,7 @@ export const TERMS = {
     info_reports: ["Customer info reports", "客户信息反馈"],
     info_accounts_month: ["Accounts with customer info this month", "本月有信息反馈的客户"],
     competitor_intel: ["Competitor intelligence", "竞争对手情况"],
+    greetings: ["Greetings logged", "问候次数"],
     birthday_greetings: ["Key contacts greeted on their birthday", "关键人生日问候"],
     holidays_greeted: ["Holidays greeted", "节日问候"],
     influencer_coverage: ["Open opportunities with all four buying influences known and met", "四种购买影响者均已识别并拜访的机会"],

@@ -418,7 +418,10 @@ function isoWeek(d: Date): string {
 }
 
 function fmtValue(m: { key: string; value: number; part: number | null; total: number | null }) {
-  if (m.total != null && m.part != null && m.key !== "signals_per_visit") return `${Math.round(m.value * 100)}%`;
+  if (m.total != null && m.part != null && m.key !== "signals_per_visit") {
+    // A share of nothing (no birthdays this period) is not applicable, not 0 %.
+    return m.total === 0 ? "—" : `${Math.round(m.value * 100)}%`;
+  }
   return Number.isInteger(m.value) ? String(m.value) : m.value.toFixed(2);
 }
 
@@ -464,7 +467,7 @@ export function ScorecardScreen() {
               <section class="card">
                 <h2>{term("metric_group", g)}</h2>
                 {ms.map((m) => {
-                  const att = m.attainment ?? (m.target ? m.value / m.target : null);
+                  const att = m.total === 0 ? null : m.attainment;
                   const cls = att == null ? "" : att >= 1 ? "good" : att >= 0.6 ? "warn" : "bad";
                   return (
                     <div class="metric-line">

@@ -48,6 +48,7 @@ fn metric_label(lang: Lang, key: &str) -> String {
         "info_reports" => ("Customer info reports", "出货量/库存/终端反馈"),
         "info_accounts_month" => ("Accounts reporting this month", "本月告知信息的客户"),
         "competitor_intel" => ("Competitor intelligence", "竞争对手情况"),
+        "greetings" => ("Greetings logged", "问候次数"),
         "birthday_greetings" => ("Birthdays greeted", "生日问候"),
         "holidays_greeted" => ("Holidays greeted", "节日问候"),
         "influencer_coverage" => (
@@ -101,7 +102,15 @@ fn target_text(m: &Metric) -> String {
     }
 }
 
-fn attainment_text(m: &Metric) -> String {
+/// The attainment, or "n/a" for a share of nothing (no birthdays in the period): there
+/// was nothing to attain, which is not 0 %.
+fn attainment_text(lang: Lang, m: &Metric) -> String {
+    if m.total == Some(0) && m.target.is_some() {
+        return match lang {
+            Lang::En => "n/a".to_owned(),
+            Lang::Zh => "不适用".to_owned(),
+        };
+    }
     m.attainment
         .map(|a| format!("{:.0}%", a * 100.0))
         .unwrap_or_default()
@@ -142,7 +151,7 @@ pub(super) fn print(ctx: &Ctx, card: &Scorecard, with_records: bool) -> Result<(
                     metric_label(lang, &m.key),
                     value_text(m),
                     target_text(m),
-                    attainment_text(m),
+                    attainment_text(lang, m),
                 ]
             })
             .collect();

@@ -335,6 +335,7 @@ pub const METRICS: Terms = &[
         "Competitor intelligence",
         "竞争对手情况",
     ),
+    ("greetings", "Greetings logged", "问候次数"),
     (
         "birthday_greetings",
         "Key contacts greeted on their birthday",
