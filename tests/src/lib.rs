@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 
 pub mod fault_proxy;
 pub mod invariants;
+pub mod web;
 pub use fault_proxy::{Fault, FaultProxy, FaultStats};
 
 pub const OPERATOR_TOKEN: &str = "test-operator-token";

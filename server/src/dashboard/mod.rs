@@ -9,12 +9,14 @@
 //! | `GET /dashboard/reps/{user}?period=2026-W48\|2026-11` | a rep's scorecard, every figure with the records behind it |
 //! | `GET /dashboard/accounts/{id}` | an account: contacts, open opportunities, timeline |
 //! | `GET /dashboard/export/{list}.csv` | a team list as CSV, the same bytes as `/v1/reports/…?format=csv` |
+//! | `/dashboard/admin/…` | the admin console (admins only): users, devices, teams, accounts, account teams, rules, import; see [`admin`] |
 //!
 //! Pages take `?lang=zh|en` (remembered in a cookie; the default follows
 //! `Accept-Language`). Nothing is loaded from elsewhere: the CSS is inline and charts are
 //! inline SVG, so the dashboard works offline on a LAN. Sessions, CSRF and authorisation
 //! are in [`session`] and [`scope`].
 
+mod admin;
 mod export;
 mod i18n;
 mod pages;
@@ -42,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/reps/{rep}", get(pages::scorecard))
         .route("/accounts/{id}", get(pages::account))
         .route("/export/{file}", get(export::export))
+        .merge(admin::router())
         .fallback(not_found);
     Router::new().nest("/dashboard", pages).route(
         "/dashboard/",
@@ -88,6 +91,12 @@ pub fn page(prefs: &Prefs, viewer: Option<&Viewer>, title: &str, body: &Markup) 
                                 @if matches!(v.role, Role::Manager | Role::Admin) {
                                     a.here[path == "/dashboard"] href="/dashboard" {
                                         (l.t("Team overview", "团队概览"))
+                                    }
+                                    @if v.role == Role::Admin {
+                                        a.here[path.starts_with("/dashboard/admin")]
+                                            href="/dashboard/admin" data-testid="admin-link" {
+                                            (l.t("Admin console", "管理后台"))
+                                        }
                                     }
                                 } @else {
                                     a.here[path == v.home()] href=(v.home()) {
