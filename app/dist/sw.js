@@ -19,7 +19,7 @@
 "use strict";
 
 // Replaced by scripts/build-app in app/dist/sw.js; "dev" (app/web unbuilt) caches nothing.
-const VERSION = "f6c27c1174d32cc2";
+const VERSION = "8631903c37c99e70";
 const PREFIX = "rapport-app-";
 const CACHE = PREFIX + VERSION;
 const SCOPE = new URL(self.registration.scope);
