@@ -10,7 +10,7 @@ use rapport_client_core::protocol::Role;
 use serde::Deserialize;
 
 use super::{
-    Done, FormResult, Part, QueryResult, check_csrf, done, finish, form, form_failed, given,
+    Done, FormResult, Part, Posted, QueryResult, admin_form, answer, error_page, finish, given,
     require_admin, role_name, shell,
 };
 use crate::admin::{self, AccountView, NewAccount, UserView};
@@ -35,8 +35,6 @@ pub struct ListQuery {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NewAccountForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -64,47 +62,46 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
-    f: FormResult<NewAccountForm>,
+    f: FormResult<Posted<NewAccountForm>>,
 ) -> Response {
-    let submitted = match form(f) {
+    let submitted = match admin_form(&viewer, f) {
         Ok(s) => s,
-        Err(e) => return super::error_response(&viewer.prefs, Some(&viewer), e),
+        Err(e) => return error_page(&viewer, e),
     };
-    let result = async {
-        require_admin(&viewer)?;
-        check_csrf(&viewer, &submitted.csrf)?;
-        let coordinate = |field: &str, s: &str| -> ApiResult<Option<f64>> {
-            given(s)
-                .map(|v| {
-                    v.parse::<f64>().map_err(|_| {
-                        ApiError::Unprocessable(format!("{field}: '{v}' is not a number"))
-                    })
-                })
-                .transpose()
-        };
-        let input = NewAccount {
-            name: submitted.name.trim().to_owned(),
-            industry: given(&submitted.industry),
-            city: given(&submitted.city),
-            lat: coordinate("lat", &submitted.lat)?,
-            lon: coordinate("lon", &submitted.lon)?,
-        };
-        admin::create_account(&state, viewer.tenant_id(), viewer.id(), input).await
-    }
-    .await;
-    match result {
-        Ok(a) => done(
-            &format!("/dashboard/admin/accounts/{}", enc(&a.id)),
+    let result = create_account(&state, &viewer, &submitted).await.map(|a| {
+        (
+            format!("/dashboard/admin/accounts/{}", enc(&a.id)),
             Done::AccountCreated,
-        ),
-        Err(e) => {
-            let (state, v, draft) = (&state, &viewer, &submitted);
-            form_failed(v, e, |reason| async move {
-                list_page(state, v, &ListQuery::default(), Some(&reason), draft).await
+        )
+    });
+    let (state, v, draft) = (&state, &viewer, &submitted);
+    answer(v, result, |reason| async move {
+        list_page(state, v, &ListQuery::default(), Some(&reason), draft).await
+    })
+    .await
+}
+
+async fn create_account(
+    state: &AppState,
+    viewer: &Viewer,
+    form: &NewAccountForm,
+) -> ApiResult<AccountView> {
+    let coordinate = |field: &str, s: &str| -> ApiResult<Option<f64>> {
+        given(s)
+            .map(|v| {
+                v.parse::<f64>()
+                    .map_err(|_| ApiError::Unprocessable(format!("{field}: '{v}' is not a number")))
             })
-            .await
-        }
-    }
+            .transpose()
+    };
+    let input = NewAccount {
+        name: form.name.trim().to_owned(),
+        industry: given(&form.industry),
+        city: given(&form.city),
+        lat: coordinate("lat", &form.lat)?,
+        lon: coordinate("lon", &form.lon)?,
+    };
+    admin::create_account(state, viewer.tenant_id(), viewer.id(), input).await
 }
 
 fn matches(a: &AccountView, needle: &str) -> bool {
@@ -301,8 +298,6 @@ async fn account_page(
 #[derive(Debug, Default, Deserialize)]
 pub struct TeamForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     user: String,
     /// `add` or `remove`.
     #[serde(default)]
@@ -315,38 +310,41 @@ pub async fn change_team(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    f: FormResult<TeamForm>,
+    f: FormResult<Posted<TeamForm>>,
 ) -> Response {
-    let result = async {
-        let submitted = form(f)?;
-        require_admin(&viewer)?;
-        check_csrf(&viewer, &submitted.csrf)?;
-        let tenant = viewer.tenant_id();
-        let account = admin::find_account(&state, tenant, &id).await?;
-        match submitted.action.as_str() {
-            "add" => {
-                admin::assign(&state, tenant, &account.id, &submitted.user).await?;
-                Ok((account.id, Done::Assigned))
-            }
-            "remove" => {
-                admin::unassign(&state, tenant, &account.id, &submitted.user).await?;
-                Ok((account.id, Done::Unassigned))
-            }
-            _ => Err(ApiError::BadRequest("unknown action".into())),
+    let submitted = match admin_form(&viewer, f) {
+        Ok(s) => s,
+        Err(e) => return error_page(&viewer, e),
+    };
+    let result = staff(&state, &viewer, &id, &submitted).await;
+    let (state, v, id) = (&state, &viewer, &id);
+    answer(v, result, |reason| async move {
+        account_page(state, v, id, None, Some(&reason)).await
+    })
+    .await
+}
+
+async fn staff(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    form: &TeamForm,
+) -> ApiResult<(String, Done)> {
+    let tenant = viewer.tenant_id();
+    let account = admin::find_account(state, tenant, id).await?;
+    let what = match form.action.as_str() {
+        "add" => {
+            admin::assign(state, tenant, &account.id, &form.user).await?;
+            Done::Assigned
         }
-    }
-    .await;
-    match result {
-        Ok((account, what)) => done(
-            &format!("/dashboard/admin/accounts/{}", enc(&account)),
-            what,
-        ),
-        Err(e) => {
-            let (state, v, id) = (&state, &viewer, &id);
-            form_failed(v, e, |reason| async move {
-                account_page(state, v, id, None, Some(&reason)).await
-            })
-            .await
+        "remove" => {
+            admin::unassign(state, tenant, &account.id, &form.user).await?;
+            Done::Unassigned
         }
-    }
+        _ => return Err(ApiError::BadRequest("unknown action".into())),
+    };
+    Ok((
+        format!("/dashboard/admin/accounts/{}", enc(&account.id)),
+        what,
+    ))
 }

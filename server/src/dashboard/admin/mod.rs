@@ -119,10 +119,45 @@ fn require_admin(viewer: &Viewer) -> ApiResult<()> {
 type FormResult<T> = Result<axum::Form<T>, axum::extract::rejection::FormRejection>;
 type QueryResult<T> = Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>;
 
-/// A form's fields, or a clear refusal of a body that is not the form.
-fn form<T>(f: FormResult<T>) -> ApiResult<T> {
-    f.map(|f| f.0)
-        .map_err(|e| ApiError::BadRequest(e.body_text()))
+/// A console form as posted: the session's CSRF token beside its fields.
+#[derive(Debug, Deserialize)]
+struct Posted<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    fields: T,
+}
+
+/// The fields of a console form, once the viewer is known to be an admin and the form to
+/// carry the session's CSRF token; a body that is not the form is a clear refusal.
+fn admin_form<T>(viewer: &Viewer, f: FormResult<Posted<T>>) -> ApiResult<T> {
+    require_admin(viewer)?;
+    let posted = f
+        .map(|f| f.0)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    check_csrf(viewer, &posted.csrf)?;
+    Ok(posted.fields)
+}
+
+/// The page of an error, in the console's frame.
+fn error_page(viewer: &Viewer, err: ApiError) -> Response {
+    error_response(&viewer.prefs, Some(viewer), err)
+}
+
+/// The answer to a console form: done, back (303) to the page given, told what was done;
+/// refused, the form again (see [`form_failed`]).
+async fn answer<F>(
+    viewer: &Viewer,
+    result: ApiResult<(String, Done)>,
+    again: impl FnOnce(String) -> F,
+) -> Response
+where
+    F: std::future::Future<Output = ApiResult<Markup>>,
+{
+    match result {
+        Ok((to, what)) => done(&to, what),
+        Err(err) => form_failed(viewer, err, again).await,
+    }
 }
 
 /// What the page was told was done, if anything (an unknown code is ignored).

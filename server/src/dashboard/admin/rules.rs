@@ -10,8 +10,8 @@ use maud::{Markup, html};
 use rapport_client_core::model::{RULE_RANGES, RuleRange};
 
 use super::{
-    Done, DoneQuery, FormResult, Part, QueryResult, check_csrf, done, done_of, finish, form,
-    form_failed, require_admin, shell,
+    Done, DoneQuery, FormResult, Part, Posted, QueryResult, admin_form, answer, done_of,
+    error_page, finish, require_admin, shell,
 };
 use crate::admin;
 use crate::app::AppState;
@@ -91,48 +91,48 @@ pub async fn show(
 pub async fn save(
     State(state): State<AppState>,
     viewer: Viewer,
-    f: FormResult<HashMap<String, String>>,
+    f: FormResult<Posted<HashMap<String, String>>>,
 ) -> Response {
-    let submitted = match form(f) {
+    let submitted = match admin_form(&viewer, f) {
         Ok(s) => s,
-        Err(e) => return super::error_response(&viewer.prefs, Some(&viewer), e),
+        Err(e) => return error_page(&viewer, e),
     };
-    let result = async {
-        require_admin(&viewer)?;
-        check_csrf(&viewer, submitted.get("csrf").map_or("", String::as_str))?;
-        let current =
-            serde_json::to_value(admin::get_rules(&state, viewer.tenant_id()).await?.rules)
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding rules: {e}")))?;
-        let mut changes = serde_json::Map::new();
-        for range in &RULE_RANGES {
-            let Some(text) = submitted.get(range.name).map(|s| s.trim()) else {
-                continue;
-            };
-            let value: f64 = text.parse().map_err(|_| {
-                ApiError::Unprocessable(format!("{}: '{text}' is not a number", range.name))
-            })?;
-            if current.get(range.name).and_then(serde_json::Value::as_f64) != Some(value) {
-                let json = serde_json::Number::from_f64(value)
-                    .ok_or_else(|| ApiError::Unprocessable(range.refusal()))?;
-                changes.insert(range.name.to_owned(), serde_json::Value::Number(json));
-            }
-        }
-        if !changes.is_empty() {
-            admin::patch_rules(&state, viewer.tenant_id(), &changes).await?;
-        }
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => done("/dashboard/admin/rules", Done::RulesSaved),
-        Err(e) => {
-            let (state, v, draft) = (&state, &viewer, &submitted);
-            form_failed(v, e, |reason| async move {
-                rules_page(state, v, None, Some(&reason), draft).await
-            })
-            .await
+    let result = save_changed(&state, &viewer, &submitted)
+        .await
+        .map(|()| ("/dashboard/admin/rules".to_owned(), Done::RulesSaved));
+    let (state, v, draft) = (&state, &viewer, &submitted);
+    answer(v, result, |reason| async move {
+        rules_page(state, v, None, Some(&reason), draft).await
+    })
+    .await
+}
+
+/// Sends on the rules whose submitted value differs from the stored one.
+async fn save_changed(
+    state: &AppState,
+    viewer: &Viewer,
+    submitted: &HashMap<String, String>,
+) -> ApiResult<()> {
+    let current = serde_json::to_value(admin::get_rules(state, viewer.tenant_id()).await?.rules)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding rules: {e}")))?;
+    let mut changes = serde_json::Map::new();
+    for range in &RULE_RANGES {
+        let Some(text) = submitted.get(range.name).map(|s| s.trim()) else {
+            continue;
+        };
+        let value: f64 = text.parse().map_err(|_| {
+            ApiError::Unprocessable(format!("{}: '{text}' is not a number", range.name))
+        })?;
+        if current.get(range.name).and_then(serde_json::Value::as_f64) != Some(value) {
+            let json = serde_json::Number::from_f64(value)
+                .ok_or_else(|| ApiError::Unprocessable(range.refusal()))?;
+            changes.insert(range.name.to_owned(), serde_json::Value::Number(json));
         }
     }
+    if !changes.is_empty() {
+        admin::patch_rules(state, viewer.tenant_id(), &changes).await?;
+    }
+    Ok(())
 }
 
 async fn rules_page(

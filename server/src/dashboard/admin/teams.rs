@@ -7,8 +7,8 @@ use rapport_client_core::protocol::Role;
 use serde::Deserialize;
 
 use super::{
-    Done, DoneQuery, FormResult, Part, QueryResult, check_csrf, done, done_of, finish, form,
-    form_failed, require_admin, shell,
+    Done, DoneQuery, FormResult, Part, Posted, QueryResult, admin_form, answer, done_of,
+    error_page, finish, require_admin, shell,
 };
 use crate::admin::{self, NewTeam};
 use crate::app::AppState;
@@ -18,8 +18,6 @@ use crate::error::ApiResult;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NewTeamForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     name: String,
 }
@@ -38,35 +36,23 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
-    f: FormResult<NewTeamForm>,
+    f: FormResult<Posted<NewTeamForm>>,
 ) -> Response {
-    let submitted = match form(f) {
+    let submitted = match admin_form(&viewer, f) {
         Ok(s) => s,
-        Err(e) => return super::error_response(&viewer.prefs, Some(&viewer), e),
+        Err(e) => return error_page(&viewer, e),
     };
-    let result = async {
-        require_admin(&viewer)?;
-        check_csrf(&viewer, &submitted.csrf)?;
-        admin::create_team(
-            &state,
-            viewer.tenant_id(),
-            NewTeam {
-                name: submitted.name.trim().to_owned(),
-            },
-        )
+    let input = NewTeam {
+        name: submitted.name.trim().to_owned(),
+    };
+    let result = admin::create_team(&state, viewer.tenant_id(), input)
         .await
-    }
-    .await;
-    match result {
-        Ok(_) => done("/dashboard/admin/teams", Done::TeamCreated),
-        Err(e) => {
-            let (state, v, name) = (&state, &viewer, submitted.name.as_str());
-            form_failed(v, e, |reason| async move {
-                list_page(state, v, None, Some(&reason), name).await
-            })
-            .await
-        }
-    }
+        .map(|_| ("/dashboard/admin/teams".to_owned(), Done::TeamCreated));
+    let (state, v, name) = (&state, &viewer, submitted.name.as_str());
+    answer(v, result, |reason| async move {
+        list_page(state, v, None, Some(&reason), name).await
+    })
+    .await
 }
 
 async fn list_page(

@@ -10,8 +10,8 @@ use rapport_client_core::protocol::Role;
 use serde::Deserialize;
 
 use super::{
-    Done, DoneQuery, FormResult, Part, QueryResult, check_csrf, done, done_of, finish, form,
-    form_failed, given, require_admin, role_name, shell,
+    Done, DoneQuery, FormResult, Part, Posted, QueryResult, admin_form, answer, done, done_of,
+    error_page, finish, given, require_admin, role_name, shell,
 };
 use crate::admin::{self, DeviceUpdate, NewUser, TeamView, UserUpdate, UserView};
 use crate::app::AppState;
@@ -21,8 +21,6 @@ use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NewUserForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -49,45 +47,36 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
-    f: FormResult<NewUserForm>,
+    f: FormResult<Posted<NewUserForm>>,
 ) -> Response {
-    let submitted = match form(f) {
+    let submitted = match admin_form(&viewer, f) {
         Ok(s) => s,
-        Err(e) => return super::error_response(&viewer.prefs, Some(&viewer), e),
+        Err(e) => return error_page(&viewer, e),
     };
-    let result = async {
-        require_admin(&viewer)?;
-        check_csrf(&viewer, &submitted.csrf)?;
-        let role = Role::parse(&submitted.role)
-            .ok_or_else(|| ApiError::Unprocessable("choose a role".into()))?;
-        let created = admin::create_user(
-            &state,
-            viewer.tenant_id(),
-            NewUser {
-                username: submitted.username.trim().to_owned(),
-                display_name: given(&submitted.display_name),
-                password: submitted.password.clone(),
-                role,
-                team_id: given(&submitted.team),
-            },
-        )
-        .await?;
-        Ok(created)
-    }
-    .await;
-    match result {
-        Ok(u) => done(
-            &format!("/dashboard/admin/users/{}", enc(&u.id)),
+    let result = create_user(&state, &viewer, &submitted).await.map(|u| {
+        (
+            format!("/dashboard/admin/users/{}", enc(&u.id)),
             Done::UserCreated,
-        ),
-        Err(e) => {
-            let (state, v, draft) = (&state, &viewer, &submitted);
-            form_failed(v, e, |reason| async move {
-                list_page(state, v, None, Some(&reason), draft).await
-            })
-            .await
-        }
-    }
+        )
+    });
+    let (state, v, draft) = (&state, &viewer, &submitted);
+    answer(v, result, |reason| async move {
+        list_page(state, v, None, Some(&reason), draft).await
+    })
+    .await
+}
+
+async fn create_user(state: &AppState, viewer: &Viewer, form: &NewUserForm) -> ApiResult<UserView> {
+    let role =
+        Role::parse(&form.role).ok_or_else(|| ApiError::Unprocessable("choose a role".into()))?;
+    let input = NewUser {
+        username: form.username.trim().to_owned(),
+        display_name: given(&form.display_name),
+        password: form.password.clone(),
+        role,
+        team_id: given(&form.team),
+    };
+    admin::create_user(state, viewer.tenant_id(), input).await
 }
 
 async fn list_page(
@@ -322,8 +311,6 @@ fn when(ms: i64, tz: chrono_tz::Tz) -> String {
 #[derive(Debug, Default, Deserialize)]
 pub struct UserForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     action: String,
     #[serde(default)]
     team: String,
@@ -337,40 +324,42 @@ pub async fn update(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    f: FormResult<UserForm>,
+    f: FormResult<Posted<UserForm>>,
 ) -> Response {
-    let result = async {
-        let submitted = form(f)?;
-        require_admin(&viewer)?;
-        check_csrf(&viewer, &submitted.csrf)?;
-        let (update, what) = match submitted.action.as_str() {
-            "team" => {
-                let team = given(&submitted.team)
-                    .ok_or_else(|| ApiError::Unprocessable("choose a team".into()))?;
-                (user_update(None, Some(team), None), Done::UserSaved)
-            }
-            "password" => (
-                user_update(None, None, Some(submitted.password)),
-                Done::PasswordReset,
-            ),
-            "deactivate" => (user_update(Some(false), None, None), Done::UserDeactivated),
-            "reactivate" => (user_update(Some(true), None, None), Done::UserReactivated),
-            _ => return Err(ApiError::BadRequest("unknown action".into())),
-        };
-        let user = admin::update_user(&state, viewer.tenant_id(), &id, update).await?;
-        Ok((user, what))
-    }
-    .await;
-    match result {
-        Ok((u, what)) => done(&format!("/dashboard/admin/users/{}", enc(&u.id)), what),
-        Err(e) => {
-            let (state, v, id) = (&state, &viewer, &id);
-            form_failed(v, e, |reason| async move {
-                user_page(state, v, id, None, Some(&reason)).await
-            })
-            .await
+    let submitted = match admin_form(&viewer, f) {
+        Ok(s) => s,
+        Err(e) => return error_page(&viewer, e),
+    };
+    let result = change_user(&state, &viewer, &id, submitted).await;
+    let (state, v, id) = (&state, &viewer, &id);
+    answer(v, result, |reason| async move {
+        user_page(state, v, id, None, Some(&reason)).await
+    })
+    .await
+}
+
+async fn change_user(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    form: UserForm,
+) -> ApiResult<(String, Done)> {
+    let (update, what) = match form.action.as_str() {
+        "team" => {
+            let team =
+                given(&form.team).ok_or_else(|| ApiError::Unprocessable("choose a team".into()))?;
+            (user_update(None, Some(team), None), Done::UserSaved)
         }
-    }
+        "password" => (
+            user_update(None, None, Some(form.password)),
+            Done::PasswordReset,
+        ),
+        "deactivate" => (user_update(Some(false), None, None), Done::UserDeactivated),
+        "reactivate" => (user_update(Some(true), None, None), Done::UserReactivated),
+        _ => return Err(ApiError::BadRequest("unknown action".into())),
+    };
+    let user = admin::update_user(state, viewer.tenant_id(), id, update).await?;
+    Ok((format!("/dashboard/admin/users/{}", enc(&user.id)), what))
 }
 
 fn user_update(
@@ -385,37 +374,32 @@ fn user_update(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
+/// A form with nothing but its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
 
 /// `POST /dashboard/admin/devices/{id}/deactivate`: a lost phone.
 pub async fn deactivate_device(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    f: FormResult<CsrfOnly>,
+    f: FormResult<Posted<NoFields>>,
 ) -> Response {
-    let result = async {
-        let submitted = form(f)?;
-        require_admin(&viewer)?;
-        check_csrf(&viewer, &submitted.csrf)?;
-        admin::update_device(
-            &state,
-            viewer.tenant_id(),
-            &id,
-            DeviceUpdate { active: false },
-        )
-        .await
+    if let Err(e) = admin_form(&viewer, f) {
+        return error_page(&viewer, e);
     }
+    let deactivated = admin::update_device(
+        &state,
+        viewer.tenant_id(),
+        &id,
+        DeviceUpdate { active: false },
+    )
     .await;
-    match result {
+    match deactivated {
         Ok(d) => done(
             &format!("/dashboard/admin/users/{}", enc(&d.user_id)),
             Done::DeviceDeactivated,
         ),
-        Err(e) => super::error_response(&viewer.prefs, Some(&viewer), e),
+        Err(e) => error_page(&viewer, e),
     }
 }
