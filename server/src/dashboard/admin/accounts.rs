@@ -10,8 +10,7 @@ use rapport_client_core::protocol::Role;
 use serde::Deserialize;
 
 use super::{
-    Done, FormResult, Part, Posted, QueryResult, admin_form, answer, error_page, finish, given,
-    require_admin, role_name, shell,
+    AdminForm, Done, Part, QueryResult, answer, finish, given, require_admin, role_name, shell,
 };
 use crate::admin::{self, AccountView, NewAccount, UserView};
 use crate::app::AppState;
@@ -61,13 +60,8 @@ pub async fn list(
 /// `POST /dashboard/admin/accounts`: creates a key account.
 pub async fn create(
     State(state): State<AppState>,
-    viewer: Viewer,
-    f: FormResult<Posted<NewAccountForm>>,
+    AdminForm(viewer, submitted): AdminForm<NewAccountForm>,
 ) -> Response {
-    let submitted = match admin_form(&viewer, f) {
-        Ok(s) => s,
-        Err(e) => return error_page(&viewer, e),
-    };
     let result = create_account(&state, &viewer, &submitted).await.map(|a| {
         (
             format!("/dashboard/admin/accounts/{}", enc(&a.id)),
@@ -308,14 +302,9 @@ pub struct TeamForm {
 /// takes them off.
 pub async fn change_team(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    f: FormResult<Posted<TeamForm>>,
+    AdminForm(viewer, submitted): AdminForm<TeamForm>,
 ) -> Response {
-    let submitted = match admin_form(&viewer, f) {
-        Ok(s) => s,
-        Err(e) => return error_page(&viewer, e),
-    };
     let result = staff(&state, &viewer, &id, &submitted).await;
     let (state, v, id) = (&state, &viewer, &id);
     answer(v, result, |reason| async move {

@@ -116,7 +116,6 @@ fn require_admin(viewer: &Viewer) -> ApiResult<()> {
     }
 }
 
-type FormResult<T> = Result<axum::Form<T>, axum::extract::rejection::FormRejection>;
 type QueryResult<T> = Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>;
 
 /// A console form as posted: the session's CSRF token beside its fields.
@@ -128,15 +127,37 @@ struct Posted<T> {
     fields: T,
 }
 
-/// The fields of a console form, once the viewer is known to be an admin and the form to
-/// carry the session's CSRF token; a body that is not the form is a clear refusal.
-fn admin_form<T>(viewer: &Viewer, f: FormResult<Posted<T>>) -> ApiResult<T> {
-    require_admin(viewer)?;
-    let posted = f
-        .map(|f| f.0)
-        .map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    check_csrf(viewer, &posted.csrf)?;
-    Ok(posted.fields)
+/// A console form, extracted: the signed-in viewer, known to be an admin, and the form's
+/// fields, known to carry the session's CSRF token. Anything else is answered with the
+/// error's page (sign-in, 403, a body that is not the form) before the handler runs.
+pub struct AdminForm<T>(Viewer, T);
+
+impl<T> axum::extract::FromRequest<AppState> for AdminForm<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Response> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, state).await?;
+        let req = axum::extract::Request::from_parts(parts, body);
+        let fields = async {
+            require_admin(&viewer)?;
+            let posted: Posted<T> = axum::Form::from_request(req, state)
+                .await
+                .map(|f| f.0)
+                .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+            check_csrf(&viewer, &posted.csrf)?;
+            Ok(posted.fields)
+        }
+        .await;
+        match fields {
+            Ok(fields) => Ok(AdminForm(viewer, fields)),
+            Err(e) => Err(error_page(&viewer, e)),
+        }
+    }
 }
 
 /// The page of an error, in the console's frame.

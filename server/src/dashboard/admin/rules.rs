@@ -10,8 +10,7 @@ use maud::{Markup, html};
 use rapport_client_core::model::{RULE_RANGES, RuleRange};
 
 use super::{
-    Done, DoneQuery, FormResult, Part, Posted, QueryResult, admin_form, answer, done_of,
-    error_page, finish, require_admin, shell,
+    AdminForm, Done, DoneQuery, Part, QueryResult, answer, done_of, finish, require_admin, shell,
 };
 use crate::admin;
 use crate::app::AppState;
@@ -90,13 +89,8 @@ pub async fn show(
 /// `POST /dashboard/admin/rules`: saves the rules whose value changed.
 pub async fn save(
     State(state): State<AppState>,
-    viewer: Viewer,
-    f: FormResult<Posted<HashMap<String, String>>>,
+    AdminForm(viewer, submitted): AdminForm<HashMap<String, String>>,
 ) -> Response {
-    let submitted = match admin_form(&viewer, f) {
-        Ok(s) => s,
-        Err(e) => return error_page(&viewer, e),
-    };
     let result = save_changed(&state, &viewer, &submitted)
         .await
         .map(|()| ("/dashboard/admin/rules".to_owned(), Done::RulesSaved));

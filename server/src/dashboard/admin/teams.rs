@@ -7,8 +7,7 @@ use rapport_client_core::protocol::Role;
 use serde::Deserialize;
 
 use super::{
-    Done, DoneQuery, FormResult, Part, Posted, QueryResult, admin_form, answer, done_of,
-    error_page, finish, require_admin, shell,
+    AdminForm, Done, DoneQuery, Part, QueryResult, answer, done_of, finish, require_admin, shell,
 };
 use crate::admin::{self, NewTeam};
 use crate::app::AppState;
@@ -35,13 +34,8 @@ pub async fn list(
 /// `POST /dashboard/admin/teams`: creates a team.
 pub async fn create(
     State(state): State<AppState>,
-    viewer: Viewer,
-    f: FormResult<Posted<NewTeamForm>>,
+    AdminForm(viewer, submitted): AdminForm<NewTeamForm>,
 ) -> Response {
-    let submitted = match admin_form(&viewer, f) {
-        Ok(s) => s,
-        Err(e) => return error_page(&viewer, e),
-    };
     let input = NewTeam {
         name: submitted.name.trim().to_owned(),
     };

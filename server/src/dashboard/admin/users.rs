@@ -10,8 +10,8 @@ use rapport_client_core::protocol::Role;
 use serde::Deserialize;
 
 use super::{
-    Done, DoneQuery, FormResult, Part, Posted, QueryResult, admin_form, answer, done, done_of,
-    error_page, finish, given, require_admin, role_name, shell,
+    AdminForm, Done, DoneQuery, Part, QueryResult, answer, done, done_of, error_page, finish,
+    given, require_admin, role_name, shell,
 };
 use crate::admin::{self, DeviceUpdate, NewUser, TeamView, UserUpdate, UserView};
 use crate::app::AppState;
@@ -46,13 +46,8 @@ pub async fn list(
 /// `POST /dashboard/admin/users`: creates a user.
 pub async fn create(
     State(state): State<AppState>,
-    viewer: Viewer,
-    f: FormResult<Posted<NewUserForm>>,
+    AdminForm(viewer, submitted): AdminForm<NewUserForm>,
 ) -> Response {
-    let submitted = match admin_form(&viewer, f) {
-        Ok(s) => s,
-        Err(e) => return error_page(&viewer, e),
-    };
     let result = create_user(&state, &viewer, &submitted).await.map(|u| {
         (
             format!("/dashboard/admin/users/{}", enc(&u.id)),
@@ -322,14 +317,9 @@ pub struct UserForm {
 /// `password`, `deactivate` or `reactivate`).
 pub async fn update(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    f: FormResult<Posted<UserForm>>,
+    AdminForm(viewer, submitted): AdminForm<UserForm>,
 ) -> Response {
-    let submitted = match admin_form(&viewer, f) {
-        Ok(s) => s,
-        Err(e) => return error_page(&viewer, e),
-    };
     let result = change_user(&state, &viewer, &id, submitted).await;
     let (state, v, id) = (&state, &viewer, &id);
     answer(v, result, |reason| async move {
@@ -381,13 +371,9 @@ pub struct NoFields {}
 /// `POST /dashboard/admin/devices/{id}/deactivate`: a lost phone.
 pub async fn deactivate_device(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    f: FormResult<Posted<NoFields>>,
+    AdminForm(viewer, NoFields {}): AdminForm<NoFields>,
 ) -> Response {
-    if let Err(e) = admin_form(&viewer, f) {
-        return error_page(&viewer, e);
-    }
     let deactivated = admin::update_device(
         &state,
         viewer.tenant_id(),
