@@ -633,9 +633,9 @@ pub async fn scorecard(
             .map(|m| m.visit_id.as_str())
             .collect();
         ids.sort_unstable();
-        if code.is_none() {
-            // Every signal counts, so a visit appears once per signal.
-        } else {
+        // One code: a visit counts once. Every signal (no code): a visit counts once per
+        // signal it showed, so its duplicates stay.
+        if code.is_some() {
             ids.dedup();
         }
         ids.into_iter()
