@@ -338,7 +338,14 @@ class BindingTest(unittest.TestCase):
         # The rep's second device receives the edit, and its observer hears of it.
         tablet = self.client("li")
         tablet.sync(None)
-        heard = Observer()
+        # The observer reads the changed record back, and syncs again, from inside the
+        # callback: no lock is held, and the sync that called it is over.
+        heard = Observer(
+            lambda change: (
+                tablet.get_visit(change.records[0].id).purpose,
+                tablet.sync(None).outcome,
+            )
+        )
         tablet.set_change_observer(heard)
         rep.update_visit(visit_id, visit(account.id, "async review, with notes"))
         rep.sync(None)
@@ -349,7 +356,9 @@ class BindingTest(unittest.TestCase):
             heard.changes[0].records,
             [rapport.ChangedRecord(kind=rapport.RecordKind.VISIT, id=visit_id)],
         )
-        self.assertEqual(tablet.get_visit(visit_id).purpose, "async review, with notes")
+        self.assertEqual(
+            heard.seen, [("async review, with notes", rapport.SyncOutcome.COMPLETED)]
+        )
         tablet.set_change_observer(None)
         rep.create_visit(visit(account.id, "unheard"))
         rep.sync(None)
@@ -415,11 +424,15 @@ class BindingTest(unittest.TestCase):
 
 
 class Observer(rapport.ChangeObserver):
-    def __init__(self):
+    def __init__(self, then=None):
         self.changes = []
+        self.then = then
+        self.seen = []
 
     def on_change(self, change):
         self.changes.append(change)
+        if self.then is not None:
+            self.seen.append(self.then(change))
 
 
 class Progress(rapport.SyncProgress):

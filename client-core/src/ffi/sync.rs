@@ -15,6 +15,7 @@ use std::time::Duration;
 use super::error::{RapportError, Result};
 use super::observe::{ChangeOrigin, ObserverSlot};
 use crate::api::{self, Client};
+use crate::model::DocKind;
 
 /// Tries of a sync that fails because the server cannot be reached.
 const OFFLINE_TRIES: u32 = 3;
@@ -78,7 +79,8 @@ impl SyncControl {
     }
 
     /// Runs a sync, or waits for the one already running and returns its outcome.
-    /// The observer hears what the sync changed (only from the thread that ran it).
+    /// The observer hears what the sync changed (only from the thread that ran it), once
+    /// the outcome is published: it may call the client again, even `sync`.
     pub(crate) fn run(
         &self,
         client: &Client,
@@ -109,8 +111,11 @@ impl SyncControl {
             generation,
             outcome: None,
         };
-        let outcome = self.sync_with_retries(client, generation, progress.as_deref(), observer);
+        let mut changed = Vec::new();
+        let outcome = self.sync_with_retries(client, generation, progress.as_deref(), &mut changed);
         finish.outcome = Some(outcome.clone());
+        drop(finish);
+        observer.notify(ChangeOrigin::Sync, &changed);
         outcome
     }
 
@@ -132,7 +137,7 @@ impl SyncControl {
         client: &Client,
         generation: u64,
         progress: Option<&dyn SyncProgress>,
-        observer: &ObserverSlot,
+        changed: &mut Vec<(DocKind, String)>,
     ) -> Result<SyncResult> {
         let mut backoff = FIRST_BACKOFF;
         let mut tries = 0;
@@ -155,7 +160,7 @@ impl SyncControl {
             });
             match attempt {
                 Ok(report) => {
-                    observer.notify(ChangeOrigin::Sync, &report.changed);
+                    changed.extend(report.changed.iter().cloned());
                     let result = SyncResult {
                         outcome: if cancelled {
                             SyncOutcome::Cancelled
