@@ -1,7 +1,7 @@
 // Runs docs/mobile.md's Kotlin sample (Sample.kt) against a real rapport-server --demo,
 // through the generated Kotlin binding on the JVM, and checks what it must do:
 //
-//   kotlin tests/kotlin/run.sh    (scripts/test runs it after the Python test)
+//   tests/kotlin/run.sh    (scripts/test runs it after the Python test)
 //
 // Ends with a line `kotlin: N passed, M failed` and exits non-zero if any check failed.
 package rapport.sample
