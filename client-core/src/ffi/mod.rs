@@ -49,7 +49,7 @@ pub struct Rejection {
     pub kind: Option<RecordKind>,
     pub title: Option<String>,
     /// The server's stable reason code, to act on: `not_author`, `admin_only`,
-    /// `quota_exceeded`, `removed_from_account`, `invalid` …
+    /// `quota_exceeded`, `removed_from_account`, `invalid_document` … (docs/mobile.md).
     pub code: String,
     /// The reason in words, to show as it is.
     pub reason: String,
