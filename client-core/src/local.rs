@@ -65,6 +65,9 @@ pub struct SyncReport {
     pub received: u64,
     /// Changes still waiting (a sync that stopped early leaves some).
     pub waiting: u64,
+    /// What the sync changed on the device: the documents received (kind, id) and the
+    /// accounts whose records left it (`Account`, its id), for views to refresh.
+    pub changed: Vec<(model::DocKind, String)>,
 }
 
 /// The device's status line.

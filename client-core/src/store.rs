@@ -100,6 +100,9 @@ pub struct Applied {
     pub accepted: u64,
     pub rejected: u64,
     pub received: u64,
+    /// What changed on the device: each document received (kind, id), and each account
+    /// whose records left it (`account`, the account's id).
+    pub changed: Vec<(DocKind, String)>,
 }
 
 pub struct Store {
@@ -472,9 +475,15 @@ impl Store {
                 [&pulled.doc_id],
             )?;
             applied.received += 1;
+            if let Some(kind) = DocKind::parse(&pulled.kind) {
+                applied.changed.push((kind, pulled.doc_id.clone()));
+            }
         }
         for removal in &resp.removals {
             apply_removal(&tx, removal)?;
+            applied
+                .changed
+                .push((DocKind::Account, removal.account_id.clone()));
         }
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('cursor', ?1)

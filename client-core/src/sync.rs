@@ -461,11 +461,13 @@ impl Round {
             accepted,
             rejected,
             received,
+            changed,
         } = store.apply_sync(&self.batch, &response)?;
         report.round_trips += 1;
         report.accepted += accepted;
         report.rejected += rejected;
         report.received += received;
+        report.changed.extend(changed);
         let progressed = !self.batch.docs.is_empty() || response.cursor > self.cursor;
         Ok((response.has_more || self.batch.left_over)
             && progressed

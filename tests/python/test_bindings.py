@@ -6,10 +6,12 @@ Plain python3 and unittest: the binding uses ctypes, nothing needs installing. R
     python3 tests/python/test_bindings.py
 
 It drives the app's whole day through the FFI (sign in, sync, log offline, sync after the
-server comes back, the manager's weekly report) and checks that each public error variant
-is raised where an app must act on it. Ends with a line `python: N passed, M failed`.
+server comes back, the manager's weekly report), the async variants, the change observer,
+the rules, the scorecard and the due list, and checks that each public error variant is
+raised where an app must act on it (a refusal with its reason code). Ends with a line `python: N passed, M failed`.
 """
 
+import asyncio
 import os
 import pathlib
 import re
@@ -231,6 +233,9 @@ class BindingTest(unittest.TestCase):
         self.assertIn(contact_id, [c.id for c in rep.list_contacts(account.id)])
         due = rep.due(time.strftime("%Y-%m-%d"), 400)
         self.assertTrue(any(isinstance(d.what, rapport.DueKind.BIRTHDAY) for d in due))
+        # Every kind of the due list reaches the app: cadence visits and holidays too.
+        self.assertTrue(any(isinstance(d.what, rapport.DueKind.VISIT) for d in due))
+        self.assertTrue(any(isinstance(d.what, rapport.DueKind.HOLIDAY) for d in due))
         rep.remove_contact(contact_id)
         self.assertNotIn(contact_id, [c.id for c in rep.list_contacts(account.id)])
         self.assertEqual(rep.sync(None).accepted, 1)
@@ -264,14 +269,19 @@ class BindingTest(unittest.TestCase):
         with self.assertRaises(RapportError.Rejected) as caught:
             rep.sync(None)
         self.assertEqual(caught.exception.record_id, item.id)
-        # The server's admin_only refusal, in words the rep can read.
+        # The server's admin_only refusal: its code to act on, its words for the rep.
+        self.assertEqual(caught.exception.code, "admin_only")
         self.assertIn("only an admin", caught.exception.reason)
         rejections = rep.status().rejections
         self.assertEqual([r.record_id for r in rejections], [item.id])
+        self.assertEqual(rejections[0].code, "admin_only")
+        self.assertEqual(rejections[0].kind, rapport.RecordKind.ACCOUNT)
+        self.assertIn("only an admin", rejections[0].reason)
         # A manager's report is a request a rep may not make: refused, not an error of input.
         with self.assertRaises(RapportError.Rejected) as refused:
             rep.weekly_report(None, None)
         self.assertIsNone(refused.exception.record_id)
+        self.assertEqual(refused.exception.code, "forbidden")
 
     def test_invalid_input_names_the_field(self):
         rep = self.client("li")
@@ -293,6 +303,94 @@ class BindingTest(unittest.TestCase):
             rep.get_visit("no-such-visit")
         self.assertEqual(caught.exception.field, "id")
         self.assertEqual(rep.pending_changes(), 0)
+
+    def test_async_variants_and_the_change_observer(self):
+        rep = self.client()
+        asyncio.run(rep.login_async(self.server.url, COMPANY, "li", PASSWORD))
+        self.assertEqual(rep.status().signed_in_as, "li@demo")
+        observer = Observer()
+        rep.set_change_observer(observer)
+        first = asyncio.run(rep.sync_async(None))
+        self.assertEqual(first.outcome, rapport.SyncOutcome.COMPLETED)
+        received = [c for c in observer.changes if c.origin == rapport.ChangeOrigin.SYNC]
+        self.assertEqual(len(received), 1)
+        self.assertIn(rapport.RecordKind.ACCOUNT, received[0].kinds)
+        self.assertEqual(len(received[0].records), first.received)
+
+        account = rep.list_accounts()[0]
+        observer.changes.clear()
+        visit_id = rep.create_visit(visit(account.id, "async review"))
+        self.assertEqual(
+            observer.changes,
+            [
+                rapport.Change(
+                    origin=rapport.ChangeOrigin.LOCAL,
+                    records=[rapport.ChangedRecord(kind=rapport.RecordKind.VISIT, id=visit_id)],
+                    kinds=[rapport.RecordKind.VISIT],
+                )
+            ],
+        )
+        # A sync that only sends tells nothing: nothing changed on the device.
+        observer.changes.clear()
+        self.assertEqual(asyncio.run(rep.sync_async(None)).accepted, 1)
+        self.assertEqual(observer.changes, [])
+
+        # The rep's second device receives the edit, and its observer hears of it.
+        tablet = self.client("li")
+        tablet.sync(None)
+        # The observer reads the changed record back, and syncs again, from inside the
+        # callback: no lock is held, and the sync that called it is over.
+        heard = Observer(
+            lambda change: (
+                tablet.get_visit(change.records[0].id).purpose,
+                tablet.sync(None).outcome,
+            )
+        )
+        tablet.set_change_observer(heard)
+        rep.update_visit(visit_id, visit(account.id, "async review, with notes"))
+        rep.sync(None)
+        tablet.sync(None)
+        self.assertEqual(len(heard.changes), 1)
+        self.assertEqual(heard.changes[0].origin, rapport.ChangeOrigin.SYNC)
+        self.assertEqual(
+            heard.changes[0].records,
+            [rapport.ChangedRecord(kind=rapport.RecordKind.VISIT, id=visit_id)],
+        )
+        self.assertEqual(
+            heard.seen, [("async review, with notes", rapport.SyncOutcome.COMPLETED)]
+        )
+        tablet.set_change_observer(None)
+        rep.create_visit(visit(account.id, "unheard"))
+        rep.sync(None)
+        tablet.sync(None)
+        self.assertEqual(len(heard.changes), 1)
+
+        manager = self.client("wang")
+        report = asyncio.run(manager.weekly_report_async(None, None))
+        self.assertGreaterEqual(self.rep_visits(report, "li"), 2)
+        # An async call fails as its blocking twin does.
+        with self.assertRaises(RapportError.Rejected) as refused:
+            asyncio.run(rep.weekly_report_async(None, None))
+        self.assertEqual(refused.exception.code, "forbidden")
+
+    def test_rules_and_scorecard(self):
+        rep = self.client("li")
+        self.assertEqual(rep.rules().cadence_a_days, 7)  # the defaults before a sync
+        rep.sync(None)
+        manager = self.client("wang")
+        report = manager.weekly_report(None, None)
+        self.assertEqual(rep.rules().weekly_visit_target, report.target)
+        account = rep.list_accounts()[0]
+        visit_id = rep.create_visit(visit(account.id, "scorecard review"))
+        rep.sync(None)
+        card = asyncio.run(rep.scorecard_async(None, None))
+        self.assertEqual(card.rep_username, "li")
+        visits = next(m for m in card.metrics if m.key == "visits")
+        self.assertIn(visit_id, [r.id for r in visits.records])
+        self.assertEqual(manager.scorecard(card.period, "li").period, card.period)
+        with self.assertRaises(RapportError.Rejected) as refused:
+            rep.scorecard(None, "zhao")
+        self.assertEqual(refused.exception.code, "forbidden")
 
     def test_sync_from_two_threads_shares_one_result(self):
         rep = self.client("li")
@@ -323,6 +421,18 @@ class BindingTest(unittest.TestCase):
         self.assertEqual(results[0], results[1])
         self.assertEqual(rep.sync_generation(), generation + 1)
         self.assertEqual(results[0].accepted, 1)
+
+
+class Observer(rapport.ChangeObserver):
+    def __init__(self, then=None):
+        self.changes = []
+        self.then = then
+        self.seen = []
+
+    def on_change(self, change):
+        self.changes.append(change)
+        if self.then is not None:
+            self.seen.append(self.then(change))
 
 
 class Progress(rapport.SyncProgress):

@@ -7,8 +7,11 @@
 //! [`RapportClient`] wraps [`Client`] and adds what a phone's sync needs (`sync`).
 //! How an app uses it: docs/mobile.md.
 
+mod background;
 mod error;
+mod observe;
 mod records;
+mod reports;
 mod sync;
 
 use std::path::Path;
@@ -16,17 +19,20 @@ use std::sync::Arc;
 
 pub use error::RapportError;
 use error::Result;
+pub use observe::{Change, ChangeObserver, ChangeOrigin, ChangedRecord};
 pub use records::*;
+pub use reports::{Metric, MetricRecord, Rules, Scorecard};
 pub use sync::{SyncOutcome, SyncProgress, SyncResult};
 
 use crate::api::{self, Client};
-use crate::model;
+use crate::model::{self, Record as _};
 
 /// Rapport on the device: one per app, opened at start-up, shared by every thread.
 #[derive(uniffi::Object)]
 pub struct RapportClient {
     client: Client,
     sync: sync::SyncControl,
+    observer: observe::ObserverSlot,
 }
 
 impl std::fmt::Debug for RapportClient {
@@ -39,7 +45,16 @@ impl std::fmt::Debug for RapportClient {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Rejection {
     pub record_id: String,
+    /// The record's kind and title, when the device has the record.
+    pub kind: Option<RecordKind>,
+    pub title: Option<String>,
+    /// The server's stable reason code, to act on: `not_author`, `admin_only`,
+    /// `quota_exceeded`, `removed_from_account`, `invalid_document` … (docs/mobile.md).
+    pub code: String,
+    /// The reason in words, to show as it is.
     pub reason: String,
+    /// When the server refused it, Unix milliseconds.
+    pub at_ms: i64,
 }
 
 /// The device's status line.
@@ -144,6 +159,7 @@ impl RapportClient {
         Ok(Arc::new(RapportClient {
             client: Client::open(Path::new(&dir))?,
             sync: sync::SyncControl::default(),
+            observer: observe::ObserverSlot::default(),
         }))
     }
 
@@ -168,6 +184,21 @@ impl RapportClient {
 
     pub fn status(&self) -> Result<ClientStatus> {
         let status = self.client.status()?;
+        let rejections = self
+            .client
+            .store()
+            .rejections()
+            .map_err(api::Error::from)?
+            .into_iter()
+            .map(|r| Rejection {
+                record_id: r.doc_id,
+                kind: r.kind.map(Into::into),
+                title: r.title,
+                code: r.code,
+                reason: r.reason,
+                at_ms: r.at_ms,
+            })
+            .collect();
         let removals = status
             .store
             .removals
@@ -184,12 +215,7 @@ impl RapportClient {
             signed_in_as: status.signed_in_as,
             server_url: status.server_url,
             pending_changes: status.store.waiting,
-            rejections: status
-                .store
-                .rejected
-                .into_iter()
-                .map(|(record_id, reason)| Rejection { record_id, reason })
-                .collect(),
+            rejections,
             last_sync_ms: status.store.last_sync_ms,
         })
     }
@@ -205,7 +231,13 @@ impl RapportClient {
     /// (then fails with `Offline`). If the server rejected a record it fails with
     /// `Rejected` after everything else was exchanged. Blocking: call it off the UI thread.
     pub fn sync(&self, progress: Option<Arc<dyn SyncProgress>>) -> Result<SyncResult> {
-        self.sync.run(&self.client, progress)
+        self.sync.run(&self.client, progress, &self.observer)
+    }
+
+    /// Registers the observer told of every change to the device's records (local
+    /// writes and syncs), replacing the one before; `None` unregisters it.
+    pub fn set_change_observer(&self, observer: Option<Arc<dyn ChangeObserver>>) {
+        self.observer.set(observer);
     }
 
     /// Stops the running sync after its current round trip (it returns `Cancelled`).
@@ -300,9 +332,79 @@ impl RapportClient {
         })
     }
 
+    /// A rep's relationship-maintenance scorecard for a period (`2026-W48` or `2026-11`;
+    /// the current week when none). Reps get their own (leave `rep` empty); managers name
+    /// a rep of their team. Online.
+    pub fn scorecard(&self, period: Option<String>, rep: Option<String>) -> Result<Scorecard> {
+        Ok(self
+            .client
+            .scorecard(period.as_deref(), rep.as_deref())?
+            .into())
+    }
+
+    /// The company's rules as last received with sync (the defaults before the first).
+    pub fn rules(&self) -> Result<Rules> {
+        Ok(self.client.rules()?.into())
+    }
+
     pub fn list_accounts(&self) -> Result<Vec<AccountItem>> {
         let items = self.client.list::<model::Account>(None)?;
         Ok(items.into_iter().map(Into::into).collect())
+    }
+}
+
+/// The async variants of the calls that wait on the network: each runs its blocking twin
+/// on a thread of its own (see `background`), so a coroutine or Swift task on the UI
+/// thread never blocks. Kotlin: `suspend fun`; Swift: `async`; Python: a coroutine.
+#[uniffi::export]
+impl RapportClient {
+    /// [`RapportClient::login`], without blocking the caller.
+    pub async fn login_async(
+        self: Arc<Self>,
+        server_url: String,
+        company: String,
+        username: String,
+        password: String,
+    ) -> Result<()> {
+        background::on_thread("sign-in", move || {
+            self.login(server_url, company, username, password)
+        })
+        .await
+    }
+
+    /// [`RapportClient::sync`], without blocking the caller. Cancelling the coroutine or
+    /// task stops waiting; `cancel_sync` stops the sync itself.
+    pub async fn sync_async(
+        self: Arc<Self>,
+        progress: Option<Arc<dyn SyncProgress>>,
+    ) -> Result<SyncResult> {
+        background::on_thread("sync", move || self.sync(progress)).await
+    }
+
+    /// [`RapportClient::weekly_report`], without blocking the caller.
+    pub async fn weekly_report_async(
+        self: Arc<Self>,
+        week: Option<String>,
+        team: Option<String>,
+    ) -> Result<WeeklyReport> {
+        background::on_thread("weekly report", move || self.weekly_report(week, team)).await
+    }
+
+    /// [`RapportClient::scorecard`], without blocking the caller.
+    pub async fn scorecard_async(
+        self: Arc<Self>,
+        period: Option<String>,
+        rep: Option<String>,
+    ) -> Result<Scorecard> {
+        background::on_thread("scorecard", move || self.scorecard(period, rep)).await
+    }
+}
+
+impl RapportClient {
+    /// Tells the observer of a write made on this device.
+    fn changed_here(&self, kind: model::DocKind, id: &str) {
+        self.observer
+            .notify(observe::ChangeOrigin::Local, &[(kind, id.to_owned())]);
     }
 }
 
@@ -314,7 +416,9 @@ macro_rules! export_kind {
         impl RapportClient {
             /// Creates the record offline and returns its id.
             pub fn $create(&self, record: $ffi) -> Result<String> {
-                Ok(self.client.create(&<$ffi as FfiOf>::Model::from(record))?)
+                let id = self.client.create(&<$ffi as FfiOf>::Model::from(record))?;
+                self.changed_here(<$ffi as FfiOf>::Model::KIND, &id);
+                Ok(id)
             }
 
             pub fn $get(&self, id: String) -> Result<$ffi> {
@@ -329,12 +433,15 @@ macro_rules! export_kind {
                     *current = record.into();
                     current.deleted = deleted;
                 })?;
+                self.changed_here(<$ffi as FfiOf>::Model::KIND, &id);
                 Ok(updated.into())
             }
 
             /// Removes the record (a tombstone, synced like any edit).
             pub fn $remove(&self, id: String) -> Result<()> {
-                Ok(self.client.remove::<<$ffi as FfiOf>::Model>(&id)?)
+                self.client.remove::<<$ffi as FfiOf>::Model>(&id)?;
+                self.changed_here(<$ffi as FfiOf>::Model::KIND, &id);
+                Ok(())
             }
 
             $(

@@ -13,7 +13,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use super::error::{RapportError, Result};
+use super::observe::{ChangeOrigin, ObserverSlot};
 use crate::api::{self, Client};
+use crate::model::DocKind;
 
 /// Tries of a sync that fails because the server cannot be reached.
 const OFFLINE_TRIES: u32 = 3;
@@ -77,10 +79,13 @@ impl SyncControl {
     }
 
     /// Runs a sync, or waits for the one already running and returns its outcome.
+    /// The observer hears what the sync changed (only from the thread that ran it), once
+    /// the outcome is published: it may call the client again, even `sync`.
     pub(crate) fn run(
         &self,
         client: &Client,
         progress: Option<Arc<dyn SyncProgress>>,
+        observer: &ObserverSlot,
     ) -> Result<SyncResult> {
         let mut state = self.state();
         if let Some(generation) = state.running {
@@ -106,8 +111,11 @@ impl SyncControl {
             generation,
             outcome: None,
         };
-        let outcome = self.sync_with_retries(client, generation, progress.as_deref());
+        let mut changed = Vec::new();
+        let outcome = self.sync_with_retries(client, generation, progress.as_deref(), &mut changed);
         finish.outcome = Some(outcome.clone());
+        drop(finish);
+        observer.notify(ChangeOrigin::Sync, &changed);
         outcome
     }
 
@@ -129,6 +137,7 @@ impl SyncControl {
         client: &Client,
         generation: u64,
         progress: Option<&dyn SyncProgress>,
+        changed: &mut Vec<(DocKind, String)>,
     ) -> Result<SyncResult> {
         let mut backoff = FIRST_BACKOFF;
         let mut tries = 0;
@@ -151,6 +160,7 @@ impl SyncControl {
             });
             match attempt {
                 Ok(report) => {
+                    changed.extend(report.changed.iter().cloned());
                     let result = SyncResult {
                         outcome: if cancelled {
                             SyncOutcome::Cancelled
@@ -202,7 +212,7 @@ impl Drop for Finish<'_> {
         let outcome = self.outcome.take().unwrap_or_else(|| {
             // Nothing was lost (the store is transactional): the app may simply retry.
             Err(RapportError::Offline {
-                message: "the sync stopped unexpectedly; sync again".to_owned(),
+                detail: "the sync stopped unexpectedly; sync again".to_owned(),
             })
         });
         let mut state = self.control.state();
@@ -219,11 +229,12 @@ fn surface_rejection(client: &Client, result: SyncResult) -> Result<SyncResult> 
     if result.rejected == 0 {
         return Ok(result);
     }
-    let rejected = client.status()?.store.rejected;
+    let rejected = client.store().rejections().map_err(api::Error::from)?;
     match rejected.into_iter().next() {
-        Some((id, reason)) => Err(RapportError::Rejected {
-            record_id: Some(id),
-            reason,
+        Some(r) => Err(RapportError::Rejected {
+            record_id: Some(r.doc_id),
+            code: r.code,
+            reason: r.reason,
         }),
         None => Ok(result),
     }
