@@ -86,7 +86,7 @@ pub async fn upload(
     .await;
     match result {
         Ok(report) => {
-            let status = if report.rows.iter().any(|r| r.action == RowAction::Refused) {
+            let status = if report.refused() > 0 {
                 StatusCode::UNPROCESSABLE_ENTITY
             } else {
                 StatusCode::OK
@@ -128,12 +128,11 @@ fn action_badge(l: Lang, action: RowAction) -> Markup {
 }
 
 fn summary(l: Lang, report: &ImportReport) -> Markup {
-    let count = |a: RowAction| report.rows.iter().filter(|r| r.action == a).count();
-    let refused = count(RowAction::Refused);
+    let c = &report.counts;
     html! {
-        p data-testid="import-summary" class=(if refused > 0 { "error" } else { "ok" }) {
-            @if refused > 0 {
-                (refused) (l.t(
+        p data-testid="import-summary" class=(if c.refused > 0 { "error" } else { "ok" }) {
+            @if c.refused > 0 {
+                (c.refused) (l.t(
                     " rows refused: nothing was imported. Mend them and check again.",
                     " 行被拒绝：未导入任何内容。请修改后重新检查。",
                 ))
@@ -142,10 +141,28 @@ fn summary(l: Lang, report: &ImportReport) -> Markup {
             } @else {
                 (l.t("Checked: every row passes; nothing was changed yet. ", "检查完毕：所有行均可导入，尚未作任何更改。"))
             }
-            " " (l.t("Create ", "新建 ")) (count(RowAction::Create))
-            " · " (l.t("update ", "更新 ")) (count(RowAction::Update))
-            " · " (l.t("unchanged ", "不变 ")) (count(RowAction::Unchanged))
-            " · " (l.t("refused ", "拒绝 ")) (refused)
+            " " (l.t("Create ", "新建 ")) (c.create)
+            " · " (l.t("update ", "更新 ")) (c.update)
+            " · " (l.t("unchanged ", "不变 ")) (c.unchanged)
+            " · " (l.t("refused ", "拒绝 ")) (c.refused)
+        }
+        @if !report.ignored_columns.is_empty() {
+            p.muted.small data-testid="import-ignored" {
+                (l.t("Columns no field reads (left out): ", "未识别的列（已忽略）："))
+                (report.ignored_columns.join(", "))
+            }
+        }
+        @if !report.passwords.is_empty() {
+            section data-testid="import-passwords" {
+                h2 { (l.t("First passwords of the new users", "新用户的初始密码")) }
+                p.muted.small { (l.t(
+                    "Shown this once: hand each to its user, who may change it with an admin's help.",
+                    "仅显示这一次：请分别交给对应用户。",
+                )) }
+                table { tbody { @for p in &report.passwords {
+                    tr { td { (p.username) } td { code { (p.password) } } }
+                } } }
+            }
         }
     }
 }
