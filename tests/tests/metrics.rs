@@ -198,7 +198,7 @@ fn the_counts_move_by_what_the_traffic_did() {
         4.0,
         "{backend}"
     );
-    for ((name, labels), _) in &after {
+    for (name, labels) in after.keys() {
         for v in labels.values() {
             assert!(
                 !v.contains(&co.account_a) && !v.contains(&co.tenant_id),
