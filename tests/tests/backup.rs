@@ -212,6 +212,68 @@ fn a_file_that_is_not_a_rapport_backup_is_refused_and_changes_nothing() {
     }
 }
 
+/// A backup taken by an older Rapport (here: a database wound back to the first
+/// migration) is restored as it is, and the server brings it up to date when it starts.
+#[test]
+fn a_backup_of_an_older_schema_is_migrated_on_the_next_start() {
+    use rapport_migrations::{Migrator, MigratorTrait};
+    let mut old = TestServer::start();
+    if skip_without_pg_dump(&old) {
+        return;
+    }
+    let current = old.count("SELECT COUNT(*) FROM seaql_migrations");
+    assert!(current > 1, "more than one migration to wind back");
+    old.kill();
+    let url = old.database_url.clone();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let db = sea_orm::Database::connect(&url).await.expect("connect");
+            Migrator::down(&db, None)
+                .await
+                .expect("wind the schema back");
+            Migrator::up(&db, Some(1))
+                .await
+                .expect("the first migration");
+        });
+    assert_eq!(old.count("SELECT COUNT(*) FROM seaql_migrations"), 1);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("old.backup");
+    let backup = old.admin_cli(&["backup", "--to", path(&file)]);
+    assert!(backup.status.success(), "{}", text(&backup));
+
+    let mut restored = empty_target();
+    let done = restored.admin_cli(&["restore", "--from", path(&file), "--force"]);
+    assert!(done.status.success(), "{}", text(&done));
+    let pending = current - 1;
+    assert!(
+        text(&done).contains(&format!("applies {pending} newer migrations")),
+        "{}",
+        text(&done)
+    );
+    assert_eq!(restored.count("SELECT COUNT(*) FROM seaql_migrations"), 1);
+    restored.restart();
+    assert_eq!(
+        restored.count("SELECT COUNT(*) FROM seaql_migrations"),
+        current,
+        "the start applied every newer migration"
+    );
+    // The upgraded database serves a company end to end.
+    let co = Company::setup(&restored, "acme");
+    let device = Device::new(&restored.url, "acme", "a");
+    let id = device
+        .create(&visit_in_week_48(&co.account_a, 1, "after the upgrade"))
+        .expect("log a visit");
+    sync_until_done(&device, Duration::from_secs(30));
+    assert_eq!(
+        restored.count(&format!("SELECT COUNT(*) FROM documents WHERE id = '{id}'")),
+        1
+    );
+}
+
 fn path(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 path")
 }
