@@ -109,6 +109,10 @@ pub async fn instrument(
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &SECONDS)?
         .set_buckets_for_metric(Matcher::Suffix("_bytes".into()), &BYTES)?
         .install_recorder()?;
+    // The series alerts are written on exist from the start, at zero.
+    counter!("rapport_changes_accepted_total").absolute(0);
+    counter!("rapport_sign_ins_failed_total").absolute(0);
+    gauge!("rapport_writer_queue_depth").set(0.0);
     let scrape = Scrape {
         handle,
         token: args

@@ -106,7 +106,17 @@ fn the_counts_move_by_what_the_traffic_did() {
     let before = scrape(&server.url);
 
     // Two accepted documents, and one refused: a visit on an account rep a is not on.
-    let (id1, _, changes1) = raw::new_record(raw::actor(&rep), &visit(&co.account_a, "one"));
+    let (id1, mut doc1, mut changes1) =
+        raw::new_record(raw::actor(&rep), &visit(&co.account_a, "one"));
+    // Edited twice before it is pushed: one document, three changes, so that counting
+    // documents instead of changes shows.
+    for purpose in ["one, edited", "one, edited again"] {
+        let more =
+            rapport_client_core::model::write_record(&mut doc1, &visit(&co.account_a, purpose))
+                .expect("edit the visit");
+        changes1.extend(raw::wire(more));
+    }
+    assert!(changes1.len() >= 3);
     let (id2, _, changes2) = raw::new_record(raw::actor(&rep), &visit(&co.account_shared, "two"));
     let (id3, _, changes3) = raw::new_record(raw::actor(&rep), &visit(&co.account_b, "three"));
     let accepted = changes1.len() + changes2.len();
