@@ -81,8 +81,12 @@ impl Writer {
                 span,
             ))
         });
-        queue.send(Job { work, reply }).map_err(|_| stopped())?;
+        // Counted before it is sent, so the writer never takes it off the count first.
         crate::telemetry::writer_queue(1.0);
+        if queue.send(Job { work, reply }).is_err() {
+            crate::telemetry::writer_queue(-1.0);
+            return Err(stopped());
+        }
         let value = answer.await.map_err(|_| stopped())??;
         value
             .downcast::<T>()
