@@ -773,6 +773,7 @@ impl<'a> FailureLimits<'a> {
     }
 
     fn failed(self) {
+        crate::telemetry::sign_in_failed();
         if let Some(l) = &self.app.sign_in_address_failures {
             l.failed(self.address);
         }

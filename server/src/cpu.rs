@@ -23,7 +23,9 @@ pub async fn run<T: Send + 'static>(
         .acquire()
         .await
         .map_err(|e| anyhow::anyhow!("waiting for a CPU slot: {e}"))?;
-    tokio::task::spawn_blocking(work)
+    // In the caller's span, so anything logged there names its request.
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(work))
         .await
         .map_err(|e| anyhow::anyhow!("CPU-heavy work failed: {e}"))
 }

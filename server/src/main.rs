@@ -10,6 +10,7 @@ use rapport_client_core::protocol::Role;
 mod admin;
 mod app;
 mod auth;
+mod backup;
 mod cpu;
 mod csv;
 mod dashboard;
@@ -23,6 +24,7 @@ mod rules;
 mod scorecard;
 mod serve;
 mod sync;
+mod telemetry;
 mod webapp;
 mod writer;
 
@@ -113,6 +115,8 @@ struct Cli {
     /// anyway (an unfinished sync is rolled back whole; the device sends it again).
     #[arg(long, env = "RAPPORT_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     shutdown_grace_secs: u64,
+    #[command(flatten)]
+    telemetry: telemetry::TelemetryArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -246,6 +250,8 @@ enum AdminCommand {
         #[command(flatten)]
         company: Company,
     },
+    #[command(flatten)]
+    Backup(backup::BackupCommand),
 }
 
 #[derive(Debug, Args)]
@@ -261,14 +267,8 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    telemetry::init_logging(cli.command.is_some());
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -279,6 +279,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Admin(AdminCommand::Backup(cmd))) = cli.command {
+        return backup::run(cli.database_url.as_deref(), &cli.data_dir, cmd).await;
+    }
     let db = db::connect(cli.database_url.as_deref(), &cli.data_dir).await?;
     let settings = Settings {
         max_body_bytes: cli.max_body_bytes,
@@ -311,6 +314,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     } else {
         None
     };
+    let router = telemetry::instrument(app::router(state.clone()), &cli.telemetry, state).await?;
     let listener = tokio::net::TcpListener::bind(cli.listen).await?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
@@ -336,15 +340,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         max_header_bytes: cli.max_header_bytes.max(1024),
         max_connections: cli.max_connections.max(1),
     };
-    let serving = serve::serve(
-        listener,
-        app::router(state),
-        limits,
-        shutdown_signal(),
-        move || {
-            signalled.notify_one();
-        },
-    );
+    let serving = serve::serve(listener, router, limits, shutdown_signal(), move || {
+        signalled.notify_one();
+    });
     let grace = Duration::from_secs(cli.shutdown_grace_secs);
     tokio::select! {
         () = serving => {}
@@ -535,6 +533,7 @@ async fn run_admin(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()> {
             let view = patch_rules(state, &t.id, &changes).await?;
             println!("{name} set; rules are at version {}", view.version);
         }
+        AdminCommand::Backup(_) => anyhow::bail!("backups are taken before connecting"),
         AdminCommand::List { company } => {
             let t = tenant(&company).await?;
             println!("company {} ({}), time zone {}", t.slug, t.name, t.time_zone);

@@ -90,8 +90,10 @@ async fn sync(
             "application/vnd.rapport.sync+postcard, without Content-Encoding",
         ));
     }
+    let started = std::time::Instant::now();
     let body = read_body(body, state.settings.max_body_bytes).await?;
     let request = check_request(&body)?;
+    let pushed: Vec<usize> = request.push.iter().map(|d| d.changes.len()).collect();
     let (results, written) = push(&state, &user, request.push).await?;
     // When this request's own changes directly follow the device's cursor, the cursor
     // moves past them: they are this device's (pull never sends a device its own
@@ -125,6 +127,14 @@ async fn sync(
         postcard::to_stdvec(&response.v1())
     }
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding sync response: {e}")))?;
+    crate::telemetry::sync_done(
+        started,
+        body.len(),
+        bytes.len(),
+        pushed
+            .into_iter()
+            .zip(response.results.iter().map(|r| &r.outcome)),
+    );
     Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, protocol::SYNC_CONTENT_TYPE)],

@@ -72,10 +72,21 @@ impl Writer {
             return Ok(value);
         };
         let (reply, answer) = oneshot::channel();
+        // The push runs in the writer task, in the span of the request that made it (so
+        // its log lines carry the request id).
+        let span = tracing::Span::current();
         let work: Work<Value> = Box::new(move |txn| {
-            Box::pin(async move { work(txn).await.map(|v| Box::new(v) as Value) })
+            Box::pin(tracing::Instrument::instrument(
+                async move { work(txn).await.map(|v| Box::new(v) as Value) },
+                span,
+            ))
         });
-        queue.send(Job { work, reply }).map_err(|_| stopped())?;
+        // Counted before it is sent, so the writer never takes it off the count first.
+        crate::telemetry::writer_queue(1.0);
+        if queue.send(Job { work, reply }).is_err() {
+            crate::telemetry::writer_queue(-1.0);
+            return Err(stopped());
+        }
         let value = answer.await.map_err(|_| stopped())??;
         value
             .downcast::<T>()
@@ -101,6 +112,7 @@ async fn write_loop(
                 Err(_) => break,
             }
         }
+        crate::telemetry::writer_queue(-(jobs.len() as f64));
         let guard = Arc::clone(&lock).lock_owned().await;
         // In its own task: should a push panic, its group is rolled back (the
         // transaction is dropped uncommitted), its pushes answer an error, and the
