@@ -16,7 +16,7 @@
 //! are in [`session`] and [`scope`].
 
 mod export;
-mod i18n;
+pub(crate) mod i18n;
 mod pages;
 mod scope;
 mod session;
