@@ -92,9 +92,12 @@ struct Existing {
     /// Accounts not removed, by name → id; and every account's (name, deleted) by id.
     account_names: HashMap<String, String>,
     accounts: HashMap<String, (String, bool)>,
+    /// Removed accounts by name → id: a row that says its account is removed matches one.
+    removed_account_names: HashMap<String, String>,
     /// Contacts not removed, by (account id, name) → id; and every contact's account by id.
     contact_keys: HashMap<(String, String), String>,
     contacts: HashMap<String, String>,
+    removed_contact_keys: HashMap<(String, String), String>,
     memberships: HashMap<(String, String), bool>,
 }
 
@@ -140,8 +143,10 @@ async fn load(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<Existin
         user_ids: HashMap::new(),
         account_names: HashMap::new(),
         accounts: HashMap::new(),
+        removed_account_names: HashMap::new(),
         contact_keys: HashMap::new(),
         contacts: HashMap::new(),
+        removed_contact_keys: HashMap::new(),
         memberships: members
             .into_iter()
             .map(|m| ((m.account_id, m.user_id), m.active))
@@ -156,13 +161,18 @@ async fn load(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<Existin
         e.users.insert(u.username.clone(), u);
     }
     for (id, name, deleted) in account_rows {
-        if !deleted {
+        if deleted {
+            e.removed_account_names.insert(name.clone(), id.clone());
+        } else {
             e.account_names.insert(name.clone(), id.clone());
         }
         e.accounts.insert(id, (name, deleted));
     }
     for (id, account, name, deleted) in contact_rows {
-        if !deleted {
+        if deleted {
+            e.removed_contact_keys
+                .insert((account.clone(), name), id.clone());
+        } else {
             e.contact_keys.insert((account.clone(), name), id.clone());
         }
         e.contacts.insert(id, account);

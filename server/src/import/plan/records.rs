@@ -35,6 +35,16 @@ fn flag(sheet: &Sheet, row: &[String], field: Field, name: &str) -> Result<Optio
         .transpose()
 }
 
+/// Whether the row says its record is removed: then it may match a removed record of
+/// the same name (live records are matched first, and a live row never matches a removed
+/// one: it is a new record).
+fn says_removed(sheet: &Sheet, row: &[String]) -> bool {
+    sheet
+        .get(row, Field::Deleted)
+        .and_then(fields::flag)
+        .unwrap_or(false)
+}
+
 /// The account's fields the row gives, over `a`.
 fn account_fields(sheet: &Sheet, row: &[String], a: &mut Account) -> Result<(), String> {
     if let Some(name) = sheet.get(row, Field::Name) {
@@ -152,10 +162,12 @@ impl Planner {
         {
             return Some(id.to_owned());
         }
-        self.e
-            .account_names
-            .get(sheet.get(row, Field::Name)?)
-            .cloned()
+        let name = sheet.get(row, Field::Name)?;
+        self.e.account_names.get(name).cloned().or_else(|| {
+            says_removed(sheet, row)
+                .then(|| self.e.removed_account_names.get(name).cloned())
+                .flatten()
+        })
     }
 
     /// The stored contact a row matches: by its id here, else by its account and name.
@@ -166,8 +178,12 @@ impl Planner {
             return Some(id.to_owned());
         }
         let account = self.account_id(sheet.get(row, Field::Account)?)?;
-        let name = sheet.get(row, Field::Name)?.to_owned();
-        self.e.contact_keys.get(&(account, name)).cloned()
+        let key = (account, sheet.get(row, Field::Name)?.to_owned());
+        self.e.contact_keys.get(&key).cloned().or_else(|| {
+            says_removed(sheet, row)
+                .then(|| self.e.removed_contact_keys.get(&key).cloned())
+                .flatten()
+        })
     }
 
     pub(super) fn account_row(
