@@ -52,7 +52,12 @@ fn write_files(dir: &Path, s: Size) -> Result<Vec<PathBuf>> {
     let mut users = String::from("用户名,姓名,角色,团队,密码\n");
     for u in 0..s.users {
         let role = if u < s.teams { "经理" } else { "销售" };
-        writeln!(users, "user{u:03},员工{u},{role},团队{},{}", u % s.teams, crate::net::PASSWORD)?;
+        writeln!(
+            users,
+            "user{u:03},员工{u},{role},团队{},{}",
+            u % s.teams,
+            crate::net::PASSWORD
+        )?;
     }
     let mut accounts = String::from("客户名称,行业,城市,级别,位置\n");
     let mut contacts = String::from("客户名称,姓名,职务,电话,关键人,角色\n");
@@ -128,7 +133,9 @@ fn fresh_db(backend: &Backend, dir: &Path) -> Result<(String, Option<(String, St
                     format!("CREATE DATABASE {name}"),
                 ],
             )?;
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b);
             Ok((format!("{base}/{name}"), Some((admin_url.clone(), name))))
         }
     }
@@ -148,7 +155,15 @@ pub fn run(server_bin: &Path, backend: &Backend, s: Size, log: &dyn Fn(&str)) ->
         admin(
             server_bin,
             &url,
-            &["create-company", "--slug", "imported", "--name", "Imported", "--admin-username", "admin"],
+            &[
+                "create-company",
+                "--slug",
+                "imported",
+                "--name",
+                "Imported",
+                "--admin-username",
+                "admin",
+            ],
         )?;
         let started = Instant::now();
         admin(server_bin, &url, &args)?;
@@ -163,7 +178,10 @@ pub fn run(server_bin: &Path, backend: &Backend, s: Size, log: &dyn Fn(&str)) ->
             again[round]
         ));
         if let Some((admin_url, name)) = drop {
-            execute(&admin_url, &[format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])?;
+            execute(
+                &admin_url,
+                &[format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")],
+            )?;
         }
     }
     Ok(json!({

@@ -40,7 +40,8 @@ pub struct ImportFile {
 /// What an import did, or would do, row by row.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
-    /// Whether anything was written: false for a dry run and whenever a row is refused.
+    /// Whether the import was carried out: false for a dry run and whenever a row is
+    /// refused (then nothing is written); true also when every row was there already.
     pub applied: bool,
     pub dry_run: bool,
     pub counts: Counts,
@@ -152,6 +153,12 @@ pub async fn run(
     let first = plan::plan(&app.db, tenant_id, &sheets).await?;
     if dry_run || first.refused() > 0 {
         return Ok(report(&first, &sheets, dry_run));
+    }
+    if first.is_empty() {
+        // Every row is there already: applied, with nothing to write.
+        let mut out = report(&first, &sheets, false);
+        out.applied = true;
+        return Ok(out);
     }
     let mut credentials = apply::credentials(&first).await?;
     drop(first);

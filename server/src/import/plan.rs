@@ -76,6 +76,15 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Nothing to write: every row is unchanged (or refused).
+    pub fn is_empty(&self) -> bool {
+        self.teams.is_empty()
+            && self.users.is_empty()
+            && self.accounts.is_empty()
+            && self.contacts.is_empty()
+            && self.grants.is_empty()
+    }
+
     pub fn refused(&self) -> usize {
         self.rows
             .iter()

@@ -93,11 +93,24 @@ fn read_csv(file: &ImportFile) -> ApiResult<Table> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
+    // Line numbers as an editor shows them, counted from where each record starts (the
+    // reader's position is where the one before it ended, blank lines included).
+    let (mut counted_to, mut line) = (0, 1);
     for record in reader.records() {
         let record = record.map_err(|e| unreadable(&file.name, &format!("bad CSV: {e}")))?;
-        let line = record
+        let from = record
             .position()
-            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(counted_to)
+            .clamp(counted_to, text.len());
+        let start = text[from..]
+            .find(|c| c != '\r' && c != '\n')
+            .map_or(text.len(), |i| from + i);
+        line += text.as_bytes()[counted_to..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted_to = start;
         rows.push((line, record.iter().map(clean).collect::<Vec<_>>()));
     }
     table(file.name.clone(), None, rows)
