@@ -131,10 +131,7 @@ fn chinese_csv_dry_run_apply_rerun_and_sync() {
     );
     let applied = report_of(&applied);
     assert_eq!(applied["applied"], true);
-    assert_eq!(
-        actions(&applied),
-        actions(&dry).iter().map(|a| a.clone()).collect::<Vec<_>>()
-    );
+    assert_eq!(actions(&applied), actions(&dry));
     let expected = [
         "team 华东团队 create",
         "user zhang create",
