@@ -202,10 +202,11 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
-    /// `true`: report what would happen and write nothing.
+    /// `true`: report what would happen and write nothing (default `false`).
     #[serde(default)]
-    pub dry_run: bool,
+    pub dry_run: Option<bool>,
     /// The file's name, e.g. `contacts.csv` or `company.xlsx`: it may tell the kind of a
     /// CSV file; without it the content type (or the content) tells CSV from xlsx.
     #[serde(default)]
@@ -244,7 +245,14 @@ pub async fn http_import(
         name: upload_name(q.name, &headers),
         bytes: body.to_vec(),
     };
-    let report = run(&state, user.tenant_id(), user.id(), vec![file], q.dry_run).await?;
+    let report = run(
+        &state,
+        user.tenant_id(),
+        user.id(),
+        vec![file],
+        q.dry_run.unwrap_or(false),
+    )
+    .await?;
     Ok(axum::Json(report))
 }
 
