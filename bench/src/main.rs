@@ -10,6 +10,7 @@
 //! `rapport-bench --smoke` runs every scenario on a tiny company in seconds (CI).
 
 mod db;
+mod import;
 mod net;
 mod scenarios;
 mod seed;
@@ -37,6 +38,10 @@ struct Cli {
     /// A tiny company and few repetitions: every scenario in seconds, no targets.
     #[arg(long)]
     smoke: bool,
+    /// Only the bulk import (2,000 accounts, 20,000 contacts, 200 users; see
+    /// bench/src/import.rs), not the company's scenarios.
+    #[arg(long)]
+    import_only: bool,
     /// sqlite, postgres, or both.
     #[arg(long, default_value = "sqlite")]
     backend: String,
@@ -168,6 +173,12 @@ fn main() -> Result<()> {
             "company",
         )
     };
+    // An import-only run writes its own file, never over a full run's figures.
+    let scale = if cli.import_only && !cli.smoke {
+        "import"
+    } else {
+        scale
+    };
     let cache = if cli.smoke {
         None
     } else {
@@ -186,7 +197,12 @@ fn main() -> Result<()> {
     for backend in &backends {
         let started = Instant::now();
         let mut companies = serde_json::Map::new();
-        for (label, p) in [("short", &short), ("long", &long)] {
+        let scenarios: &[(&str, &Params)] = if cli.import_only {
+            &[]
+        } else {
+            &[("short", &short), ("long", &long)]
+        };
+        for &(label, p) in scenarios {
             log(&format!(
                 "{} company ({} days) on {}",
                 label,
@@ -206,6 +222,16 @@ fn main() -> Result<()> {
             companies.insert(label.into(), figures);
             db::cleanup(backend, &rundb)?;
         }
+        log(&format!("bulk import on {}", backend.name()));
+        let size = if cli.smoke {
+            import::Size::smoke()
+        } else {
+            import::Size::full()
+        };
+        companies.insert(
+            "import".into(),
+            import::run(&server_bin, backend, size, &log)?,
+        );
         let companies = Value::Object(companies);
         let verdicts = verdicts(&companies);
         let result = json!({
@@ -250,6 +276,28 @@ fn verdicts(c: &Value) -> Value {
                          "measured": measured, "met": met}),
         );
     };
+    let import = &c["import"];
+    for (k, what) in [
+        ("import_ms", "first import, median (ms)"),
+        (
+            "reimport_unchanged_ms",
+            "the same files again, all unchanged, median (ms)",
+        ),
+    ] {
+        row(
+            &format!(
+                "bulk import of {} accounts, {} contacts, {} users",
+                import["accounts"], import["contacts"], import["users"]
+            ),
+            what,
+            "—",
+            import[k]["p50"].clone(),
+            true,
+        );
+    }
+    if long.is_null() {
+        return Value::Array(rows);
+    }
     let inc = &long["incremental_sync"];
     let inc_p50 = f(&inc["server_ms"]["p50"]);
     let inc_ratio = ratio(inc_p50, f(&short["incremental_sync"]["server_ms"]["p50"]));

@@ -214,7 +214,7 @@ fn check_slug(slug: &str) -> ApiResult<()> {
     }
 }
 
-fn check_username(name: &str) -> ApiResult<()> {
+pub(crate) fn check_username(name: &str) -> ApiResult<()> {
     let ok = (1..=64).contains(&name.len())
         && name
             .chars()
@@ -228,7 +228,7 @@ fn check_username(name: &str) -> ApiResult<()> {
     }
 }
 
-fn check_password(password: &str) -> ApiResult<()> {
+pub(crate) fn check_password(password: &str) -> ApiResult<()> {
     if password.chars().count() < 8 || password.len() > 1024 {
         return Err(ApiError::Unprocessable(
             "password: at least 8 characters".into(),
@@ -237,7 +237,7 @@ fn check_password(password: &str) -> ApiResult<()> {
     Ok(())
 }
 
-fn check_name(field: &str, name: &str) -> ApiResult<()> {
+pub(crate) fn check_name(field: &str, name: &str) -> ApiResult<()> {
     if name.trim().is_empty() || name.len() > model::limits::NAME_MAX {
         return Err(ApiError::Unprocessable(format!(
             "{field}: 1-{} bytes",

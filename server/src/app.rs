@@ -330,6 +330,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::router())
         .merge(crate::sync::router())
         .merge(crate::admin::router())
+        .merge(crate::import::router())
         .merge(crate::reports::router())
         .merge(crate::dashboard::router())
         .merge(crate::openapi::router())

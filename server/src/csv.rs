@@ -18,6 +18,13 @@ const BOM: &str = "\u{feff}";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Csv(String);
 
+impl Csv {
+    /// The document's text, to write to a file.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Whether `s` is a plain decimal number (`-12`, `3.5`): a spreadsheet reads it as a
 /// number, never as a formula.
 fn is_plain_number(s: &str) -> bool {

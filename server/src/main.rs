@@ -17,6 +17,7 @@ mod dashboard;
 mod db;
 mod demo;
 mod error;
+mod import;
 mod openapi;
 mod projection;
 mod reports;
@@ -252,6 +253,28 @@ enum AdminCommand {
     },
     #[command(flatten)]
     Backup(backup::BackupCommand),
+    /// Import teams, users, accounts, contacts and account teams from CSV files and Excel
+    /// workbooks (see docs/import.md); all or nothing.
+    Import {
+        #[command(flatten)]
+        company: Company,
+        /// Report what would happen to each row; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the whole report, every row, as JSON.
+        #[arg(long)]
+        json: bool,
+        /// CSV (UTF-8) or .xlsx files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Export every record of a company into a directory, as JSON lines and CSV.
+    Export {
+        #[command(flatten)]
+        company: Company,
+        #[arg(long)]
+        to: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -534,6 +557,21 @@ async fn run_admin(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()> {
             println!("{name} set; rules are at version {}", view.version);
         }
         AdminCommand::Backup(_) => anyhow::bail!("backups are taken before connecting"),
+        AdminCommand::Import {
+            company,
+            dry_run,
+            json,
+            files,
+        } => {
+            let t = tenant(&company).await?;
+            import::cli_import(state, &t.id, &files, dry_run, json).await?;
+        }
+        AdminCommand::Export { company, to } => {
+            let t = tenant(&company).await?;
+            for path in import::export(state, &t.id).await?.write_to(&to)? {
+                println!("wrote {}", path.display());
+            }
+        }
         AdminCommand::List { company } => {
             let t = tenant(&company).await?;
             println!("company {} ({}), time zone {}", t.slug, t.name, t.time_zone);

@@ -34,6 +34,8 @@ use crate::app::AppState;
         crate::admin::http_unassign,
         crate::admin::http_get_rules,
         crate::admin::http_patch_rules,
+        crate::import::http_import,
+        crate::import::http_export,
         crate::reports::http_weekly,
         crate::reports::http_trend,
         crate::reports::http_scorecard,

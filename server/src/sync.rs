@@ -855,7 +855,7 @@ pub async fn store_changes(
 }
 
 /// The rows of `fresh`, each stamped with the next sequence number.
-fn change_rows(
+pub fn change_rows(
     tenant_id: &str,
     doc_id: &str,
     fresh: &mut [automerge::Change],

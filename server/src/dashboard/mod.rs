@@ -18,7 +18,7 @@
 
 mod admin;
 mod export;
-mod i18n;
+pub(crate) mod i18n;
 mod pages;
 mod scope;
 mod session;

@@ -69,7 +69,8 @@ pub async fn upload(
 ) -> Response {
     let result = async {
         require_admin(&viewer)?;
-        let upload = read_upload(multipart.map_err(|e| ApiError::BadRequest(e.body_text()))?).await?;
+        let upload =
+            read_upload(multipart.map_err(|e| ApiError::BadRequest(e.body_text()))?).await?;
         check_csrf(&viewer, &upload.csrf)?;
         if upload.files.is_empty() {
             return Err(ApiError::Unprocessable("choose at least one file".into()));
@@ -91,7 +92,11 @@ pub async fn upload(
             } else {
                 StatusCode::OK
             };
-            respond(&viewer.prefs, status, import_page(&viewer, Some(&report), None))
+            respond(
+                &viewer.prefs,
+                status,
+                import_page(&viewer, Some(&report), None),
+            )
         }
         Err(e @ (ApiError::Unprocessable(_) | ApiError::BadRequest(_) | ApiError::TooLarge(_)))
             if viewer.role == rapport_client_core::protocol::Role::Admin =>
@@ -227,5 +232,12 @@ fn import_page(viewer: &Viewer, report: Option<&ImportReport>, error: Option<&st
             )) }
         }
     };
-    shell(viewer, Part::Import, l.t("Import", "批量导入"), None, error, &body)
+    shell(
+        viewer,
+        Part::Import,
+        l.t("Import", "批量导入"),
+        None,
+        error,
+        &body,
+    )
 }

@@ -21,7 +21,7 @@
 //! ([`crate::admin`], [`crate::import`]), so the three faces behave alike.
 
 mod accounts;
-// IMPORT-PENDING mod import;
+mod import;
 mod rules;
 mod teams;
 mod users;
@@ -58,7 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}", get(accounts::show))
         .route("/admin/accounts/{id}/team", post(accounts::change_team))
         .route("/admin/rules", get(rules::show).post(rules::save))
-    // IMPORT-PENDING .route("/admin/import", get(import::form).post(import::upload))
+        .route("/admin/import", get(import::form).post(import::upload))
 }
 
 /// The part of the console a page belongs to, for its tabs.

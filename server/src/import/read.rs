@@ -1,0 +1,222 @@
+//! Reading import files into tables of text cells: CSV (UTF-8, with or without the byte
+//! order mark Excel writes) and Excel workbooks (`.xlsx`, every sheet with content is a
+//! table). The first non-empty row of a table is its header row. A file that cannot be
+//! read is an error that names the file and says what to do; nothing here panics on bad
+//! bytes (the workbook reader runs on the blocking pool, and a panic there is reported as
+//! an unreadable file).
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+use super::ImportFile;
+use crate::error::{ApiError, ApiResult};
+
+/// One table of an import: a CSV file or one sheet of a workbook.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub file: String,
+    pub sheet: Option<String>,
+    pub headers: Vec<String>,
+    /// Each data row with its line number as a spreadsheet shows it (the header row is
+    /// usually line 1). Rows with no content are left out.
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Table {
+    /// `file` or `file / sheet`, for messages.
+    pub fn label(&self) -> String {
+        match &self.sheet {
+            Some(s) => format!("{} / {s}", self.file),
+            None => self.file.clone(),
+        }
+    }
+}
+
+/// The zip signature every `.xlsx` starts with.
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// The signature of the older binary workbooks (`.xls`, OLE compound files).
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0];
+
+/// Reads every file into its tables, on the blocking pool.
+pub async fn read_all(files: Vec<ImportFile>) -> ApiResult<Vec<Table>> {
+    if files.is_empty() {
+        return Err(ApiError::Unprocessable("no file to import".into()));
+    }
+    let mut tables = Vec::new();
+    for file in files {
+        let name = file.name.clone();
+        let read = tokio::task::spawn_blocking(move || read_file(&file))
+            .await
+            .map_err(|_| unreadable(&name, "the file is damaged"))??;
+        tables.extend(read);
+    }
+    Ok(tables)
+}
+
+fn unreadable(name: &str, why: &str) -> ApiError {
+    ApiError::Unprocessable(format!("{name} cannot be read: {why}"))
+}
+
+/// The tables of one file, by its content (a zip is a workbook) and then its name.
+pub fn read_file(file: &ImportFile) -> ApiResult<Vec<Table>> {
+    let lower = file.name.to_lowercase();
+    if file.bytes.starts_with(ZIP_MAGIC) {
+        return read_xlsx(file);
+    }
+    if file.bytes.starts_with(OLE_MAGIC) || lower.ends_with(".xls") {
+        return Err(unreadable(
+            &file.name,
+            "old-style .xls workbooks are not read; save it as .xlsx or as CSV (UTF-8)",
+        ));
+    }
+    if lower.ends_with(".xlsx") {
+        return Err(unreadable(&file.name, "it is not an Excel .xlsx workbook"));
+    }
+    read_csv(file).map(|t| vec![t])
+}
+
+fn read_csv(file: &ImportFile) -> ApiResult<Table> {
+    let text = std::str::from_utf8(&file.bytes).map_err(|_| {
+        unreadable(
+            &file.name,
+            "it is neither an .xlsx workbook nor UTF-8 text; save it as CSV UTF-8 \
+             (Excel: \"CSV UTF-8 (comma delimited)\") or as .xlsx",
+        )
+    })?;
+    if text.contains('\0') {
+        return Err(unreadable(&file.name, "it is not a CSV text file"));
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    // Line numbers as an editor shows them, counted from where each record starts (the
+    // reader's position is where the one before it ended, blank lines included).
+    let (mut counted_to, mut line) = (0, 1);
+    for record in reader.records() {
+        let record = record.map_err(|e| unreadable(&file.name, &format!("bad CSV: {e}")))?;
+        let from = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(counted_to)
+            .clamp(counted_to, text.len());
+        let start = text[from..]
+            .find(|c| c != '\r' && c != '\n')
+            .map_or(text.len(), |i| from + i);
+        line += text.as_bytes()[counted_to..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted_to = start;
+        rows.push((line, record.iter().map(clean).collect::<Vec<_>>()));
+    }
+    table(file.name.clone(), None, rows)
+        .ok_or_else(|| unreadable(&file.name, "it has no header row"))
+}
+
+fn read_xlsx(file: &ImportFile) -> ApiResult<Vec<Table>> {
+    let mut book = Xlsx::new(Cursor::new(file.bytes.as_slice()))
+        .map_err(|e| unreadable(&file.name, &format!("not a valid .xlsx workbook ({e})")))?;
+    let mut tables = Vec::new();
+    for sheet in book.sheet_names() {
+        let range = book
+            .worksheet_range(&sheet)
+            .map_err(|e| unreadable(&file.name, &format!("sheet \"{sheet}\" is damaged ({e})")))?;
+        let first_row = range.start().map_or(0, |(r, _)| r as usize);
+        let first_col = range.start().map_or(0, |(_, c)| c as usize);
+        let rows = range.rows().enumerate().map(|(i, cells)| {
+            let mut row = vec![String::new(); first_col];
+            row.extend(cells.iter().map(cell_text));
+            (first_row + i + 1, row)
+        });
+        if let Some(t) = table(file.name.clone(), Some(sheet.clone()), rows.collect()) {
+            tables.push(t);
+        }
+    }
+    if tables.is_empty() {
+        return Err(unreadable(&file.name, "no sheet has a header row"));
+    }
+    Ok(tables)
+}
+
+/// A table from its rows: the first row with content is the header; empty rows go.
+fn table(file: String, sheet: Option<String>, rows: Vec<(usize, Vec<String>)>) -> Option<Table> {
+    let mut rows = rows
+        .into_iter()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()));
+    let (_, headers) = rows.next()?;
+    Some(Table {
+        file,
+        sheet,
+        headers,
+        rows: rows.collect(),
+    })
+}
+
+/// A cell's text: trimmed, and with the quote the CSV writer puts before a cell that a
+/// spreadsheet would run as a formula taken off again (so an export reads back as it was).
+fn clean(cell: &str) -> String {
+    let cell = cell.trim();
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+        _ => cell.to_owned(),
+    }
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => clean(s),
+        Data::Int(i) => i.to_string(),
+        // Whole numbers typed into a spreadsheet come back as floats: 3.0 is "3".
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.as_f64().to_string(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, bytes: &[u8]) -> ImportFile {
+        ImportFile {
+            name: name.into(),
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn csv_with_bom_blank_rows_and_quoted_cells() {
+        let t = read_file(&file(
+            "a.csv",
+            "\u{feff}客户名称,城市\r\n\r\n\"华东,机械\",上海\r\n'=x,\"'+86 1\"\r\n".as_bytes(),
+        ))
+        .expect("reads");
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].headers, vec!["客户名称", "城市"]);
+        assert_eq!(t[0].rows[0], (3, vec!["华东,机械".into(), "上海".into()]));
+        assert_eq!(t[0].rows[1].1, vec!["=x".to_owned(), "+86 1".to_owned()]);
+    }
+
+    #[test]
+    fn unreadable_files_are_errors() {
+        for (name, bytes) in [
+            ("a.csv", &b"\xff\xfe\x00a"[..]),
+            ("a.csv", b""),
+            ("a.csv", b"\n\n"),
+            ("a.xlsx", b"name\nx\n"),
+            ("a.xls", b"name\nx\n"),
+            ("a.xlsx", b"PK\x03\x04garbage"),
+            ("a.csv", b"a\0b\n1\n"),
+        ] {
+            let err = read_file(&file(name, bytes)).expect_err(name);
+            assert!(err.to_string().contains("cannot be read"), "{err}");
+        }
+    }
+}
