@@ -149,17 +149,51 @@ impl Web {
     }
 
     pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        self.post_body(
+            path,
+            "application/x-www-form-urlencoded",
+            crate::form_encode(fields).into_bytes(),
+        )
+    }
+
+    /// A `multipart/form-data` POST, as a form with file inputs sends it: each part a
+    /// field name, a file name for a file, and its bytes.
+    pub fn post_multipart(&mut self, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Reply {
+        let boundary = "rapport-test-boundary-7d1e0c";
+        let mut body = Vec::new();
+        for (name, file, bytes) in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            let disposition = match file {
+                Some(f) => format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                ),
+                None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+            };
+            body.extend_from_slice(disposition.as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.post_body(
+            path,
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+        )
+    }
+
+    fn post_body(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
         let mut r = self
             .agent
             .post(format!("{}{path}", self.base))
-            .content_type("application/x-www-form-urlencoded");
+            .content_type(content_type);
         if !self.cookies.is_empty() {
             r = r.header("Cookie", self.cookie_header());
         }
         for (k, v) in &self.extra {
             r = r.header(k, v);
         }
-        let resp = r.send(crate::form_encode(fields)).expect("POST");
+        let resp = r.send(&body[..]).expect("POST");
         self.keep(resp)
     }
 

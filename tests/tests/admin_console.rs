@@ -523,8 +523,138 @@ fn an_admin_runs_the_console_in_a_real_browser() {
         json!("650")
     );
     browser.screenshot("admin-rules-zh.png");
+    // An import through the file input: checked first, then applied.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("accounts.csv");
+    std::fs::write(&file, ACCOUNTS_CSV).expect("write");
+    let path = file.display().to_string();
+    browser.goto(&format!("{}/dashboard/admin/import?lang=en", server.url));
+    browser.type_into("[data-testid=import] input[type=file]", &path);
+    browser.click("[data-testid=import-check]");
+    browser.wait_for_path("/dashboard/admin/import");
+    assert!(!browser.find_all("[data-testid=import-report]").is_empty());
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM accounts WHERE name = '闽江制药'"),
+        0
+    );
+    browser.type_into("[data-testid=import] input[type=file]", &path);
+    browser.click("[data-testid=import-apply]");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while server.count("SELECT COUNT(*) FROM accounts WHERE name = '闽江制药'") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import never landed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        browser
+            .text("[data-testid=import-summary]")
+            .starts_with("Imported"),
+        "{}",
+        browser.text("[data-testid=import-summary]")
+    );
+    browser.screenshot("admin-import.png");
+
     // Phone width: the console fits, its tables scroll inside themselves.
     browser.window(390, 844);
     browser.goto(&format!("{}/dashboard/admin/users", server.url));
     assert!(browser.fits_width(), "the users page fits a phone");
+}
+
+const ACCOUNTS_CSV: &str = "客户名称,城市,级别\n闽江制药,福州,A\n";
+const CONTACTS_CSV: &str = "客户名称,姓名,职务,关键人\n闽江制药,林主任,设备科主任,是\n";
+const USERS_CSV: &str = "用户名,姓名,角色,团队\nlin,林晓,销售,Key accounts East\n";
+
+#[test]
+fn the_console_checks_an_import_then_applies_it_all_or_nothing() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let mut admin = admin_of(&server, &co);
+    let csrf = admin.session_csrf("/dashboard/admin/import");
+    let upload = |web: &mut Web, csrf: &str, mode: &str, files: &[(&str, &str)]| {
+        let mut parts: Vec<(&str, Option<&str>, &[u8])> = vec![
+            ("csrf", None, csrf.as_bytes()),
+            ("mode", None, mode.as_bytes()),
+        ];
+        for (name, text) in files {
+            parts.push(("files", Some(*name), text.as_bytes()));
+        }
+        web.post_multipart("/dashboard/admin/import", &parts)
+    };
+    let good = [
+        ("accounts.csv", ACCOUNTS_CSV),
+        ("contacts.csv", CONTACTS_CSV),
+        ("users.csv", USERS_CSV),
+    ];
+    let imported = "SELECT COUNT(*) FROM accounts WHERE name = '闽江制药'";
+
+    // Check: every row reported, nothing written.
+    let before = fingerprint(&server);
+    let checked = upload(&mut admin, &csrf, "check", &good);
+    assert_eq!(checked.status, 200, "{}", checked.body);
+    assert!(checked.body.contains("data-testid=\"import-report\""));
+    for key in ["闽江制药", "林主任", "lin"] {
+        assert!(checked.body.contains(key), "{key}: {}", checked.body);
+    }
+    assert!(!checked.body.contains("data-testid=\"import-passwords\""));
+    assert_eq!(fingerprint(&server), before, "a check changes nothing");
+
+    // One bad row refuses the whole import, with its reason.
+    let bad = upload(
+        &mut admin,
+        &csrf,
+        "apply",
+        &[
+            ("accounts.csv", ACCOUNTS_CSV),
+            ("contacts.csv", "客户名称,姓名\n没有这个客户,赵主任\n"),
+        ],
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("没有这个客户"), "{}", bad.body);
+    assert_eq!(server.count(imported), 0, "all or nothing");
+    // Files of what reps log, no file, no token: refused, nothing written.
+    let visits = upload(
+        &mut admin,
+        &csrf,
+        "apply",
+        &[("visits.csv", "account,purpose\nx,y\n")],
+    );
+    assert_eq!(visits.status, 422, "{}", visits.body);
+    assert!(visits.body.contains("reps log"), "{}", visits.body);
+    let none = upload(&mut admin, &csrf, "apply", &[]);
+    assert_eq!(none.status, 422, "{}", none.body);
+    refused_page(&upload(&mut admin, "forged", "apply", &good), 403);
+    let mut manager = Web::signed_in(&server.url, "acme", "manager", PASSWORD);
+    let theirs = manager.session_csrf("/dashboard");
+    refused_page(&manager.get("/dashboard/admin/import"), 403);
+    refused_page(&upload(&mut manager, &theirs, "apply", &good), 403);
+    assert_eq!(fingerprint(&server), before);
+
+    // Import: written, the new user's first password shown once, and it signs in.
+    let applied = upload(&mut admin, &csrf, "apply", &good);
+    assert_eq!(applied.status, 200, "{}", applied.body);
+    assert_eq!(server.count(imported), 1);
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM contacts WHERE name = '林主任' AND key_contact = TRUE"),
+        1
+    );
+    assert!(applied.body.contains("data-testid=\"import-passwords\""));
+    let marker = "<td>lin</td><td><code>";
+    let at = applied.body.find(marker).expect("lin's password") + marker.len();
+    let password = &applied.body[at..at + applied.body[at..].find('<').expect("end")];
+    let signed_in = call(
+        "POST",
+        &format!("{}/v1/auth/login", server.url),
+        None,
+        Some(&json!({"company": "acme", "username": "lin", "password": password})),
+    );
+    assert_eq!(signed_in.status, 200, "the first password signs in");
+
+    // The same files again change nothing.
+    let after = fingerprint(&server);
+    let again = upload(&mut admin, &csrf, "apply", &good);
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(fingerprint(&server), after);
+    assert!(!again.body.contains("data-testid=\"import-passwords\""));
 }

@@ -211,6 +211,27 @@ fn kind_by_name(name: &str) -> Option<ImportKind> {
         .map(|(k, _)| *k)
 }
 
+/// The record kind a sheet or file name says that the import does not take (visits,
+/// favours … : what reps log on their devices), such as the company export's other files:
+/// refused by name, rather than read as accounts for their `account` column.
+fn logged_kind_by_name(name: &str) -> Option<&'static str> {
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let n = normalise(stem);
+    const LOGGED: &[(&str, &[&str])] = &[
+        ("visits", &["visit", "拜访"]),
+        ("favours", &["favour", "favor", "办事"]),
+        ("competitor intelligence", &["intel", "竞争", "竞品"]),
+        ("customer information", &["info_report", "信息反馈"]),
+        ("greetings", &["greeting", "问候"]),
+        ("relationship events", &["relationship_event", "关系事件"]),
+        ("opportunities", &["opportunit", "商机", "销售机会"]),
+    ];
+    LOGGED
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| n.contains(w)))
+        .map(|(what, _)| *what)
+}
+
 /// The kind the headers say: user names with an account are account teams, user names
 /// alone users, an account with a person's name contacts, an account's name accounts.
 fn kind_by_headers(headers: &[String]) -> Option<ImportKind> {
@@ -276,6 +297,14 @@ fn columns(kind: ImportKind, headers: &[String]) -> (HashMap<Field, usize>, Vec<
 pub fn classify(tables: Vec<Table>) -> ApiResult<Vec<Sheet>> {
     let mut sheets = Vec::new();
     for table in tables {
+        let named = [table.sheet.as_deref(), Some(table.file.as_str())];
+        if let Some(what) = named.into_iter().flatten().find_map(logged_kind_by_name) {
+            return Err(ApiError::Unprocessable(format!(
+                "{} holds {what}, which reps log on their devices: the import takes accounts, \
+                 contacts, users, teams and assignments only",
+                table.label()
+            )));
+        }
         let kind = table
             .sheet
             .as_deref()
@@ -394,6 +423,28 @@ mod tests {
         assert_eq!(kind_by_name("Sheet1"), None);
         assert_eq!(normalise(" 拜访周期（天）*"), "拜访周期");
         assert_eq!(normalise("Display Name"), "display_name");
+    }
+
+    #[test]
+    fn files_of_what_reps_log_are_refused_by_name() {
+        let table = |file: &str, sheet: Option<&str>| Table {
+            file: file.into(),
+            sheet: sheet.map(Into::into),
+            headers: vec!["account".into(), "purpose".into()],
+            rows: Vec::new(),
+        };
+        for (file, sheet) in [
+            ("visits.csv", None),
+            ("export.xlsx", Some("拜访记录")),
+            ("greetings.csv", None),
+            ("opportunities.csv", None),
+        ] {
+            let err = classify(vec![table(file, sheet)]).expect_err(file);
+            assert!(err.to_string().contains("reps log"), "{err}");
+        }
+        // The same headers in a file named for accounts are accounts.
+        let sheets = classify(vec![table("accounts.csv", None)]).expect("accounts");
+        assert_eq!(sheets[0].kind, ImportKind::Account);
     }
 
     #[test]

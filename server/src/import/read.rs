@@ -117,7 +117,56 @@ fn read_csv(file: &ImportFile) -> ApiResult<Table> {
         .ok_or_else(|| unreadable(&file.name, "it has no header row"))
 }
 
+/// Most bytes a workbook's parts may inflate to: a sheet of 20,000 rows is a few tens of
+/// MiB; a file that claims more (a "zip bomb") is refused before any of it is inflated.
+const MAX_XLSX_INFLATED: u64 = 256 * 1024 * 1024;
+
+/// What a zip's central directory says its parts inflate to, added up.
+fn zip_inflated_size(bytes: &[u8]) -> Option<u64> {
+    // The end of central directory record: its signature within the last 64 KiB + 22 bytes.
+    let tail = bytes.len().saturating_sub(65_557);
+    let eocd = (tail..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&i| bytes[i..].starts_with(&[0x50, 0x4b, 0x05, 0x06]))?;
+    let u16_at = |i: usize| Some(u16::from_le_bytes(bytes.get(i..i + 2)?.try_into().ok()?));
+    let u32_at = |i: usize| Some(u32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
+    let entries = u16_at(eocd + 10)?;
+    let mut at = usize::try_from(u32_at(eocd + 16)?).ok()?;
+    let mut total: u64 = 0;
+    for _ in 0..entries {
+        if u32_at(at)? != 0x0201_4b50 {
+            return None;
+        }
+        let inflated = u32_at(at + 24)?;
+        // ZIP64 (0xFFFFFFFF) means more than 4 GiB: over the cap either way.
+        total = total.saturating_add(u64::from(inflated));
+        let (name, extra, comment) = (u16_at(at + 28)?, u16_at(at + 30)?, u16_at(at + 32)?);
+        at += 46 + usize::from(name) + usize::from(extra) + usize::from(comment);
+    }
+    Some(total)
+}
+
 fn read_xlsx(file: &ImportFile) -> ApiResult<Vec<Table>> {
+    match zip_inflated_size(&file.bytes) {
+        None => {
+            return Err(unreadable(
+                &file.name,
+                "not a valid .xlsx workbook (its zip directory is damaged)",
+            ));
+        }
+        Some(n) if n > MAX_XLSX_INFLATED => {
+            return Err(unreadable(
+                &file.name,
+                &format!(
+                    "it would inflate to {} MiB, more than the {} MiB a workbook may hold: \
+                     split it, or save it as CSV",
+                    n / (1024 * 1024),
+                    MAX_XLSX_INFLATED / (1024 * 1024)
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
     let mut book = Xlsx::new(Cursor::new(file.bytes.as_slice()))
         .map_err(|e| unreadable(&file.name, &format!("not a valid .xlsx workbook ({e})")))?;
     let mut tables = Vec::new();
@@ -218,5 +267,36 @@ mod tests {
             let err = read_file(&file(name, bytes)).expect_err(name);
             assert!(err.to_string().contains("cannot be read"), "{err}");
         }
+    }
+
+    /// A zip of one stored part whose directory says it inflates to `inflated` bytes.
+    fn zip_claiming(inflated: u32) -> Vec<u8> {
+        let name = b"xl/workbook.xml";
+        let mut z = Vec::new();
+        z.extend_from_slice(b"PK\x03\x04");
+        z.extend_from_slice(&[0; 26]);
+        let directory = u32::try_from(z.len()).expect("small");
+        z.extend_from_slice(&0x0201_4b50_u32.to_le_bytes());
+        z.extend_from_slice(&[0; 20]);
+        z.extend_from_slice(&inflated.to_le_bytes());
+        z.extend_from_slice(&u16::try_from(name.len()).expect("short").to_le_bytes());
+        z.extend_from_slice(&[0; 14]);
+        z.extend_from_slice(name);
+        let size = u32::try_from(z.len()).expect("small") - directory;
+        z.extend_from_slice(&[0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 1, 0, 1, 0]);
+        z.extend_from_slice(&size.to_le_bytes());
+        z.extend_from_slice(&directory.to_le_bytes());
+        z.extend_from_slice(&[0, 0]);
+        z
+    }
+
+    #[test]
+    fn a_workbook_that_would_inflate_past_the_cap_is_refused_unread() {
+        assert_eq!(zip_inflated_size(&zip_claiming(1234)), Some(1234));
+        let err = read_file(&file("big.xlsx", &zip_claiming(u32::MAX))).expect_err("refused");
+        assert!(err.to_string().contains("would inflate to"), "{err}");
+        // Under the cap, it is read (and this one is no workbook).
+        let err = read_file(&file("small.xlsx", &zip_claiming(1000))).expect_err("no workbook");
+        assert!(err.to_string().contains("not a valid .xlsx"), "{err}");
     }
 }
