@@ -1,20 +1,27 @@
 //! `POST /v1/sync`: one round trip pushes a device's changes and pulls what is new.
 //!
-//! Push, in one database transaction for the request:
-//! 1. each document is authorised from the server's tables (tenant, account team,
-//!    author), never from a field inside it;
+//! Push, in one database transaction for the request (on SQLite, one savepoint of the
+//! writer's group commit, see [`crate::writer`]), each document in these steps, numbered
+//! as in [`push_doc`]:
+//! 1. it is authorised from the server's tables (tenant, account team, author), never
+//!    from a field inside it;
 //! 2. each change is bounded before it is parsed (size once inflated, operations),
 //!    checked against its hash, must carry the signing-in device's actor, and must have
 //!    its dependencies known or in the batch; the document's whole history, nesting and
-//!    snapshot are bounded too (client-core's `verify`, which holds every check that
-//!    needs no table, and the limits);
-//! 3. new changes are stored keyed by (document, hash) — a retried push stores nothing
-//!    twice — each stamped with the next value of the tenant's sequence;
-//! 4. the merged document must read as a valid record of its kind, on an account the
-//!    rep may write to and the same account as before; a change to someone else's
-//!    authored record (or the removal of someone else's shared one) must be a manager's or
-//!    admin's correction, recorded as theirs; then its read-model rows are rebuilt. A
-//!    document that fails any check is rejected whole with a reason.
+//!    snapshot are bounded too; the merged document must read as a valid record of its
+//!    kind (client-core's `verify`, which holds every check that needs no table, and the
+//!    limits);
+//! 3. the record's account is the same as before, and for a new record one the rep is
+//!    on;
+//! 4. a change to someone else's authored record (or the removal of someone else's
+//!    shared one) must be a manager's or admin's correction, recorded as theirs;
+//! 5. what the push adds to stored records is within the pusher's storage quota;
+//! 6. new changes are stored keyed by (document, hash) — a retried push stores nothing
+//!    twice — each stamped with the next value of the tenant's sequence, and the
+//!    document's read-model rows are rebuilt.
+//!
+//! A document that fails any check is rejected whole with a reason; nothing of it is
+//! stored.
 //!
 //! A rep taken off an account keeps what they authored; new records on it are accepted
 //! only from a device the server had not yet told of the removal (see [`removals`]).
@@ -662,7 +669,7 @@ async fn push_doc(
         ..
     } = *merged;
 
-    // 4. The account: unchanged, and (for a new record) one the rep is on (or was).
+    // 3. The account: unchanged, and (for a new record) one the rep is on (or was).
     let account_id = record.account_id(&push.doc_id).to_owned();
     match existing {
         Some(d) if d.account_id != account_id => {
@@ -734,7 +741,7 @@ async fn push_doc(
         _ => false,
     };
 
-    // The storage quota: what a push adds to stored records is charged to whoever pushed
+    // 5. The storage quota: what a push adds to stored records is charged to whoever pushed
     // it (a teammate's growth of a shared account or contact is theirs, not the record's
     // author's), and may not take them past the quota.
     let author = existing.map_or_else(|| user.id().to_owned(), |d| d.author_id.clone());
@@ -761,7 +768,7 @@ async fn push_doc(
         ));
     }
 
-    // 3 and 4: store. Every check that can reject the document is behind us: a failure
+    // 6. Store. Every check that can reject the document is behind us: a failure
     // from here on is an error that rolls the whole request back, so nothing of the
     // document is left half-written.
     let is_new = existing.is_none();
