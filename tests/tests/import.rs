@@ -489,7 +489,16 @@ fn unreadable_files_are_errors_not_crashes() {
     let token = login(&server.url, "acme", "admin").access_token;
     let url = |name: &str| format!("{}/v1/admin/import?name={name}", server.url);
     let before = server.fingerprint();
+    // Two cells far apart: read cell by cell, refused without laying out the grid between.
+    let far = {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "客户名称").expect("cell");
+        sheet.write_string(1_048_575, 16_383, "远").expect("cell");
+        book.save_to_buffer().expect("workbook")
+    };
     for (name, content_type, body, needle) in [
+        ("far.xlsx", XLSX, &far[..], "uses a cell past row"),
         (
             "a.xlsx",
             XLSX,

@@ -171,17 +171,8 @@ fn read_xlsx(file: &ImportFile) -> ApiResult<Vec<Table>> {
         .map_err(|e| unreadable(&file.name, &format!("not a valid .xlsx workbook ({e})")))?;
     let mut tables = Vec::new();
     for sheet in book.sheet_names() {
-        let range = book
-            .worksheet_range(&sheet)
-            .map_err(|e| unreadable(&file.name, &format!("sheet \"{sheet}\" is damaged ({e})")))?;
-        let first_row = range.start().map_or(0, |(r, _)| r as usize);
-        let first_col = range.start().map_or(0, |(_, c)| c as usize);
-        let rows = range.rows().enumerate().map(|(i, cells)| {
-            let mut row = vec![String::new(); first_col];
-            row.extend(cells.iter().map(cell_text));
-            (first_row + i + 1, row)
-        });
-        if let Some(t) = table(file.name.clone(), Some(sheet.clone()), rows.collect()) {
+        let rows = sheet_rows(&mut book, &sheet).map_err(|why| unreadable(&file.name, &why))?;
+        if let Some(t) = table(file.name.clone(), Some(sheet.clone()), rows) {
             tables.push(t);
         }
     }
@@ -189,6 +180,46 @@ fn read_xlsx(file: &ImportFile) -> ApiResult<Vec<Table>> {
         return Err(unreadable(&file.name, "no sheet has a header row"));
     }
     Ok(tables)
+}
+
+/// Most rows and columns a sheet may use: a company's 20,000 contacts fit many times
+/// over. A cell beyond them refuses the sheet, before any grid is laid out for it (a
+/// workbook of two cells, A1 and XFD1048576, would otherwise ask for 17 billion).
+const MAX_SHEET_ROWS: u32 = 200_000;
+const MAX_SHEET_COLUMNS: u32 = 256;
+
+/// A sheet's rows, cell by cell as the file holds them (each with its line number as a
+/// spreadsheet shows it), only up to each row's last cell.
+fn sheet_rows(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    sheet: &str,
+) -> Result<Vec<(usize, Vec<String>)>, String> {
+    let damaged = |e: calamine::XlsxError| format!("sheet \"{sheet}\" is damaged ({e})");
+    let mut cells = book.worksheet_cells_reader(sheet).map_err(damaged)?;
+    let mut rows: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+    while let Some(cell) = cells.next_cell().map_err(damaged)? {
+        let (row, column) = cell.get_position();
+        if row >= MAX_SHEET_ROWS || column >= MAX_SHEET_COLUMNS {
+            return Err(format!(
+                "sheet \"{sheet}\" uses a cell past row {MAX_SHEET_ROWS} or column \
+                 {MAX_SHEET_COLUMNS}: split it, or save it as CSV"
+            ));
+        }
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        let cells_of_row = rows.entry(row).or_default();
+        let at = column as usize;
+        if cells_of_row.len() <= at {
+            cells_of_row.resize(at + 1, String::new());
+        }
+        cells_of_row[at] = text;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(row, cells)| (row as usize + 1, cells))
+        .collect())
 }
 
 /// A table from its rows: the first row with content is the header; empty rows go.
