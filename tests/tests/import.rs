@@ -665,3 +665,48 @@ fn export_imports_back_into_an_empty_company() {
     assert_eq!(again["counts"]["create"], 0, "{:#?}", actions(&again));
     assert_eq!(again["counts"]["update"], 0, "{:#?}", actions(&again));
 }
+
+/// Two people of one name at one account, told apart by the source's ids: both are
+/// created; a later import whose rows would both land on one stored contact is refused,
+/// never one person written over the other.
+#[test]
+fn two_rows_never_write_over_one_stored_contact() {
+    let server = TestServer::start();
+    Company::create_bare(&server, "acme");
+    let dir = tempfile::tempdir().expect("dir");
+    let files = vec![
+        write(dir.path(), "accounts.csv", "客户名称\n华东机械\n"),
+        write(
+            dir.path(),
+            "contacts.csv",
+            "id,客户名称,姓名,职务\nsrc-1,华东机械,张总,总经理\nsrc-2,华东机械,张总,采购经理\n",
+        ),
+    ];
+    let first = import_cli(&server, "acme", &files, &["--json"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let titles = "SELECT COUNT(DISTINCT title) FROM contacts WHERE name = '张总'";
+    assert_eq!(server.count(titles), 2);
+    let before = server.fingerprint();
+    let again = import_cli(&server, "acme", &files, &["--json"]);
+    assert!(!again.status.success(), "refused");
+    let report = report_of(&again);
+    let refused: Vec<&Value> = report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["action"] == "refused")
+        .collect();
+    assert_eq!(refused.len(), 1, "{report}");
+    assert!(
+        refused[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("same stored contact")),
+        "{report}"
+    );
+    assert_eq!(server.fingerprint(), before, "nothing written");
+    assert_eq!(server.count(titles), 2, "neither person written over");
+}

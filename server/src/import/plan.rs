@@ -240,6 +240,7 @@ pub async fn plan(
         file_accounts: HashMap::new(),
         file_rows: HashMap::new(),
         contact_rows: HashMap::new(),
+        matched_contacts: HashMap::new(),
         grants: HashMap::new(),
     };
     let of = |kind: ImportKind| sheets.iter().filter(move |s| s.kind == kind);
@@ -297,6 +298,9 @@ struct Planner {
     file_rows: HashMap<String, String>,
     /// Contacts of the import by (account id, name), or ("", file id), → where listed.
     contact_rows: HashMap<(String, String), String>,
+    /// Stored contacts a row of the import matched, by id → where that row is: two rows
+    /// (two people of one name, say) never write over the same contact.
+    matched_contacts: HashMap<String, String>,
     /// Grants of the import by (account id, user id) → where first listed.
     grants: HashMap<(String, String), String>,
 }

@@ -345,6 +345,17 @@ impl Planner {
             self.refuse(sheet, line, kind, &key, e.to_string());
             return Ok(());
         }
+        if let Some(id) = &matched {
+            if let Some(first) = self.matched_contacts.get(id) {
+                let why = format!(
+                    "matches the same stored contact as {first}: give each row the \
+                     contact's id, or tell them apart by name"
+                );
+                self.refuse(sheet, line, kind, &key, why);
+                return Ok(());
+            }
+            self.matched_contacts.insert(id.clone(), at(sheet, line));
+        }
         self.contact_rows.insert(pair, at(sheet, line));
         let action = match (doc, before) {
             (Some(_), Some(b)) if b == contact => RowAction::Unchanged,
