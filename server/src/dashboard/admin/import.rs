@@ -161,8 +161,8 @@ fn summary(l: Lang, report: &ImportReport) -> Markup {
             section data-testid="import-passwords" {
                 h2 { (l.t("First passwords of the new users", "新用户的初始密码")) }
                 p.muted.small { (l.t(
-                    "Shown this once: hand each to its user, who may change it with an admin's help.",
-                    "仅显示这一次：请分别交给对应用户。",
+                    "Shown this once: hand each to its user over a safe channel.",
+                    "仅显示这一次：请通过安全的方式分别交给对应用户。",
                 )) }
                 table { tbody { @for p in &report.passwords {
                     tr { td { (p.username) } td { code { (p.password) } } }
