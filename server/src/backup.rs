@@ -13,7 +13,13 @@
 //!
 //! On PostgreSQL the commands run the PostgreSQL client tools for the operator:
 //! `pg_dump --format=custom` (one repeatable-read transaction: a consistent snapshot that
-//! takes no lock blocking writes) and `pg_restore`, which must be on the `PATH`.
+//! takes no lock blocking writes) and `pg_restore`, which must be on the `PATH`. The
+//! password of the database URL goes to them as `PGPASSWORD`, not on their command line.
+//! `restore --force` renames the current schema aside first and puts it back if the
+//! restore fails; on success it is kept for the operator to drop.
+//!
+//! Backup files are created readable by their owner only and get their name by a hard
+//! link, so a file that appeared at that name meanwhile is never replaced.
 //!
 //! Restoring checks first that the file is a Rapport database (intact, with the
 //! migrations table and the core tables, and no migration this server does not know),
@@ -425,11 +431,15 @@ impl PgUrl {
             ),
             None => None,
         };
-        if password.is_some() {
-            parsed
-                .set_password(None)
-                .map_err(|()| anyhow!("cannot take the password out of the database URL"))?;
+        if password.is_none() {
+            return Ok(PgUrl {
+                url: url.to_owned(),
+                password,
+            });
         }
+        parsed
+            .set_password(None)
+            .map_err(|()| anyhow!("cannot take the password out of the database URL"))?;
         Ok(PgUrl {
             url: parsed.into(),
             password,

@@ -116,6 +116,19 @@ fn a_backup_during_syncs_restores_every_acknowledged_change() {
         "{backend}: says what it did: {}",
         text(&backup)
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file)
+            .expect("the backup")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "{backend}: only its owner may read the backup"
+        );
+    }
     let ledger = before.into_inner().expect("ledger");
     assert!(!ledger.is_empty());
 
