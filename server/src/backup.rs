@@ -13,7 +13,13 @@
 //!
 //! On PostgreSQL the commands run the PostgreSQL client tools for the operator:
 //! `pg_dump --format=custom` (one repeatable-read transaction: a consistent snapshot that
-//! takes no lock blocking writes) and `pg_restore`, which must be on the `PATH`.
+//! takes no lock blocking writes) and `pg_restore`, which must be on the `PATH`. The
+//! password of the database URL goes to them as `PGPASSWORD`, not on their command line.
+//! `restore --force` renames the current schema aside first and puts it back if the
+//! restore fails; on success it is kept for the operator to drop.
+//!
+//! Backup files are created readable by their owner only and get their name by a hard
+//! link, so a file that appeared at that name meanwhile is never replaced.
 //!
 //! Restoring checks first that the file is a Rapport database (intact, with the
 //! migrations table and the core tables, and no migration this server does not know),
@@ -46,7 +52,8 @@ pub enum BackupCommand {
         #[arg(long)]
         from: PathBuf,
         /// Replace a database that already has tables (the SQLite one is kept beside it
-        /// as rapport.db.replaced-<time>).
+        /// as rapport.db.replaced-<time>; the PostgreSQL schema is kept, renamed to
+        /// rapport_replaced_<unix-seconds>, and put back if the restore fails).
         #[arg(long)]
         force: bool,
     },
@@ -268,6 +275,41 @@ fn beside(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Creates the empty file `path`, readable by its owner only (a backup holds every
+/// company's data and the password hashes); fails if it exists.
+fn create_private(path: &Path) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(())
+}
+
+/// Gives the finished `partial` its name `to`, never replacing a file that appeared
+/// there meanwhile (a hard link fails where `to` exists).
+fn put_in_place(partial: &Path, to: &Path) -> anyhow::Result<()> {
+    if let Err(e) = std::fs::hard_link(partial, to) {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            bail!(
+                "{} appeared while the backup ran: it was left as it is; choose a new file \
+                 for the backup",
+                to.display()
+            );
+        }
+        bail!(
+            "cannot give the backup its name {} (the directory's file system must support \
+             hard links): {e}",
+            to.display()
+        );
+    }
+    std::fs::remove_file(partial)
+        .with_context(|| format!("the backup is at {}, but", to.display()))?;
+    Ok(())
+}
+
 fn sqlite_backup(db: &Path, to: &Path) -> anyhow::Result<String> {
     if !db.is_file() {
         bail!("there is no database at {}", db.display());
@@ -282,6 +324,7 @@ fn sqlite_backup(db: &Path, to: &Path) -> anyhow::Result<String> {
     let partial = beside(to, ".partial");
     let _ = std::fs::remove_file(&partial);
     let result = (|| {
+        create_private(&partial)?;
         let mut copy = open(
             &partial,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
@@ -291,8 +334,7 @@ fn sqlite_backup(db: &Path, to: &Path) -> anyhow::Result<String> {
         let contents = sqlite_contents(&copy, "the copy")?;
         copy.close().map_err(|(_, e)| e)?;
         std::fs::File::open(&partial)?.sync_all()?;
-        std::fs::rename(&partial, to)
-            .with_context(|| format!("cannot move the backup to {}", to.display()))?;
+        put_in_place(&partial, to)?;
         Ok::<_, anyhow::Error>(contents)
     })();
     let contents = match result {
@@ -338,6 +380,7 @@ fn sqlite_restore(from: &Path, db: &Path, force: bool, known: &[String]) -> anyh
         }
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
         let aside = beside(db, &format!(".replaced-{stamp}"));
+        create_private(&aside)?;
         let mut copy = open(
             &aside,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
@@ -369,9 +412,79 @@ fn sqlite_restore(from: &Path, db: &Path, force: bool, known: &[String]) -> anyh
 
 // --- PostgreSQL ---
 
-/// Runs one PostgreSQL client tool; a clear error when it is missing or fails.
-fn pg_tool(tool: &str, args: &[&std::ffi::OsStr]) -> anyhow::Result<String> {
-    let output = Command::new(tool).args(args).output().map_err(|e| {
+/// A PostgreSQL URL for the client tools: the URL without its password, and the password
+/// (percent-decoded) for their environment, so it is not on a command line that other
+/// users of the machine can read in the process list.
+struct PgUrl {
+    url: String,
+    password: Option<String>,
+}
+
+impl PgUrl {
+    fn of(url: &str) -> anyhow::Result<PgUrl> {
+        let mut parsed =
+            url::Url::parse(url).map_err(|e| anyhow!("the database URL is not a URL: {e}"))?;
+        let password = match parsed.password() {
+            Some(p) => Some(
+                percent_decode(p)
+                    .ok_or_else(|| anyhow!("the database URL's password is not UTF-8"))?,
+            ),
+            None => None,
+        };
+        if password.is_none() {
+            return Ok(PgUrl {
+                url: url.to_owned(),
+                password,
+            });
+        }
+        parsed
+            .set_password(None)
+            .map_err(|()| anyhow!("cannot take the password out of the database URL"))?;
+        Ok(PgUrl {
+            url: parsed.into(),
+            password,
+        })
+    }
+}
+
+/// Decodes `%XX` escapes; `None` when the result is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Runs one PostgreSQL client tool (with `PGPASSWORD` set to `password`, if any); a clear
+/// error when it is missing or fails.
+fn pg_tool(
+    tool: &str,
+    args: &[&std::ffi::OsStr],
+    password: Option<&str>,
+) -> anyhow::Result<String> {
+    let mut command = Command::new(tool);
+    command.args(args);
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    let output = command.output().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             anyhow!(
                 "{tool} is not installed: install the PostgreSQL client tools (the server's \
@@ -398,25 +511,33 @@ fn pg_backup(url: &str, to: &Path) -> anyhow::Result<String> {
             to.display()
         );
     }
+    let pg = PgUrl::of(url)?;
     let partial = beside(to, ".partial");
     let _ = std::fs::remove_file(&partial);
-    let dumped = pg_tool(
-        "pg_dump",
-        &[
-            "--format=custom".as_ref(),
-            "--no-owner".as_ref(),
-            "--file".as_ref(),
-            partial.as_os_str(),
-            "--dbname".as_ref(),
-            url.as_ref(),
-        ],
-    )
-    .and_then(|_| {
-        let list = pg_tool("pg_restore", &["--list".as_ref(), partial.as_os_str()])?;
-        archive_is_rapport(&list)?;
-        std::fs::rename(&partial, to)
-            .with_context(|| format!("cannot move the backup to {}", to.display()))
-    });
+    let dumped = create_private(&partial)
+        .and_then(|()| {
+            pg_tool(
+                "pg_dump",
+                &[
+                    "--format=custom".as_ref(),
+                    "--no-owner".as_ref(),
+                    "--file".as_ref(),
+                    partial.as_os_str(),
+                    "--dbname".as_ref(),
+                    pg.url.as_ref(),
+                ],
+                pg.password.as_deref(),
+            )
+        })
+        .and_then(|_| {
+            let list = pg_tool(
+                "pg_restore",
+                &["--list".as_ref(), partial.as_os_str()],
+                None,
+            )?;
+            archive_is_rapport(&list)?;
+            put_in_place(&partial, to)
+        });
     if let Err(e) = dumped {
         let _ = std::fs::remove_file(&partial);
         return Err(e);
@@ -489,64 +610,126 @@ async fn pg_contents(db: &sea_orm::DatabaseConnection) -> anyhow::Result<Content
     })
 }
 
+/// `name` as a quoted SQL identifier.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 async fn pg_restore(
     url: &str,
     from: &Path,
     force: bool,
     known: &[String],
 ) -> anyhow::Result<String> {
-    use sea_orm::ConnectionTrait;
+    use sea_orm::{ConnectionTrait, Statement};
     if !from.is_file() {
         bail!("there is no backup file at {}", from.display());
     }
-    let list = pg_tool("pg_restore", &["--list".as_ref(), from.as_os_str()])
+    let pg = PgUrl::of(url)?;
+    let list = pg_tool("pg_restore", &["--list".as_ref(), from.as_os_str()], None)
         .with_context(|| format!("{} is not a pg_dump archive", from.display()))?;
     archive_is_rapport(&list)?;
     let db = sea_orm::Database::connect(url)
         .await
         .context("cannot connect to the database")?;
     let tables = pg_tables(&db).await?;
+    // With --force the schema holding the tables is renamed aside and an empty one of the
+    // same name takes its place; it is put back if anything below fails.
+    let mut aside = None;
     if !tables.is_empty() {
         if !force {
             bail!(
                 "the database already has {} tables: nothing was changed (restore into an empty \
-                 database, or add --force to drop them first)",
+                 database, or add --force to replace them)",
                 tables.len()
             );
         }
-        let names: Vec<String> = tables.iter().map(|t| format!("\"{t}\"")).collect();
+        let schema = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT current_schema()::text",
+            ))
+            .await?
+            .ok_or_else(|| anyhow!("the database names no current schema"))?
+            .try_get_by_index::<String>(0)?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let replaced = format!("rapport_replaced_{stamp}");
+        // One simple query: both statements commit together or not at all.
         db.execute_unprepared(&format!(
-            "DROP TABLE IF EXISTS {} CASCADE",
-            names.join(", ")
+            "ALTER SCHEMA {} RENAME TO {}; CREATE SCHEMA {}",
+            quoted(&schema),
+            quoted(&replaced),
+            quoted(&schema)
         ))
         .await
-        .context("dropping the tables of the database being replaced")?;
+        .with_context(|| {
+            format!(
+                "cannot rename schema {schema} aside (the database user must own it and may \
+                 create schemas): nothing was changed"
+            )
+        })?;
+        aside = Some((schema, replaced));
     }
-    pg_tool(
-        "pg_restore",
-        &[
-            "--no-owner".as_ref(),
-            "--exit-on-error".as_ref(),
-            "--single-transaction".as_ref(),
-            "--dbname".as_ref(),
-            url.as_ref(),
-            from.as_os_str(),
-        ],
-    )?;
-    let contents = pg_contents(&db).await?;
-    let schema = contents
-        .against(known)
-        .map_err(|e| anyhow!("restored, but this server cannot run on it: {e:#}"))?;
-    let dropped = if tables.is_empty() {
-        String::new()
-    } else {
-        format!(" (after dropping its {} tables)", tables.len())
+    let restored = async {
+        pg_tool(
+            "pg_restore",
+            &[
+                "--no-owner".as_ref(),
+                "--exit-on-error".as_ref(),
+                "--single-transaction".as_ref(),
+                "--dbname".as_ref(),
+                pg.url.as_ref(),
+                from.as_os_str(),
+            ],
+            pg.password.as_deref(),
+        )?;
+        let contents = pg_contents(&db).await?;
+        let schema = contents
+            .against(known)
+            .map_err(|e| anyhow!("this server cannot run on the restored database: {e:#}"))?;
+        Ok::<_, anyhow::Error>((contents, schema))
+    }
+    .await;
+    let (contents, schema) = match (restored, &aside) {
+        (Ok(done), _) => done,
+        (Err(e), None) => return Err(e),
+        (Err(e), Some((schema, replaced))) => {
+            let put_back = db
+                .execute_unprepared(&format!(
+                    "DROP SCHEMA {} CASCADE; ALTER SCHEMA {} RENAME TO {}",
+                    quoted(schema),
+                    quoted(replaced),
+                    quoted(schema)
+                ))
+                .await;
+            return Err(match put_back {
+                Ok(_) => e.context(format!(
+                    "the restore failed; the database it was to replace is back in place \
+                     (schema {schema}), unchanged"
+                )),
+                Err(back) => e.context(format!(
+                    "the restore failed, and putting the replaced database back failed too \
+                     ({back}): it is in schema {replaced}; to put it back by hand: DROP SCHEMA \
+                     {schema} CASCADE; ALTER SCHEMA {replaced} RENAME TO {schema};"
+                )),
+            });
+        }
     };
-    Ok(format!(
-        "restored {} into the PostgreSQL database{dropped}: {}; {schema}",
+    let mut report = format!(
+        "restored {} into the PostgreSQL database: {}; {schema}",
         from.display(),
         contents.summary()
-    ))
+    );
+    if let Some((_, replaced)) = aside {
+        report.push_str(&format!(
+            "\nthe database it replaced ({} tables) is kept in schema {replaced}; once satisfied \
+             with the restore, drop it: DROP SCHEMA {replaced} CASCADE;",
+            tables.len()
+        ));
+    }
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -589,5 +772,23 @@ mod tests {
         };
         let refused = newer.against(&known).err().map(|e| e.to_string());
         assert!(refused.is_some_and(|m| m.contains("m3")));
+    }
+
+    #[test]
+    fn the_password_leaves_the_url_for_the_environment() {
+        let pg =
+            PgUrl::of("postgres://rapport:s%40cr%3At%25@db.internal:5432/rapport?sslmode=require")
+                .expect("a URL");
+        assert_eq!(pg.password.as_deref(), Some("s@cr:t%"));
+        assert_eq!(
+            pg.url,
+            "postgres://rapport@db.internal:5432/rapport?sslmode=require"
+        );
+        let pg = PgUrl::of("postgresql://rapport@db/rapport").expect("a URL");
+        assert_eq!(pg.password, None);
+        assert_eq!(pg.url, "postgresql://rapport@db/rapport");
+        assert_eq!(percent_decode("a%2"), Some("a%2".to_owned()));
+        assert_eq!(percent_decode("%C3%A9t%C3%A9"), Some("été".to_owned()));
+        assert!(PgUrl::of("not a url").is_err());
     }
 }

@@ -116,6 +116,19 @@ fn a_backup_during_syncs_restores_every_acknowledged_change() {
         "{backend}: says what it did: {}",
         text(&backup)
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file)
+            .expect("the backup")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "{backend}: only its owner may read the backup"
+        );
+    }
     let ledger = before.into_inner().expect("ledger");
     assert!(!ledger.is_empty());
 
@@ -145,6 +158,14 @@ fn a_backup_during_syncs_restores_every_acknowledged_change() {
         "{backend}: says what it did: {}",
         text(&done)
     );
+    if restored.backend() == DbBackend::Postgres {
+        assert!(
+            text(&done).contains("kept in schema rapport_replaced_"),
+            "names the schema the replaced database is kept in: {}",
+            text(&done)
+        );
+        assert_eq!(replaced_schemas(&restored), 1);
+    }
     restored.restart();
 
     let lost = ledger.lost(&restored);
@@ -272,6 +293,64 @@ fn a_backup_of_an_older_schema_is_migrated_on_the_next_start() {
         restored.count(&format!("SELECT COUNT(*) FROM documents WHERE id = '{id}'")),
         1
     );
+}
+
+/// A backup of a newer Rapport (here: a migration this server does not know) is refused by
+/// `restore --force`, and the database it was to replace is left as it was. On PostgreSQL
+/// this is found only after pg_restore has run, so the replaced schema must be put back.
+#[test]
+fn a_failed_forced_restore_leaves_the_database_in_place() {
+    let newer = TestServer::start();
+    if skip_without_pg_dump(&newer) {
+        return;
+    }
+    Company::setup(&newer, "newer");
+    let url = newer.database_url.clone();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            use sea_orm::ConnectionTrait;
+            let db = sea_orm::Database::connect(&url).await.expect("connect");
+            db.execute_unprepared(
+                "INSERT INTO seaql_migrations (version, applied_at) \
+                 VALUES ('m29991231_000000_from_a_newer_rapport', 0)",
+            )
+            .await
+            .expect("a migration from the future");
+        });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("newer.backup");
+    let backup = newer.admin_cli(&["backup", "--to", path(&file)]);
+    assert!(backup.status.success(), "{}", text(&backup));
+
+    let mut target = TestServer::start();
+    Company::setup(&target, "acme");
+    target.kill();
+    let before = target.fingerprint();
+    let out = target.admin_cli(&["restore", "--from", path(&file), "--force"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("newer Rapport"),
+        "a clear reason: {}",
+        text(&out)
+    );
+    assert_eq!(target.fingerprint(), before, "the database is as it was");
+    if target.backend() == DbBackend::Postgres {
+        assert!(text(&out).contains("back in place"), "{}", text(&out));
+        assert_eq!(replaced_schemas(&target), 0, "nothing is left aside");
+    }
+    target.restart();
+    assert_eq!(target.fingerprint(), before);
+}
+
+/// How many schemas `restore --force` moved aside on a PostgreSQL database.
+fn replaced_schemas(server: &TestServer) -> i64 {
+    server.count(
+        "SELECT COUNT(*) FROM information_schema.schemata \
+         WHERE schema_name LIKE 'rapport\\_replaced\\_%'",
+    )
 }
 
 fn path(p: &Path) -> &str {
