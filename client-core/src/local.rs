@@ -295,7 +295,14 @@ impl Local {
     /// due (and those up to 30 days late), birthdays of contacts with a VIP card (lunar
     /// ones resolved to this year's date), and traditional holidays.
     pub fn due(&self, today: chrono::NaiveDate, days: i64) -> Result<Vec<DueItem>> {
-        let horizon = today + chrono::Duration::days(days);
+        let horizon = chrono::Duration::try_days(days)
+            .and_then(|span| today.checked_add_signed(span))
+            .ok_or_else(|| {
+                Error::Invalid(Invalid::new(
+                    "days",
+                    format!("{days} days from {today} is beyond the calendar"),
+                ))
+            })?;
         let rules = self.rules()?;
         let accounts = self.list::<model::Account>(None)?;
         let name_of = |id: &str| {

@@ -365,6 +365,35 @@ class BindingTest(unittest.TestCase):
         tablet.sync(None)
         self.assertEqual(len(heard.changes), 1)
 
+        # An observer that throws fails neither the write nor the sync it is told of: the
+        # record is saved, and creating it again would duplicate it.
+        def fail(change):
+            raise RuntimeError("the app's observer failed")
+
+        rep.set_change_observer(Observer(fail))
+        tablet.set_change_observer(Observer(fail))
+        thrown_id = rep.create_visit(visit(account.id, "saved despite the observer"))
+        self.assertEqual(rep.get_visit(thrown_id).purpose, "saved despite the observer")
+        self.assertEqual(rep.sync(None).accepted, 1)
+        self.assertEqual(tablet.sync(None).outcome, rapport.SyncOutcome.COMPLETED)
+        self.assertEqual(tablet.get_visit(thrown_id).purpose, "saved despite the observer")
+        rep.set_change_observer(None)
+        tablet.set_change_observer(None)
+
+        # A progress callback that syncs is refused rather than waiting for itself.
+        refused = []
+
+        class Reentrant(rapport.SyncProgress):
+            def on_progress(self, round_trips, documents):
+                try:
+                    rep.sync(None)
+                except RapportError.InvalidInput as e:
+                    refused.append(e.field)
+
+        rep.create_visit(visit(account.id, "synced with a re-entrant callback"))
+        self.assertEqual(rep.sync(Reentrant()).outcome, rapport.SyncOutcome.COMPLETED)
+        self.assertEqual(set(refused), {"progress"})
+
         manager = self.client("wang")
         report = asyncio.run(manager.weekly_report_async(None, None))
         self.assertGreaterEqual(self.rep_visits(report, "li"), 2)

@@ -574,4 +574,80 @@ mod tests {
             Err(RapportError::InvalidInput { .. })
         ));
     }
+
+    /// An observer that throws, as a Kotlin or Swift exception reaches Rust.
+    struct Throws;
+
+    impl ChangeObserver for Throws {
+        fn on_change(&self, _change: Change) {
+            panic!("the app's observer failed");
+        }
+    }
+
+    #[test]
+    fn a_failing_observer_does_not_fail_the_write_it_is_told_of() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let client = RapportClient::open(dir.path().display().to_string()).expect("open");
+        // A signed-in device, without a server: local writes need only the session.
+        client
+            .client
+            .store()
+            .save_session(&crate::store::StoredSession {
+                server_url: "http://127.0.0.1:9".into(),
+                company: "acme".into(),
+                username: "rep".into(),
+                session: crate::protocol::Session {
+                    access_token: "a".into(),
+                    access_expires_at: i64::MAX,
+                    refresh_token: "r".into(),
+                    user_id: "u".into(),
+                    tenant_id: "t".into(),
+                    role: crate::protocol::Role::Rep,
+                    display_name: "Rep".into(),
+                    device_id: "d".into(),
+                    actor_id: "0a1b2c3d".into(),
+                    time_zone: "Asia/Shanghai".into(),
+                },
+            })
+            .expect("session");
+        client.set_change_observer(Some(Arc::new(Throws)));
+        let favour = Favour {
+            account_id: "0b6f7c1e-4a2d-4f3b-9c8e-1d2e3f4a5b6c".into(),
+            contact_id: None,
+            kind: FavourKind::Business,
+            description: "lunch".into(),
+            value: None,
+            occurred_at: LocalTime {
+                unix_ms: 1_796_000_000_000,
+                offset_min: 480,
+            },
+        };
+        let id = client.create_favour(favour.clone()).expect("created");
+        assert_eq!(
+            client.get_favour(id.clone()).expect("stored").description,
+            "lunch"
+        );
+        let edited = Favour {
+            description: "dinner".into(),
+            ..favour
+        };
+        client.update_favour(id.clone(), edited).expect("updated");
+        assert_eq!(
+            client.get_favour(id.clone()).expect("stored").description,
+            "dinner"
+        );
+        client.remove_favour(id).expect("removed");
+        assert_eq!(client.list_favours(None).expect("list"), []);
+    }
+
+    #[test]
+    fn due_over_a_span_past_the_calendar_is_invalid_days() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let client = RapportClient::open(dir.path().display().to_string()).expect("open");
+        match client.due("2026-12-06".into(), u32::MAX) {
+            Err(RapportError::InvalidInput { field, .. }) => assert_eq!(field, "days"),
+            other => panic!("expected invalid days, got {other:?}"),
+        }
+        assert_eq!(client.due("2026-12-06".into(), 7).expect("due"), []);
+    }
 }

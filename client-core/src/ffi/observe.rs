@@ -3,9 +3,12 @@
 //!
 //! The app registers one [`ChangeObserver`] with `RapportClient::set_change_observer`.
 //! It is called after each local write (create, update, remove) and after each sync that
-//! received records or took an account's records off the device, with what changed. It
+//! received records or took an account's records off the device (even one that failed
+//! after storing them), with what changed. It
 //! runs on the thread that made the change (the syncing thread for a sync), after the
-//! change is stored and with no lock held: the observer may call the client again.
+//! change is stored and with no lock held: the observer may call the client again. An
+//! observer that fails (a Kotlin or Swift exception, which reaches Rust as a panic) is
+//! ignored: the change is stored, and the call that made it returns its own result.
 
 use std::sync::{Arc, Mutex};
 
@@ -82,7 +85,9 @@ impl ObserverSlot {
     }
 
     /// Tells the observer, if there is one and anything changed. The slot's lock is not
-    /// held during the call.
+    /// held during the call. An observer that panics (a foreign exception) is ignored: the
+    /// change is already stored, so the write or sync that made it must still report
+    /// success, or the app would retry a saved create and duplicate the record.
     pub(crate) fn notify(&self, origin: ChangeOrigin, changed: &[(DocKind, String)]) {
         if changed.is_empty() {
             return;
@@ -93,7 +98,11 @@ impl ObserverSlot {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         if let Some(observer) = observer {
-            observer.on_change(Change::new(origin, changed));
+            let change = Change::new(origin, changed);
+            // The panic hook has already reported the panic; nothing else to do with it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                observer.on_change(change);
+            }));
         }
     }
 }

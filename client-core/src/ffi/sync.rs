@@ -10,6 +10,7 @@
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 use super::error::{RapportError, Result};
@@ -23,7 +24,9 @@ const OFFLINE_TRIES: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 
 /// Told how a running sync advances. Implemented by the app (Kotlin, Swift, Python).
-/// Called on the syncing thread: hop to the UI thread before touching views.
+/// Called on the syncing thread: hop to the UI thread before touching views. It must not
+/// wait for a sync: the sync it reports on waits for it, so `sync` called from it fails
+/// with `InvalidInput` (field `progress`), and waiting there on `sync_async` would never end.
 #[uniffi::export(with_foreign)]
 pub trait SyncProgress: Send + Sync {
     /// After each round trip: round trips done, documents sent and received so far.
@@ -58,8 +61,8 @@ pub struct SyncResult {
 
 #[derive(Default)]
 struct State {
-    /// The generation of the sync running now, if any.
-    running: Option<u64>,
+    /// The generation of the sync running now, if any, and the thread running it.
+    running: Option<(u64, ThreadId)>,
     /// Syncs started so far.
     started: u64,
     /// The outcome of the latest finished sync and its generation.
@@ -80,7 +83,8 @@ impl SyncControl {
 
     /// Runs a sync, or waits for the one already running and returns its outcome.
     /// The observer hears what the sync changed (only from the thread that ran it), once
-    /// the outcome is published: it may call the client again, even `sync`.
+    /// the outcome is published: it may call the client again, even `sync`. It hears what
+    /// was stored even when the sync then failed (a later round trip's network error).
     pub(crate) fn run(
         &self,
         client: &Client,
@@ -88,7 +92,15 @@ impl SyncControl {
         observer: &ObserverSlot,
     ) -> Result<SyncResult> {
         let mut state = self.state();
-        if let Some(generation) = state.running {
+        if let Some((generation, thread)) = state.running {
+            // Only the sync's own progress callback runs on its thread while it runs:
+            // waiting there would wait for itself.
+            if thread == std::thread::current().id() {
+                return Err(RapportError::invalid(
+                    "progress",
+                    "sync was called from its own progress callback; sync after it returns",
+                ));
+            }
             loop {
                 state = self.finished.wait(state).unwrap_or_else(|p| p.into_inner());
                 // `>=`: should another sync start and finish before this thread wakes,
@@ -102,7 +114,7 @@ impl SyncControl {
         }
         state.started += 1;
         let generation = state.started;
-        state.running = Some(generation);
+        state.running = Some((generation, std::thread::current().id()));
         self.cancel.store(false, Ordering::SeqCst);
         drop(state);
 
@@ -144,7 +156,12 @@ impl SyncControl {
         loop {
             tries += 1;
             let mut cancelled = false;
+            // What this attempt's finished round trips stored, taken as each one ends so
+            // that it is kept (and told) even if a later round trip fails.
+            let mut told = 0;
             let attempt = client.sync_with(|report| {
+                changed.extend(report.changed.iter().skip(told).cloned());
+                told = report.changed.len();
                 if let Some(p) = progress {
                     p.on_progress(
                         report.round_trips,
@@ -160,7 +177,7 @@ impl SyncControl {
             });
             match attempt {
                 Ok(report) => {
-                    changed.extend(report.changed.iter().cloned());
+                    changed.extend(report.changed.iter().skip(told).cloned());
                     let result = SyncResult {
                         outcome: if cancelled {
                             SyncOutcome::Cancelled
@@ -237,5 +254,24 @@ fn surface_rejection(client: &Client, result: SyncResult) -> Result<SyncResult> 
             reason: r.reason,
         }),
         None => Ok(result),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_from_its_own_progress_callback_is_refused_not_waited_for() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let client = Client::open(dir.path()).expect("open");
+        let control = SyncControl::default();
+        // As inside a progress callback: this thread is running sync 1.
+        control.state().running = Some((1, std::thread::current().id()));
+        match control.run(&client, None, &ObserverSlot::default()) {
+            Err(RapportError::InvalidInput { field, .. }) => assert_eq!(field, "progress"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(control.generation(), 0, "no sync was started");
     }
 }
