@@ -710,3 +710,46 @@ fn two_rows_never_write_over_one_stored_contact() {
     assert_eq!(server.fingerprint(), before, "nothing written");
     assert_eq!(server.count(titles), 2, "neither person written over");
 }
+
+/// Former staff in a file (an export's deactivated users) are created deactivated: no
+/// password to hand over, no sign-in. Someone already here keeps their state.
+#[test]
+fn users_marked_inactive_are_created_deactivated() {
+    let server = TestServer::start();
+    Company::create_bare(&server, "acme");
+    let dir = tempfile::tempdir().expect("dir");
+    let files = vec![write(
+        dir.path(),
+        "users.csv",
+        "用户名,姓名,在用\nformer,老员工,否\nfresh,新员工,是\nadmin,管理员,否\n",
+    )];
+    let out = import_cli(&server, "acme", &files, &["--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = report_of(&out);
+    let handed: Vec<&str> = report["passwords"]
+        .as_array()
+        .expect("passwords")
+        .iter()
+        .filter_map(|p| p["username"].as_str())
+        .collect();
+    assert_eq!(handed, vec!["fresh"], "{report}");
+    let active = |name: &str| {
+        server.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE username = '{name}' AND active = TRUE"
+        ))
+    };
+    assert_eq!(active("former"), 0);
+    assert_eq!(active("fresh"), 1);
+    assert_eq!(
+        active("admin"),
+        1,
+        "the admin already here is not deactivated"
+    );
+    let again = import_cli(&server, "acme", &files, &["--json"]);
+    assert!(again.status.success());
+    all_unchanged(&report_of(&again), 3);
+}

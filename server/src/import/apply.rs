@@ -112,6 +112,7 @@ async fn write_users(
                 role,
                 team_id,
                 password,
+                active,
             } => {
                 // A user the plan made before the transaction was hashed then; one that
                 // appeared since (another admin's change meanwhile) is hashed now.
@@ -133,7 +134,7 @@ async fn write_users(
                     password_hash: Set(hash),
                     role: Set(role.as_str().to_owned()),
                     team_id: Set(team_id.clone()),
-                    active: Set(true),
+                    active: Set(*active),
                     created_at: Set(now_ms()),
                     session_epoch: Set(0),
                 });

@@ -82,6 +82,7 @@ fn aliases(kind: ImportKind) -> &'static [(Field, &'static [&'static str])] {
                 Password,
                 &["password", "initial_password", "密码", "初始密码"],
             ),
+            (Active, &["active", "在用", "启用"]),
         ],
         ImportKind::Account => &[
             (Id, &["id", "account_id", "客户id", "客户编号"]),

@@ -182,14 +182,19 @@ pub async fn run(
         .users
         .iter()
         .filter_map(|u| match u {
-            plan::UserOp::Create { username, .. } => {
+            // A user created deactivated has no password to hand over.
+            plan::UserOp::Create {
+                username,
+                active: true,
+                ..
+            } => {
                 let c = credentials.get(username)?;
                 Some(InitialPassword {
                     username: username.clone(),
                     password: c.generated.clone()?,
                 })
             }
-            plan::UserOp::Update { .. } => None,
+            plan::UserOp::Create { .. } | plan::UserOp::Update { .. } => None,
         })
         .collect();
     Ok(out)

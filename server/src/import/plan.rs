@@ -40,6 +40,9 @@ pub enum UserOp {
         role: Role,
         team_id: Option<String>,
         password: Option<String>,
+        /// `false` for someone the file says no longer works here (an export's
+        /// deactivated users): created deactivated, with no password to hand over.
+        active: bool,
     },
     Update {
         row: users::Model,

@@ -423,6 +423,8 @@ impl Planner {
             crate::admin::check_name("display name", d).map_err(|e| e.to_string())?;
         }
         let password = sheet.get(row, Field::Password).map(str::to_owned);
+        // An import never deactivates nor reactivates someone already here.
+        let active = flag(sheet, row, Field::Active, "active")?;
         if let Some(existing) = self.e.users.get(username).cloned() {
             let old_role = Role::parse(&existing.role).unwrap_or(Role::Rep);
             let role = role.unwrap_or(old_role);
@@ -467,6 +469,7 @@ impl Planner {
             role,
             team_id,
             password,
+            active: active.unwrap_or(true),
         });
         Ok((RowAction::Create, None))
     }
