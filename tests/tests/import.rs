@@ -753,3 +753,52 @@ fn users_marked_inactive_are_created_deactivated() {
     assert!(again.status.success());
     all_unchanged(&report_of(&again), 3);
 }
+
+/// An admin removing a rep's contact by import corrects the rep's record, recorded as
+/// the admin's correction, as the same removal through sync would be.
+#[test]
+fn removing_someone_elses_contact_by_import_is_recorded_as_a_correction() {
+    let server = TestServer::start();
+    let company = Company::setup(&server, "acme");
+    let device = Device::new(&server.url, "acme", "a");
+    device.sync().expect("sync");
+    device
+        .create(&Contact {
+            account_id: company.account_a.clone(),
+            name: "钱经理".into(),
+            ..Default::default()
+        })
+        .expect("contact");
+    device.sync().expect("sync");
+    let corrections = "SELECT COUNT(*) FROM corrections";
+    assert_eq!(server.count(corrections), 0);
+    let admin_id = server.text(&format!(
+        "SELECT id FROM users WHERE username = 'admin' AND tenant_id = '{}'",
+        company.tenant_id
+    ));
+    let removed = post_bytes(
+        &format!("{}/v1/admin/import?name=contacts.csv", server.url),
+        Some(&company.admin_token),
+        "text/csv",
+        "account,name,deleted\nHuadong Steel,钱经理,yes\n".as_bytes(),
+    );
+    assert_eq!(
+        removed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&removed.body)
+    );
+    assert_eq!(removed.json()["applied"], true, "{}", removed.json());
+    assert_eq!(
+        server.count("SELECT COUNT(*) FROM contacts WHERE name = '钱经理' AND deleted = TRUE"),
+        1
+    );
+    assert_eq!(
+        server.count(&format!(
+            "SELECT COUNT(*) FROM corrections WHERE by_user = '{admin_id}' AND author_id = '{}' \
+             AND kind = 'contact'",
+            company.user_id("a")
+        )),
+        1
+    );
+}

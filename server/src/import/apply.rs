@@ -9,12 +9,12 @@ use std::collections::HashMap;
 
 use automerge::ActorId;
 use rand::Rng;
-use rapport_client_core::model::{self, AnyRecord, Record};
+use rapport_client_core::model::{self, AnyRecord, DocKind, Record};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::plan::{DocOp, Grant, Plan, UserOp};
 use crate::auth::now_ms;
-use crate::db::{account_teams, documents, teams, users};
+use crate::db::{account_teams, corrections, documents, teams, users};
 use crate::error::{ApiError, ApiResult};
 use crate::projection::{self, Rows};
 
@@ -284,6 +284,27 @@ impl Batch {
                 self.bytes += i64::try_from(snapshot.len()).unwrap_or(i64::MAX)
                     - i64::try_from(stored.snapshot.len()).unwrap_or(0);
                 let any = record.clone().any();
+                // Removing or restoring someone else's contact is a correction, recorded as
+                // the importer's as a sync records it (editing a shared contact is not, nor
+                // anything done to an account: the account team keeps those together).
+                if R::KIND != DocKind::Account
+                    && stored.author_id != author_id
+                    && stored.deleted != any.is_deleted()
+                {
+                    corrections::ActiveModel {
+                        id: Set(uuid::Uuid::new_v4().to_string()),
+                        tenant_id: Set(tenant_id.to_owned()),
+                        doc_id: Set(stored.id.clone()),
+                        kind: Set(R::KIND.as_str().to_owned()),
+                        account_id: Set(any.account_id(&stored.id).to_owned()),
+                        author_id: Set(stored.author_id.clone()),
+                        by_user: Set(author_id.to_owned()),
+                        seq: Set(*seq),
+                        at_ms: Set(now),
+                    }
+                    .insert(txn)
+                    .await?;
+                }
                 let mut row: documents::ActiveModel = stored.clone().into();
                 row.snapshot = Set(snapshot);
                 row.deleted = Set(any.is_deleted());
