@@ -758,20 +758,22 @@ pub fn team_total(team: RepRef, cards: &[Scorecard]) -> Option<Scorecard> {
             let target = template
                 .target
                 .map(|t| if part.is_some() { t } else { t * reps });
-            Metric {
+            let metric = Metric {
                 key: template.key.clone(),
                 group: template.group.clone(),
                 value,
                 part,
                 total,
-                target,
-                attainment: target
-                    .filter(|t| *t > 0.0 && total != Some(0))
-                    .map(|t| value / t),
+                target: None,
+                attainment: None,
                 records: same
                     .iter()
                     .flat_map(|m| m.records.iter().cloned())
                     .collect(),
+            };
+            match target {
+                Some(t) => metric.against(t),
+                None => metric,
             }
         })
         .collect();

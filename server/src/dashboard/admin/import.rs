@@ -98,9 +98,9 @@ pub async fn upload(
                 import_page(&viewer, Some(&report), None),
             )
         }
-        Err(e @ (ApiError::Unprocessable(_) | ApiError::BadRequest(_) | ApiError::TooLarge(_)))
-            if viewer.role == rapport_client_core::protocol::Role::Admin =>
-        {
+        // The viewer is an admin here (anyone else was refused first, a 403): a file
+        // that cannot be read shows the form again with the reason.
+        Err(e @ (ApiError::Unprocessable(_) | ApiError::BadRequest(_) | ApiError::TooLarge(_))) => {
             let reason = e.public_message();
             respond(
                 &viewer.prefs,
