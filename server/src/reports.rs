@@ -226,30 +226,30 @@ pub struct TeamQuery {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Trend {
-    team_id: String,
-    weeks: Vec<String>,
-    target: i64,
-    reps: Vec<TrendRow>,
+    pub team_id: String,
+    pub weeks: Vec<String>,
+    pub target: i64,
+    pub reps: Vec<TrendRow>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TrendRow {
-    user_id: String,
-    username: String,
-    display_name: String,
-    visits: Vec<u64>,
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub visits: Vec<u64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OverLimit {
-    id: String,
-    account_id: String,
-    author_id: String,
-    contact_id: Option<String>,
-    kind: String,
-    description: String,
-    value: Option<f64>,
-    occurred_at_ms: i64,
+    pub id: String,
+    pub account_id: String,
+    pub author_id: String,
+    pub contact_id: Option<String>,
+    pub kind: String,
+    pub description: String,
+    pub value: Option<f64>,
+    pub occurred_at_ms: i64,
 }
 
 /// A team list managers read (and export), computed the same way for the API and the
