@@ -54,58 +54,45 @@ async fn describe_kind(
 ) -> ApiResult<Vec<((DocKind, String), String)>> {
     let lines: Vec<(String, String)> = match kind {
         DocKind::Account => {
-            let columns = (accounts::Column::TenantId, accounts::Column::Id);
-            let rows = by_ids::<accounts::Entity>(db, columns, tenant_id, ids).await?;
+            let rows = by_ids::<accounts::Entity>(db, tenant_id, ids).await?;
             rows.into_iter().map(|r| (account(l, &r), r.id)).collect()
         }
         DocKind::Contact => {
-            let columns = (contacts::Column::TenantId, contacts::Column::Id);
-            let rows = by_ids::<contacts::Entity>(db, columns, tenant_id, ids).await?;
+            let rows = by_ids::<contacts::Entity>(db, tenant_id, ids).await?;
             rows.into_iter().map(|r| (contact(&r), r.id)).collect()
         }
         DocKind::Opportunity => {
-            let columns = (opportunities::Column::TenantId, opportunities::Column::Id);
-            let rows = by_ids::<opportunities::Entity>(db, columns, tenant_id, ids).await?;
+            let rows = by_ids::<opportunities::Entity>(db, tenant_id, ids).await?;
             rows.into_iter().map(|r| (r.name, r.id)).collect()
         }
         DocKind::Visit => {
-            let columns = (visits::Column::TenantId, visits::Column::Id);
-            let rows = by_ids::<visits::Entity>(db, columns, tenant_id, ids).await?;
-            rows.into_iter()
-                .map(|r| (shorten(&r.purpose, TEXT_MAX), r.id))
-                .collect()
+            let rows = by_ids::<visits::Entity>(db, tenant_id, ids).await?;
+            let purpose = |r: &visits::Model| shorten(&r.purpose, TEXT_MAX);
+            rows.into_iter().map(|r| (purpose(&r), r.id)).collect()
         }
         DocKind::Favour => {
-            let columns = (favours::Column::TenantId, favours::Column::Id);
-            let rows = by_ids::<favours::Entity>(db, columns, tenant_id, ids).await?;
+            let rows = by_ids::<favours::Entity>(db, tenant_id, ids).await?;
             rows.into_iter().map(|r| (favour(l, &r), r.id)).collect()
         }
         DocKind::Intel => {
-            let columns = (intel::Column::TenantId, intel::Column::Id);
-            let rows = by_ids::<intel::Entity>(db, columns, tenant_id, ids).await?;
+            let rows = by_ids::<intel::Entity>(db, tenant_id, ids).await?;
             rows.into_iter().map(|r| (intel_title(&r), r.id)).collect()
         }
         DocKind::InfoReport => {
-            let columns = (info_reports::Column::TenantId, info_reports::Column::Id);
-            let rows = by_ids::<info_reports::Entity>(db, columns, tenant_id, ids).await?;
+            let rows = by_ids::<info_reports::Entity>(db, tenant_id, ids).await?;
             rows.into_iter()
                 .map(|r| (info_title(l, &r), r.id))
                 .collect()
         }
         DocKind::Greeting => {
-            let columns = (greetings::Column::TenantId, greetings::Column::Id);
-            let rows = by_ids::<greetings::Entity>(db, columns, tenant_id, ids).await?;
+            let rows = by_ids::<greetings::Entity>(db, tenant_id, ids).await?;
             rows.into_iter().map(|r| (greeting(l, &r), r.id)).collect()
         }
         DocKind::RelationshipEvent => {
-            let columns = (
-                relationship_events::Column::TenantId,
-                relationship_events::Column::Id,
-            );
-            let rows = by_ids::<relationship_events::Entity>(db, columns, tenant_id, ids).await?;
-            rows.into_iter()
-                .map(|r| (term(l, i18n::EVENT_KINDS, &r.kind).to_owned(), r.id))
-                .collect()
+            let rows = by_ids::<relationship_events::Entity>(db, tenant_id, ids).await?;
+            let name =
+                |r: &relationship_events::Model| term(l, i18n::EVENT_KINDS, &r.kind).to_owned();
+            rows.into_iter().map(|r| (name(&r), r.id)).collect()
         }
     };
     Ok(lines

@@ -5,24 +5,56 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use crate::db::{accounts, contacts, users};
+use crate::db::{
+    accounts, contacts, favours, greetings, info_reports, intel, opportunities,
+    relationship_events, users, visits,
+};
 use crate::error::ApiResult;
+
+/// A table of the company's rows, each with an id.
+pub trait ById: EntityTrait {
+    /// The company and id columns.
+    const KEY: (Self::Column, Self::Column);
+}
+
+/// The tables whose rows pages read by id; they name their columns alike.
+macro_rules! by_id {
+    ($($table:ident),+) => {$(
+        impl ById for $table::Entity {
+            const KEY: ($table::Column, $table::Column) =
+                ($table::Column::TenantId, $table::Column::Id);
+        }
+    )+};
+}
+
+by_id!(
+    accounts,
+    contacts,
+    users,
+    opportunities,
+    visits,
+    favours,
+    intel,
+    info_reports,
+    greetings,
+    relationship_events
+);
 
 /// The rows of `E` with these ids, of the company only; no query when there are none.
 pub async fn by_ids<E>(
     db: &DatabaseConnection,
-    (tenant_col, id_col): (E::Column, E::Column),
     tenant_id: &str,
     ids: impl IntoIterator<Item = String>,
 ) -> ApiResult<Vec<E::Model>>
 where
-    E: EntityTrait,
+    E: ById,
     E::Model: Send + Sync,
 {
     let ids: HashSet<String> = ids.into_iter().collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let (tenant_col, id_col) = E::KEY;
     Ok(E::find()
         .filter(tenant_col.eq(tenant_id))
         .filter(id_col.is_in(ids))
@@ -36,8 +68,7 @@ pub async fn accounts(
     tenant_id: &str,
     ids: impl IntoIterator<Item = String>,
 ) -> ApiResult<HashMap<String, String>> {
-    let columns = (accounts::Column::TenantId, accounts::Column::Id);
-    let rows = by_ids::<accounts::Entity>(db, columns, tenant_id, ids).await?;
+    let rows = by_ids::<accounts::Entity>(db, tenant_id, ids).await?;
     Ok(rows.into_iter().map(|a| (a.id, a.name)).collect())
 }
 
@@ -47,8 +78,7 @@ pub async fn users(
     tenant_id: &str,
     ids: impl IntoIterator<Item = String>,
 ) -> ApiResult<HashMap<String, String>> {
-    let columns = (users::Column::TenantId, users::Column::Id);
-    let rows = by_ids::<users::Entity>(db, columns, tenant_id, ids).await?;
+    let rows = by_ids::<users::Entity>(db, tenant_id, ids).await?;
     Ok(rows.into_iter().map(|u| (u.id, u.display_name)).collect())
 }
 
@@ -58,7 +88,6 @@ pub async fn contacts(
     tenant_id: &str,
     ids: impl IntoIterator<Item = String>,
 ) -> ApiResult<HashMap<String, String>> {
-    let columns = (contacts::Column::TenantId, contacts::Column::Id);
-    let rows = by_ids::<contacts::Entity>(db, columns, tenant_id, ids).await?;
+    let rows = by_ids::<contacts::Entity>(db, tenant_id, ids).await?;
     Ok(rows.into_iter().map(|c| (c.id, c.name)).collect())
 }

@@ -95,17 +95,54 @@ struct Columns<C> {
     at: C,
 }
 
-/// The newest rows of one table on an account.
+/// A table of what happens on an account, read newest first.
+trait OnAccount: EntityTrait {
+    const COLUMNS: Columns<Self::Column>;
+}
+
+/// The tables of records logged on an account, which name their columns alike.
+macro_rules! logged_on_account {
+    ($($table:ident),+) => {$(
+        impl OnAccount for $table::Entity {
+            const COLUMNS: Columns<$table::Column> = Columns {
+                tenant: $table::Column::TenantId,
+                account: $table::Column::AccountId,
+                deleted: Some($table::Column::Deleted),
+                at: $table::Column::OccurredAt,
+            };
+        }
+    )+};
+}
+
+logged_on_account!(
+    visits,
+    favours,
+    intel,
+    info_reports,
+    greetings,
+    relationship_events
+);
+
+impl OnAccount for stage_events::Entity {
+    const COLUMNS: Columns<stage_events::Column> = Columns {
+        tenant: stage_events::Column::TenantId,
+        account: stage_events::Column::AccountId,
+        deleted: None,
+        at: stage_events::Column::AtMs,
+    };
+}
+
+/// The newest rows of one table on an account, at most [`LIMIT`].
 async fn newest<E>(
     db: &DatabaseConnection,
-    c: Columns<E::Column>,
     tenant_id: &str,
     account_id: &str,
 ) -> ApiResult<Vec<E::Model>>
 where
-    E: EntityTrait,
+    E: OnAccount,
     E::Model: Send + Sync,
 {
+    let c = E::COLUMNS;
     let mut q = E::find()
         .filter(c.tenant.eq(tenant_id))
         .filter(c.account.eq(account_id));
@@ -119,88 +156,14 @@ where
 impl Rows {
     /// Reads an account's records, the tables side by side.
     pub async fn load(db: &DatabaseConnection, tenant_id: &str, id: &str) -> ApiResult<Rows> {
-        use crate::db::{
-            favours as f, greetings as g, info_reports as r, intel as i, relationship_events as e,
-            stage_events as s, visits as v,
-        };
         let (visits, favours, intel, info_reports, greetings, events, stages) = tokio::try_join!(
-            newest::<v::Entity>(
-                db,
-                Columns {
-                    tenant: v::Column::TenantId,
-                    account: v::Column::AccountId,
-                    deleted: Some(v::Column::Deleted),
-                    at: v::Column::OccurredAt
-                },
-                tenant_id,
-                id
-            ),
-            newest::<f::Entity>(
-                db,
-                Columns {
-                    tenant: f::Column::TenantId,
-                    account: f::Column::AccountId,
-                    deleted: Some(f::Column::Deleted),
-                    at: f::Column::OccurredAt
-                },
-                tenant_id,
-                id
-            ),
-            newest::<i::Entity>(
-                db,
-                Columns {
-                    tenant: i::Column::TenantId,
-                    account: i::Column::AccountId,
-                    deleted: Some(i::Column::Deleted),
-                    at: i::Column::OccurredAt
-                },
-                tenant_id,
-                id
-            ),
-            newest::<r::Entity>(
-                db,
-                Columns {
-                    tenant: r::Column::TenantId,
-                    account: r::Column::AccountId,
-                    deleted: Some(r::Column::Deleted),
-                    at: r::Column::OccurredAt
-                },
-                tenant_id,
-                id
-            ),
-            newest::<g::Entity>(
-                db,
-                Columns {
-                    tenant: g::Column::TenantId,
-                    account: g::Column::AccountId,
-                    deleted: Some(g::Column::Deleted),
-                    at: g::Column::OccurredAt
-                },
-                tenant_id,
-                id
-            ),
-            newest::<e::Entity>(
-                db,
-                Columns {
-                    tenant: e::Column::TenantId,
-                    account: e::Column::AccountId,
-                    deleted: Some(e::Column::Deleted),
-                    at: e::Column::OccurredAt
-                },
-                tenant_id,
-                id
-            ),
-            newest::<s::Entity>(
-                db,
-                Columns {
-                    tenant: s::Column::TenantId,
-                    account: s::Column::AccountId,
-                    deleted: None,
-                    at: s::Column::AtMs
-                },
-                tenant_id,
-                id
-            ),
+            newest::<visits::Entity>(db, tenant_id, id),
+            newest::<favours::Entity>(db, tenant_id, id),
+            newest::<intel::Entity>(db, tenant_id, id),
+            newest::<info_reports::Entity>(db, tenant_id, id),
+            newest::<greetings::Entity>(db, tenant_id, id),
+            newest::<relationship_events::Entity>(db, tenant_id, id),
+            newest::<stage_events::Entity>(db, tenant_id, id),
         )?;
         let visit_ids: Vec<String> = visits.iter().map(|v| v.id.clone()).collect();
         let (met, marks) = tokio::try_join!(
