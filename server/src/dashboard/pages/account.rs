@@ -413,7 +413,7 @@ fn opportunity_row(l: Lang, o: &Opportunity) -> Markup {
             }
             td.wrap {
                 @for (code, _, _) in i18n::BUYING_ROLES {
-                    (role_badge(l, o, *code))
+                    (role_badge(l, o, code))
                 }
             }
         }
