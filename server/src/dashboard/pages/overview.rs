@@ -75,7 +75,7 @@ async fn overview_page(
 }
 
 /// One of the team lists, asked for as the API and the CSV export are asked.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Request {
     /// One of [`crate::reports::TEAM_LISTS`].
     name: &'static str,
@@ -107,6 +107,14 @@ impl Request {
             }
         }
         href
+    }
+
+    /// The rows computed for this request, with its CSV link.
+    fn listed<T>(&self, team_id: &str, rows: T) -> Listed<T> {
+        Listed {
+            rows,
+            csv: self.csv(team_id),
+        }
     }
 
     async fn compute(&self, app: &App, tenant_id: &str, team_id: &str) -> ApiResult<TeamList> {
@@ -253,7 +261,7 @@ async fn load(
             )
         },
     )?;
-    let csv = |r: &Request| r.csv(&team.id);
+    let team_id = team.id.as_str();
     let lists = match lists {
         (
             TeamList::Trend(t),
@@ -262,30 +270,12 @@ async fn load(
             TeamList::OverLimit(f, _),
             TeamList::Upcoming(u),
         ) => TeamLists {
-            weekly: Listed {
-                csv: weekly_request(Some(weekly.week.clone())).csv(&team.id),
-                rows: weekly,
-            },
-            trend: Listed {
-                rows: t,
-                csv: csv(&trend),
-            },
-            overdue: Listed {
-                rows: o,
-                csv: csv(&overdue),
-            },
-            danger: Listed {
-                rows: d,
-                csv: csv(&danger),
-            },
-            over_limit: Listed {
-                rows: f,
-                csv: csv(&over_limit),
-            },
-            upcoming: Listed {
-                rows: u,
-                csv: csv(&upcoming),
-            },
+            weekly: weekly_request(Some(weekly.week.clone())).listed(team_id, weekly),
+            trend: trend.listed(team_id, t),
+            overdue: overdue.listed(team_id, o),
+            danger: danger.listed(team_id, d),
+            over_limit: over_limit.listed(team_id, f),
+            upcoming: upcoming.listed(team_id, u),
         },
         _ => return Err(unexpected_list()),
     };
