@@ -55,10 +55,12 @@ impl Context<'_> {
         Set(self.doc_id.to_owned())
     }
 
+    /// The company's id, as a row's value.
     fn tenant(&self) -> ActiveValue<String> {
         Set(self.tenant_id.to_owned())
     }
 
+    /// The record's author, as a row's value.
     fn author(&self) -> ActiveValue<String> {
         Set(self.author_id.to_owned())
     }
