@@ -342,3 +342,48 @@ fn each_with<T: Copy>(rng: &mut impl Rng, all: &[T], p: f64) -> Vec<T> {
 fn date_text(day: chrono::NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+    use rapport_client_core::model::LocalTime;
+
+    use super::{Talk, VisitDraft};
+
+    fn draft(rng: &mut ChaCha8Rng, late: bool) -> VisitDraft {
+        let mut talk = Talk::draw(rng);
+        talk.next_step = true;
+        VisitDraft {
+            purpose: super::purpose(rng),
+            duration_min: 60,
+            contacts_met: Vec::new(),
+            talk,
+            late,
+        }
+    }
+
+    /// 2026-03-02 07:00 in Shanghai, still 1 March in UTC.
+    const EARLY_MORNING: LocalTime = LocalTime {
+        utc_ms: 1_772_406_000_000,
+        offset_min: 480,
+    };
+
+    #[test]
+    fn a_next_step_is_due_ten_days_after_the_visits_own_day() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let visit = draft(&mut rng, false).visit(&mut rng, "a", EARLY_MORNING, (31.0, 121.0));
+        assert_eq!(visit.next_step_due.as_deref(), Some("2026-03-12"));
+    }
+
+    #[test]
+    fn a_late_visit_is_logged_thirty_hours_after_else_when_it_ends() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let on_time = draft(&mut rng, false).visit(&mut rng, "a", EARLY_MORNING, (31.0, 121.0));
+        let late = draft(&mut rng, true).visit(&mut rng, "a", EARLY_MORNING, (31.0, 121.0));
+        let after =
+            |v: &rapport_client_core::model::Visit| v.logged_at.utc_ms - v.occurred_at.utc_ms;
+        assert_eq!(after(&on_time), 70 * 60_000);
+        assert_eq!(after(&late), 30 * 3_600_000);
+    }
+}
