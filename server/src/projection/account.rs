@@ -9,20 +9,19 @@ use super::{Context, ReadModel, Rows, opt_i32};
 use crate::db::{account_metrics, accounts, stage_events};
 
 impl ReadModel for Account {
-    async fn rows(
-        &self,
-        conn: &impl ConnectionTrait,
-        cx: &Context<'_>,
-        out: &mut Rows,
-    ) -> Result<(), DbErr> {
-        let stage = self.stage.map(|s| s.code().to_owned());
-        if !cx.is_new {
-            record_stage_move(conn, cx, stage.clone()).await?;
-            account_metrics::Entity::delete_many()
-                .filter(account_metrics::Column::AccountId.eq(cx.doc_id))
-                .exec(conn)
-                .await?;
+    async fn before(&self, conn: &impl ConnectionTrait, cx: &mut Context<'_>) -> Result<(), DbErr> {
+        if cx.is_new {
+            return Ok(());
         }
+        record_stage_move(conn, cx, stage_code(self)).await?;
+        account_metrics::Entity::delete_many()
+            .filter(account_metrics::Column::AccountId.eq(cx.doc_id))
+            .exec(conn)
+            .await?;
+        Ok(())
+    }
+
+    fn rows(&self, cx: &Context<'_>, out: &mut Rows) {
         out.accounts.push(accounts::ActiveModel {
             id: cx.id(),
             tenant_id: cx.tenant(),
@@ -34,7 +33,7 @@ impl ReadModel for Account {
             deleted: Set(self.deleted),
             tier: Set(Some(cx.rules.tier(self).code().to_owned())),
             value_score: Set(cx.rules.value_score(&self.metrics)),
-            stage: Set(stage),
+            stage: Set(stage_code(self)),
             cadence_days: Set(opt_i32(self.cadence_days)),
             current_value: Set(opt_i32(self.current_value)),
             potential_value: Set(opt_i32(self.potential_value)),
@@ -49,8 +48,12 @@ impl ReadModel for Account {
             transactions: Set(m.transactions),
         });
         out.account_metrics.extend(metrics);
-        Ok(())
     }
+}
+
+/// The account's stage, as its row keeps it.
+fn stage_code(account: &Account) -> Option<String> {
+    account.stage.map(|s| s.code().to_owned())
 }
 
 /// Records who moved the account's stage, and when, if its row says another stage than

@@ -3,18 +3,13 @@
 //! concern) and the birthday the reminders need.
 
 use rapport_client_core::model::Contact;
-use sea_orm::{ConnectionTrait, DbErr, Set};
+use sea_orm::Set;
 
 use super::{Context, ReadModel, Rows};
 use crate::db::contacts;
 
 impl ReadModel for Contact {
-    async fn rows(
-        &self,
-        _conn: &impl ConnectionTrait,
-        cx: &Context<'_>,
-        out: &mut Rows,
-    ) -> Result<(), DbErr> {
+    fn rows(&self, cx: &Context<'_>, out: &mut Rows) {
         let card = self.vip_card.as_ref();
         let birthday = card.and_then(|k| k.birthday);
         let roles: Vec<&str> = self.roles.iter().map(|r| r.code()).collect();
@@ -43,6 +38,5 @@ impl ReadModel for Contact {
             birthday_day: Set(birthday.and_then(|b| i32::try_from(b.day).ok())),
             birthday_leap: Set(birthday.is_some_and(|b| b.leap_month)),
         });
-        Ok(())
     }
 }

@@ -1,18 +1,13 @@
 //! A favour's row, with whether its value is over the company's favour limit.
 
 use rapport_client_core::model::Favour;
-use sea_orm::{ConnectionTrait, DbErr, Set};
+use sea_orm::Set;
 
 use super::{Context, ReadModel, Rows};
 use crate::db::favours;
 
 impl ReadModel for Favour {
-    async fn rows(
-        &self,
-        _conn: &impl ConnectionTrait,
-        cx: &Context<'_>,
-        out: &mut Rows,
-    ) -> Result<(), DbErr> {
+    fn rows(&self, cx: &Context<'_>, out: &mut Rows) {
         out.favours.push(favours::ActiveModel {
             id: cx.id(),
             tenant_id: cx.tenant(),
@@ -26,6 +21,5 @@ impl ReadModel for Favour {
             occurred_at: Set(self.occurred_at.utc_ms),
             deleted: Set(self.deleted),
         });
-        Ok(())
     }
 }

@@ -1,18 +1,13 @@
 //! A greeting's row: the occasion (a holiday or a birthday) and the channel.
 
 use rapport_client_core::model::Greeting;
-use sea_orm::{ConnectionTrait, DbErr, Set};
+use sea_orm::Set;
 
 use super::{Context, ReadModel, Rows};
 use crate::db::greetings;
 
 impl ReadModel for Greeting {
-    async fn rows(
-        &self,
-        _conn: &impl ConnectionTrait,
-        cx: &Context<'_>,
-        out: &mut Rows,
-    ) -> Result<(), DbErr> {
+    fn rows(&self, cx: &Context<'_>, out: &mut Rows) {
         out.greetings.push(greetings::ActiveModel {
             id: cx.id(),
             tenant_id: cx.tenant(),
@@ -24,6 +19,5 @@ impl ReadModel for Greeting {
             occurred_at: Set(self.occurred_at.utc_ms),
             deleted: Set(self.deleted),
         });
-        Ok(())
     }
 }

@@ -2,18 +2,13 @@
 //! document).
 
 use rapport_client_core::model::InfoReport;
-use sea_orm::{ConnectionTrait, DbErr, Set};
+use sea_orm::Set;
 
 use super::{Context, ReadModel, Rows};
 use crate::db::info_reports;
 
 impl ReadModel for InfoReport {
-    async fn rows(
-        &self,
-        _conn: &impl ConnectionTrait,
-        cx: &Context<'_>,
-        out: &mut Rows,
-    ) -> Result<(), DbErr> {
+    fn rows(&self, cx: &Context<'_>, out: &mut Rows) {
         out.info_reports.push(info_reports::ActiveModel {
             id: cx.id(),
             tenant_id: cx.tenant(),
@@ -26,6 +21,5 @@ impl ReadModel for InfoReport {
             occurred_at: Set(self.occurred_at.utc_ms),
             deleted: Set(self.deleted),
         });
-        Ok(())
     }
 }

@@ -1,18 +1,13 @@
 //! A competitor intelligence item's row (the observation itself stays in the document).
 
 use rapport_client_core::model::Intel;
-use sea_orm::{ConnectionTrait, DbErr, Set};
+use sea_orm::Set;
 
 use super::{Context, ReadModel, Rows};
 use crate::db::intel;
 
 impl ReadModel for Intel {
-    async fn rows(
-        &self,
-        _conn: &impl ConnectionTrait,
-        cx: &Context<'_>,
-        out: &mut Rows,
-    ) -> Result<(), DbErr> {
+    fn rows(&self, cx: &Context<'_>, out: &mut Rows) {
         out.intel.push(intel::ActiveModel {
             id: cx.id(),
             tenant_id: cx.tenant(),
@@ -26,6 +21,5 @@ impl ReadModel for Intel {
             occurred_at: Set(self.occurred_at.utc_ms),
             deleted: Set(self.deleted),
         });
-        Ok(())
     }
 }

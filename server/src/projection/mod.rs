@@ -68,15 +68,34 @@ impl Context<'_> {
 
 /// A record kind's part of the read model (one file per kind in this module).
 trait ReadModel {
-    /// Adds the rows this record becomes to `out`, judged under `cx.rules`. For a document
-    /// that had rows (`!cx.is_new`), deletes its child rows first (they are written afresh
-    /// with `out`); its own row is replaced when `out` is written.
-    async fn rows(
+    /// What must happen before the record's rows are built: for a document that had rows
+    /// (`!cx.is_new`), deleting its child rows (they are written afresh) and recording
+    /// what moved (an account's stage); reading into `cx` what [`ReadModel::rows`] needs.
+    /// Most kinds have nothing to do.
+    async fn before(
         &self,
-        conn: &impl ConnectionTrait,
-        cx: &Context<'_>,
-        out: &mut Rows,
-    ) -> Result<(), DbErr>;
+        _conn: &impl ConnectionTrait,
+        _cx: &mut Context<'_>,
+    ) -> Result<(), DbErr> {
+        Ok(())
+    }
+
+    /// Adds the rows this record becomes to `out`, judged under `cx.rules`; its own row
+    /// replaces the one it had when `out` is written.
+    fn rows(&self, cx: &Context<'_>, out: &mut Rows);
+}
+
+/// The rows of one record of kind `K` (see [`prepare`]).
+async fn rows_of<K: ReadModel>(
+    conn: &impl ConnectionTrait,
+    cx: &Context<'_>,
+    record: &K,
+) -> Result<Rows, DbErr> {
+    let mut cx = Context { ..*cx };
+    record.before(conn, &mut cx).await?;
+    let mut out = Rows::default();
+    record.rows(&cx, &mut out);
+    Ok(out)
 }
 
 /// Read-model rows of one or more documents, by table, waiting to be written.
@@ -220,19 +239,17 @@ pub async fn prepare(
     cx: &Context<'_>,
     record: &AnyRecord,
 ) -> Result<Rows, DbErr> {
-    let mut out = Rows::default();
     match record {
-        AnyRecord::Account(a) => a.rows(conn, cx, &mut out).await?,
-        AnyRecord::Contact(c) => c.rows(conn, cx, &mut out).await?,
-        AnyRecord::Opportunity(o) => o.rows(conn, cx, &mut out).await?,
-        AnyRecord::Visit(v) => v.rows(conn, cx, &mut out).await?,
-        AnyRecord::Favour(f) => f.rows(conn, cx, &mut out).await?,
-        AnyRecord::Intel(i) => i.rows(conn, cx, &mut out).await?,
-        AnyRecord::InfoReport(r) => r.rows(conn, cx, &mut out).await?,
-        AnyRecord::Greeting(g) => g.rows(conn, cx, &mut out).await?,
-        AnyRecord::RelationshipEvent(e) => e.rows(conn, cx, &mut out).await?,
+        AnyRecord::Account(a) => rows_of(conn, cx, a).await,
+        AnyRecord::Contact(c) => rows_of(conn, cx, c).await,
+        AnyRecord::Opportunity(o) => rows_of(conn, cx, o).await,
+        AnyRecord::Visit(v) => rows_of(conn, cx, v).await,
+        AnyRecord::Favour(f) => rows_of(conn, cx, f).await,
+        AnyRecord::Intel(i) => rows_of(conn, cx, i).await,
+        AnyRecord::InfoReport(r) => rows_of(conn, cx, r).await,
+        AnyRecord::Greeting(g) => rows_of(conn, cx, g).await,
+        AnyRecord::RelationshipEvent(e) => rows_of(conn, cx, e).await,
     }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -8,12 +8,17 @@ use super::{Context, ReadModel, Rows};
 use crate::db::{opportunities, opportunity_roles};
 
 impl ReadModel for Opportunity {
-    async fn rows(
-        &self,
-        conn: &impl ConnectionTrait,
-        cx: &Context<'_>,
-        out: &mut Rows,
-    ) -> Result<(), DbErr> {
+    async fn before(&self, conn: &impl ConnectionTrait, cx: &mut Context<'_>) -> Result<(), DbErr> {
+        if !cx.is_new {
+            opportunity_roles::Entity::delete_many()
+                .filter(opportunity_roles::Column::OpportunityId.eq(cx.doc_id))
+                .exec(conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn rows(&self, cx: &Context<'_>, out: &mut Rows) {
         let judgement = |s: &Step| Set(s.judgement.map(|j| j.code().to_owned()));
         let steps = &self.assessment;
         out.opportunities.push(opportunities::ActiveModel {
@@ -31,12 +36,6 @@ impl ReadModel for Opportunity {
             worth_winning: judgement(&steps.worth_winning),
             deleted: Set(self.deleted),
         });
-        if !cx.is_new {
-            opportunity_roles::Entity::delete_many()
-                .filter(opportunity_roles::Column::OpportunityId.eq(cx.doc_id))
-                .exec(conn)
-                .await?;
-        }
         let mut pairs: Vec<(&str, &String)> =
             self.roles.pairs().map(|(r, c)| (r.code(), c)).collect();
         pairs.sort();
@@ -50,6 +49,5 @@ impl ReadModel for Opportunity {
                 contact_id: Set(contact.clone()),
             });
         out.opportunity_roles.extend(roles);
-        Ok(())
     }
 }

@@ -1,18 +1,13 @@
 //! A relationship event's row: its kind and the contact it concerns.
 
 use rapport_client_core::model::RelationshipEvent;
-use sea_orm::{ConnectionTrait, DbErr, Set};
+use sea_orm::Set;
 
 use super::{Context, ReadModel, Rows};
 use crate::db::relationship_events;
 
 impl ReadModel for RelationshipEvent {
-    async fn rows(
-        &self,
-        _conn: &impl ConnectionTrait,
-        cx: &Context<'_>,
-        out: &mut Rows,
-    ) -> Result<(), DbErr> {
+    fn rows(&self, cx: &Context<'_>, out: &mut Rows) {
         out.relationship_events
             .push(relationship_events::ActiveModel {
                 id: cx.id(),
@@ -24,6 +19,5 @@ impl ReadModel for RelationshipEvent {
                 occurred_at: Set(self.occurred_at.utc_ms),
                 deleted: Set(self.deleted),
             });
-        Ok(())
     }
 }

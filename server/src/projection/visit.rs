@@ -10,20 +10,21 @@ use super::{Context, ReadModel, Rows, location_of};
 use crate::db::{accounts, visit_contacts, visit_marks, visits};
 
 impl ReadModel for Visit {
-    async fn rows(
-        &self,
-        conn: &impl ConnectionTrait,
-        cx: &Context<'_>,
-        out: &mut Rows,
-    ) -> Result<(), DbErr> {
-        let location = match cx.account_location {
-            Some(known) => known,
-            None => accounts::Entity::find_by_id(&self.account_id)
+    async fn before(&self, conn: &impl ConnectionTrait, cx: &mut Context<'_>) -> Result<(), DbErr> {
+        if cx.account_location.is_none() {
+            let account = accounts::Entity::find_by_id(&self.account_id)
                 .one(conn)
-                .await?
-                .as_ref()
-                .and_then(location_of),
-        };
+                .await?;
+            cx.account_location = Some(account.as_ref().and_then(location_of));
+        }
+        if !cx.is_new {
+            clear_children(conn, cx.doc_id).await?;
+        }
+        Ok(())
+    }
+
+    fn rows(&self, cx: &Context<'_>, out: &mut Rows) {
+        let location = cx.account_location.flatten();
         out.visits.push(visits::ActiveModel {
             id: cx.id(),
             tenant_id: cx.tenant(),
@@ -43,9 +44,6 @@ impl ReadModel for Visit {
             verified: Set(cx.rules.verifies(self.check_in, location)),
             late: Set(cx.rules.is_late(self)),
         });
-        if !cx.is_new {
-            clear_children(conn, cx.doc_id).await?;
-        }
         let mut met: Vec<&String> = self.contacts_met.iter().collect();
         met.sort();
         met.dedup();
@@ -61,7 +59,6 @@ impl ReadModel for Visit {
             mark: Set(mark),
         });
         out.visit_marks.extend(marks);
-        Ok(())
     }
 }
 
@@ -84,4 +81,51 @@ fn marks(visit: &Visit) -> impl Iterator<Item = String> + '_ {
     let objections = visit.objections.iter().map(|o| format!("objection:{o}"));
     let signals = visit.signals.iter().map(|s| format!("signal:{s}"));
     spin.chain(objections).chain(signals)
+}
+
+#[cfg(test)]
+mod tests {
+    use rapport_client_core::model::{Rules, Signal, Spin, Visit};
+
+    use super::super::{Context, ReadModel, Rows};
+
+    #[test]
+    fn a_visits_rows_hold_each_contact_met_once_and_every_mark() {
+        let rules = Rules::default();
+        let cx = Context {
+            tenant_id: "t",
+            doc_id: "v",
+            author_id: "u",
+            pusher_id: "u",
+            rules: &rules,
+            now_ms: 0,
+            is_new: true,
+            account_location: Some(None),
+        };
+        let visit = Visit {
+            account_id: "a".into(),
+            contacts_met: vec!["c2".into(), "c1".into(), "c2".into()],
+            spin: vec![Spin::Situation, Spin::NeedPayoff],
+            signals: vec![Signal::NextStep],
+            ..Visit::default()
+        };
+        let mut out = Rows::default();
+        visit.rows(&cx, &mut out);
+        let met: Vec<&str> = out
+            .visit_contacts
+            .iter()
+            .map(|c| c.contact_id.as_ref().as_str())
+            .collect();
+        assert_eq!(met, ["c1", "c2"]);
+        let marks: Vec<&str> = out
+            .visit_marks
+            .iter()
+            .map(|m| m.mark.as_ref().as_str())
+            .collect();
+        assert_eq!(
+            marks,
+            ["spin:situation", "spin:need_payoff", "signal:next_step"]
+        );
+        assert_eq!(out.visits.len(), 1);
+    }
 }
