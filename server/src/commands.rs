@@ -99,25 +99,9 @@ pub enum CreateCommand {
 #[derive(Debug, Subcommand)]
 pub enum AccessCommand {
     /// Put a user on an account's team.
-    Assign {
-        #[command(flatten)]
-        company: Company,
-        /// Account name or id.
-        #[arg(long)]
-        account: String,
-        /// User name or id.
-        #[arg(long)]
-        user: String,
-    },
+    Assign(TeamMember),
     /// Take a user off an account's team.
-    Unassign {
-        #[command(flatten)]
-        company: Company,
-        #[arg(long)]
-        account: String,
-        #[arg(long)]
-        user: String,
-    },
+    Unassign(TeamMember),
     /// Deactivate a user: their tokens and dashboard sessions end at once, for good. The
     /// company's only active admin cannot be deactivated.
     Deactivate {
@@ -191,6 +175,19 @@ pub enum DataCommand {
         #[arg(long)]
         to: PathBuf,
     },
+}
+
+/// A user on an account's team.
+#[derive(Debug, Args)]
+pub struct TeamMember {
+    #[command(flatten)]
+    company: Company,
+    /// Account name or id.
+    #[arg(long)]
+    account: String,
+    /// User name or id.
+    #[arg(long)]
+    user: String,
 }
 
 #[derive(Debug, Args)]
@@ -301,23 +298,15 @@ async fn run_create(state: &AppState, cmd: CreateCommand) -> anyhow::Result<()> 
 
 async fn run_access(state: &AppState, cmd: AccessCommand) -> anyhow::Result<()> {
     match cmd {
-        AccessCommand::Assign {
-            company,
-            account,
-            user,
-        } => {
-            let t = tenant(state, &company).await?;
-            assign(state, &t.id, &account, &user).await?;
-            println!("{user} is on the team of {account}");
+        AccessCommand::Assign(m) => {
+            let t = tenant(state, &m.company).await?;
+            assign(state, &t.id, &m.account, &m.user).await?;
+            println!("{} is on the team of {}", m.user, m.account);
         }
-        AccessCommand::Unassign {
-            company,
-            account,
-            user,
-        } => {
-            let t = tenant(state, &company).await?;
-            unassign(state, &t.id, &account, &user).await?;
-            println!("{user} is off the team of {account}");
+        AccessCommand::Unassign(m) => {
+            let t = tenant(state, &m.company).await?;
+            unassign(state, &t.id, &m.account, &m.user).await?;
+            println!("{} is off the team of {}", m.user, m.account);
         }
         AccessCommand::Deactivate { company, user } => {
             let t = tenant(state, &company).await?;
