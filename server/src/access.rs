@@ -276,7 +276,9 @@ pub enum NewRecord {
     /// Never on the account's team.
     NotOnTeam,
     /// Taken off the team (at this Unix ms), and the device has been told.
-    Removed { at_ms: Option<i64> },
+    Removed {
+        at_ms: Option<i64>,
+    },
 }
 
 impl WriteAccess<'_> {
@@ -295,7 +297,8 @@ impl WriteAccess<'_> {
     /// Whether the user may push changes to the stored document `d`: one of their
     /// company, and their own or on an account they write on.
     pub fn may_change(&self, d: &documents::Model) -> bool {
-        d.tenant_id == self.tenant_id && (d.author_id == self.user_id || self.on_team(&d.account_id))
+        d.tenant_id == self.tenant_id
+            && (d.author_id == self.user_id || self.on_team(&d.account_id))
     }
 
     /// Whether the user may put a new record on `account_id` (an account of their
@@ -333,5 +336,81 @@ pub fn others_change(kind: DocKind, removes: bool, role: Role) -> OthersChange {
         OthersChange::Refused
     } else {
         OthersChange::Correction
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(tenant: &str, author: &str, account: &str) -> documents::Model {
+        documents::Model {
+            id: "d".into(),
+            tenant_id: tenant.into(),
+            kind: "visit".into(),
+            account_id: account.into(),
+            author_id: author.into(),
+            snapshot: Vec::new(),
+            deleted: false,
+            created_seq: 1,
+            updated_seq: 1,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_removal_the_device_has_not_heard_of_still_lets_it_write() {
+        let member = |active, revoked_seq| Membership {
+            active,
+            revoked_seq,
+            revoked_at: Some(7),
+        };
+        let teams = HashMap::from([
+            ("on".to_owned(), member(true, None)),
+            ("told".to_owned(), member(false, Some(5))),
+            ("unheard".to_owned(), member(false, Some(9))),
+        ]);
+        let access = WriteAccess {
+            tenant_id: "t",
+            user_id: "u",
+            teams: &teams,
+            told_seq: 5,
+        };
+        assert!(access.may_change(&doc("t", "other", "on")));
+        assert!(access.may_change(&doc("t", "other", "unheard")));
+        assert!(!access.may_change(&doc("t", "other", "told")));
+        assert!(
+            access.may_change(&doc("t", "u", "told")),
+            "one's own record"
+        );
+        assert!(
+            !access.may_change(&doc("x", "u", "on")),
+            "another company's"
+        );
+        assert_eq!(access.new_record("on"), NewRecord::Allowed);
+        assert_eq!(access.new_record("unheard"), NewRecord::Allowed);
+        assert_eq!(
+            access.new_record("told"),
+            NewRecord::Removed { at_ms: Some(7) }
+        );
+        assert_eq!(access.new_record("never"), NewRecord::NotOnTeam);
+    }
+
+    #[test]
+    fn others_records_are_corrected_by_managers_and_admins() {
+        use OthersChange::{Correction, Refused, Shared};
+        assert_eq!(others_change(DocKind::Account, true, Role::Rep), Shared);
+        assert_eq!(others_change(DocKind::Contact, false, Role::Rep), Shared);
+        assert_eq!(others_change(DocKind::Contact, true, Role::Rep), Refused);
+        assert_eq!(
+            others_change(DocKind::Contact, true, Role::Manager),
+            Correction
+        );
+        assert_eq!(others_change(DocKind::Visit, false, Role::Rep), Refused);
+        assert_eq!(
+            others_change(DocKind::Visit, false, Role::Admin),
+            Correction
+        );
     }
 }

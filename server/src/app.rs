@@ -173,4 +173,3 @@ impl App {
         self.rate_limits.check(limit, key)
     }
 }
-

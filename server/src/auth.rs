@@ -39,9 +39,9 @@ use sha2::{Digest, Sha256};
 use std::sync::atomic::Ordering;
 
 use crate::app::{App, AppState};
-use crate::limits::Limit;
 use crate::db::{devices, refresh_tokens, tenants, users};
 use crate::error::{ApiError, ApiResult, JsonBody};
+use crate::limits::Limit;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -372,7 +372,10 @@ async fn refresh(
         let _writer = state.write_guard().await;
         let txn = state.db.begin().await?;
         let claimed = refresh_tokens::Entity::update_many()
-            .col_expr(refresh_tokens::Column::UsedAt, Expr::value(state.clock.now_ms()))
+            .col_expr(
+                refresh_tokens::Column::UsedAt,
+                Expr::value(state.clock.now_ms()),
+            )
             .filter(refresh_tokens::Column::TokenHash.eq(&hash))
             .filter(refresh_tokens::Column::UsedAt.is_null())
             .filter(refresh_tokens::Column::Revoked.eq(false))

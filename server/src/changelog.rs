@@ -234,3 +234,24 @@ pub async fn add_storage(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_counter_and_are_reported_taken() {
+        let mut seq = Sequence {
+            tenant_id: "t".into(),
+            locked: 41,
+            last: 41,
+            finished: false,
+        };
+        assert_eq!(seq.taken(), None);
+        assert_eq!((seq.next(), seq.next()), (42, 43));
+        assert_eq!(seq.last(), 43);
+        assert_eq!(seq.taken(), Some((41, 43)));
+        // What `finish` marks once the counter is written back.
+        seq.finished = true;
+    }
+}

@@ -201,7 +201,6 @@ fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).ok_or_else(|| format!("'{s}' is not rep, manager or admin"))
 }
 
-
 /// Runs one admin subcommand (a backup is run before connecting, by `main`).
 pub async fn run(state: &AppState, cmd: AdminCommand) -> anyhow::Result<()> {
     match cmd {

@@ -153,7 +153,10 @@ fn imports(module: &[String], source: &str) -> BTreeSet<&'static str> {
             continue;
         }
         let indent = code.len() - trimmed.len();
-        if inline.last().is_some_and(|(i, _)| *i == indent && trimmed.starts_with('}')) {
+        if inline
+            .last()
+            .is_some_and(|(i, _)| *i == indent && trimmed.starts_with('}'))
+        {
             inline.pop();
         }
         let mut here: Vec<String> = module.to_vec();
@@ -276,7 +279,10 @@ fn no_module_imports_itself_around_a_circle() {
         false
     };
     let circles: Vec<&str> = edges.keys().copied().filter(|m| reaches(m, m)).collect();
-    assert!(circles.is_empty(), "modules in an import circle: {circles:?}");
+    assert!(
+        circles.is_empty(),
+        "modules in an import circle: {circles:?}"
+    );
 }
 
 #[test]
@@ -304,7 +310,10 @@ fn use_trees_expand() {
         ["a::b", "a::c::d", "a::c"].map(String::from)
     );
     let module = ["dashboard".to_owned(), "session".to_owned()];
-    let found = imports(&module, "use super::i18n::Lang;\nuse crate::{app::App, db::users};");
+    let found = imports(
+        &module,
+        "use super::i18n::Lang;\nuse crate::{app::App, db::users};",
+    );
     assert_eq!(
         found,
         BTreeSet::from(["dashboard::i18n", "app", "db"]),

@@ -10,10 +10,10 @@ mod access;
 mod admin;
 mod app;
 mod auth;
-mod clock;
-mod commands;
 mod backup;
 mod changelog;
+mod clock;
+mod commands;
 mod cpu;
 mod csv;
 mod dashboard;
@@ -175,12 +175,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let state = AppState::new(db, settings).await?;
     if let Some(Command::Admin(cmd)) = cli.command {
-        return commands::run(&state, cmd)
-            .await
-            .map_err(|e| match e.downcast::<error::ApiError>() {
+        return commands::run(&state, cmd).await.map_err(|e| {
+            match e.downcast::<error::ApiError>() {
                 Ok(api) => anyhow::anyhow!(api.public_message()),
                 Err(other) => other,
-            });
+            }
+        });
     }
     let seeded = if cli.demo {
         Some(demo::seed(&state).await?)

@@ -60,8 +60,8 @@ use rapport_client_core::protocol::{
 use rapport_client_core::verify::{self, Budget, Refused, RequestErrorKind, Verified};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::access::{self, Membership, NewRecord, OthersChange, WriteAccess};
@@ -378,17 +378,17 @@ async fn prepare(
     // What to merge into: `Some(None)` a new document, `Some(Some(d))` this row's
     // snapshot, `None` nothing here (another company's record, or one this user may not
     // write: never loaded outside the checks).
-    let bases: Vec<Option<Option<Vec<u8>>>> = docs
-        .iter()
-        .map(|push| {
-            let kind = DocKind::parse(&push.kind)?;
-            match stored.remove(&push.doc_id) {
-                None => (kind != DocKind::Account).then_some(None),
-                Some(d) => (d.kind == kind.as_str() && access.may_change(&d))
-                    .then_some(Some(d.snapshot)),
-            }
-        })
-        .collect();
+    let bases: Vec<Option<Option<Vec<u8>>>> =
+        docs.iter()
+            .map(|push| {
+                let kind = DocKind::parse(&push.kind)?;
+                match stored.remove(&push.doc_id) {
+                    None => (kind != DocKind::Account).then_some(None),
+                    Some(d) => (d.kind == kind.as_str() && access.may_change(&d))
+                        .then_some(Some(d.snapshot)),
+                }
+            })
+            .collect();
     let actor = user.device.actor_id.clone();
     let checked = crate::cpu::run(move || {
         let to_verify: Vec<verify::ToVerify<'_>> = docs
@@ -606,14 +606,19 @@ async fn push_doc(
         Err(outcome) => return Ok(outcome),
     };
     let account_id = merged.record.account_id(&push.doc_id).to_owned();
-    if let Err(refused) =
-        check_account(cx, &mut known.accounts, &access, existing, &merged.record, &account_id)
-            .await?
+    if let Err(refused) = check_account(
+        cx,
+        &mut known.accounts,
+        &access,
+        existing,
+        &merged.record,
+        &account_id,
+    )
+    .await?
     {
         return Ok(refused);
     }
-    let correction = match check_authorship(cx.user.id(), cx.user.role(), existing, kind, &merged)
-    {
+    let correction = match check_authorship(cx.user.id(), cx.user.role(), existing, kind, &merged) {
         Ok(correction) => correction,
         Err(refused) => return Ok(refused),
     };
@@ -643,10 +648,9 @@ fn authorise(
 ) -> Result<(), Outcome> {
     match existing {
         Some(d) if d.tenant_id != access.tenant_id => Err(forbidden()),
-        Some(d) if d.kind != kind.as_str() => Err(rejected(
-            "kind_changed",
-            "a record cannot change its kind",
-        )),
+        Some(d) if d.kind != kind.as_str() => {
+            Err(rejected("kind_changed", "a record cannot change its kind"))
+        }
         Some(d) if !access.may_change(d) => Err(forbidden()),
         Some(_) => Ok(()),
         // Accounts are created by admins, on the server.
@@ -681,7 +685,13 @@ fn verify_doc(
                 })?),
                 None => None,
             };
-            verify::apply_push(stored, kind, &cx.user.device.actor_id, &push.changes, budget)
+            verify::apply_push(
+                stored,
+                kind,
+                &cx.user.device.actor_id,
+                &push.changes,
+                budget,
+            )
         }
     };
     match verified {
