@@ -40,7 +40,8 @@ pub enum AdminCommand {
 #[derive(Debug, Subcommand)]
 pub enum CreateCommand {
     /// Create a company and its first admin.
-    CreateCompany {
+    #[command(name = "create-company")]
+    Company {
         /// Short name used to sign in, e.g. acme.
         #[arg(long)]
         slug: String,
@@ -55,14 +56,16 @@ pub enum CreateCommand {
         admin_password: String,
     },
     /// Create a team.
-    CreateTeam {
+    #[command(name = "create-team")]
+    Team {
         #[command(flatten)]
         company: Company,
         #[arg(long)]
         name: String,
     },
     /// Create a user (rep, manager or admin).
-    CreateUser {
+    #[command(name = "create-user")]
+    User {
         #[command(flatten)]
         company: Company,
         #[arg(long)]
@@ -79,7 +82,8 @@ pub enum CreateCommand {
         password: String,
     },
     /// Create a key account.
-    CreateAccount {
+    #[command(name = "create-account")]
+    Account {
         #[command(flatten)]
         company: Company,
         #[arg(long)]
@@ -220,7 +224,7 @@ async fn tenant(state: &AppState, company: &Company) -> anyhow::Result<crate::db
 
 async fn run_create(state: &AppState, cmd: CreateCommand) -> anyhow::Result<()> {
     match cmd {
-        CreateCommand::CreateCompany {
+        CreateCommand::Company {
             slug,
             name,
             time_zone,
@@ -240,12 +244,12 @@ async fn run_create(state: &AppState, cmd: CreateCommand) -> anyhow::Result<()> 
             .await?;
             println!("created company {} ({})", c.slug, c.id);
         }
-        CreateCommand::CreateTeam { company, name } => {
+        CreateCommand::Team { company, name } => {
             let t = tenant(state, &company).await?;
             let team = create_team(state, &t.id, NewTeam { name }).await?;
             println!("created team {} ({})", team.name, team.id);
         }
-        CreateCommand::CreateUser {
+        CreateCommand::User {
             company,
             username,
             display_name,
@@ -272,7 +276,7 @@ async fn run_create(state: &AppState, cmd: CreateCommand) -> anyhow::Result<()> 
             .await?;
             println!("created {} {} ({})", u.role, u.username, u.id);
         }
-        CreateCommand::CreateAccount {
+        CreateCommand::Account {
             company,
             name,
             industry,
