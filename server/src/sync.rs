@@ -60,8 +60,8 @@ use rapport_client_core::protocol::{
 use rapport_client_core::verify::{self, Budget, Refused, RequestErrorKind, Verified};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::access::{self, Membership, NewRecord, OthersChange, WriteAccess};
@@ -355,15 +355,7 @@ async fn prepare(
     user: &AuthUser,
     docs: Vec<PushDoc>,
 ) -> ApiResult<(Vec<PushDoc>, Vec<Option<Prepared>>)> {
-    let ids: Vec<&str> = docs.iter().map(|d| d.doc_id.as_str()).collect();
-    let mut stored: HashMap<String, documents::Model> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(PULL_DOCS_PER_QUERY) {
-        let rows = documents::Entity::find()
-            .filter(documents::Column::Id.is_in(chunk.iter().copied()))
-            .all(&state.db)
-            .await?;
-        stored.extend(rows.into_iter().map(|d| (d.id.clone(), d)));
-    }
+    let mut stored = stored_documents(&state.db, &docs).await?;
     let teams: HashMap<String, Membership> = if stored.is_empty() {
         HashMap::new()
     } else {
@@ -437,6 +429,24 @@ async fn prepare(
     Ok((docs, prepared))
 }
 
+/// The stored rows of the pushed documents, by id (whatever their company: the checks
+/// decide), read in chunks since backends cap the number of bind parameters.
+async fn stored_documents(
+    conn: &impl ConnectionTrait,
+    push: &[PushDoc],
+) -> ApiResult<HashMap<String, documents::Model>> {
+    let ids: Vec<&str> = push.iter().map(|d| d.doc_id.as_str()).collect();
+    let mut stored = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(PULL_DOCS_PER_QUERY) {
+        let rows = documents::Entity::find()
+            .filter(documents::Column::Id.is_in(chunk.iter().copied()))
+            .all(conn)
+            .await?;
+        stored.extend(rows.into_iter().map(|d| (d.id.clone(), d)));
+    }
+    Ok(stored)
+}
+
 /// What one push reads once instead of once per document: the stored rows of the
 /// documents it names, the user's account-team rows, and the account rows it looks up.
 /// Kept current as the request writes (a document named twice, an account changed).
@@ -478,17 +488,7 @@ impl Known {
         push: &[PushDoc],
         quota: i64,
     ) -> ApiResult<Self> {
-        let mut ids: Vec<&str> = push.iter().map(|d| d.doc_id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut docs = HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(PULL_DOCS_PER_QUERY) {
-            let rows = documents::Entity::find()
-                .filter(documents::Column::Id.is_in(chunk.iter().copied()))
-                .all(txn)
-                .await?;
-            docs.extend(rows.into_iter().map(|d| (d.id.clone(), d)));
-        }
+        let docs = stored_documents(txn, push).await?;
         let teams = access::memberships(txn, user.tenant_id(), user.id()).await?;
         // Read afresh under the lock: a response of another request may have told the
         // device of a removal since this request was authenticated.
