@@ -22,24 +22,14 @@ pub(super) fn account_names(client: &Client) -> Result<HashMap<String, String>> 
 }
 
 /// Turns a typed id into the id of a live record of `kind` among `items`.
-pub(super) fn resolve_in<R>(
-    lang: Lang,
-    kind: DocKind,
-    typed: &str,
-    items: &[Item<R>],
-) -> Result<String> {
+fn resolve_in<R>(lang: Lang, kind: DocKind, typed: &str, items: &[Item<R>]) -> Result<String> {
     match ids::resolve(typed, items.iter().map(|i| i.id.as_str())) {
         Ok(id) => Ok(id.to_owned()),
         Err(why) => Err(fail(unresolved_message(lang, kind, typed, why))),
     }
 }
 
-pub(super) fn unresolved_message(
-    lang: Lang,
-    kind: DocKind,
-    typed: &str,
-    why: Unresolved,
-) -> String {
+fn unresolved_message(lang: Lang, kind: DocKind, typed: &str, why: Unresolved) -> String {
     let kind_label = kind_name(lang, kind);
     match why {
         Unresolved::TooShort => tf(lang, M::TooShort, &[("id", &typed)]),
@@ -196,7 +186,7 @@ pub(super) fn find<R: Record>(ctx: &Ctx, typed: &str) -> Result<Item<R>> {
 }
 
 /// "'张' matches more than one contact (10ef5952 张总, 0192f1c4 张工)".
-pub(super) fn ambiguous_named(
+fn ambiguous_named(
     lang: Lang,
     kind: DocKind,
     typed: &str,

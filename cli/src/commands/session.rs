@@ -31,7 +31,7 @@ pub struct LoginArgs {
 
 /// Reads the password from stdin. No crate of the workspace can turn terminal echo off,
 /// so the prompt says the password will be visible rather than pretend otherwise.
-pub(super) fn read_password(lang: Lang, who: &str) -> Result<String> {
+fn read_password(lang: Lang, who: &str) -> Result<String> {
     use std::io::IsTerminal as _;
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
@@ -109,7 +109,7 @@ pub(super) fn logout(ctx: &Ctx) -> Result<()> {
 
 /// A short description of a document for messages: its kind and title, when this device
 /// can read it.
-pub(super) fn describe_doc(client: &Client, id: &str, lang: Lang) -> String {
+fn describe_doc(client: &Client, id: &str, lang: Lang) -> String {
     match timeline::describe(client, id, lang) {
         Some((kind, _, what)) => format!("{} {what}", kind_name(lang, kind)),
         None => String::new(),
@@ -179,7 +179,7 @@ pub(super) fn status(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn print_rejections(ctx: &Ctx, rejected: &[(String, String)]) -> Result<()> {
+fn print_rejections(ctx: &Ctx, rejected: &[(String, String)]) -> Result<()> {
     if rejected.is_empty() {
         return Ok(());
     }
@@ -247,7 +247,7 @@ pub(super) fn sync(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn role_name(lang: Lang, role: Role) -> &'static str {
+fn role_name(lang: Lang, role: Role) -> &'static str {
     t(
         lang,
         match role {

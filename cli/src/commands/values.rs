@@ -12,7 +12,7 @@ use crate::terms::{self, Term};
 use crate::when::{self, AtError};
 
 /// The error for a value an option cannot take, saying what it takes.
-pub(super) fn bad_value(lang: Lang, flag: &str, typed: &str, expected: &str) -> anyhow::Error {
+fn bad_value(lang: Lang, flag: &str, typed: &str, expected: &str) -> anyhow::Error {
     fail(tf(
         lang,
         M::BadValue,
