@@ -16,18 +16,19 @@ use super::{
 use super::{ModelError, Record, Shape, Terms, read_record, write_record};
 
 /// Calls the macro `$m` with the table of record kinds, one row per kind, in the order
-/// lists show them (as wasmparser's `for_each_operator!` does for operators):
+/// lists show them; `$m` generates what goes by kind from the rows:
 ///
 /// ```text
 /// Variant  "wire name"  "read-model table"  authored  ("English", "中文")  FfiListItem,
 /// ```
 ///
-/// - the variant names both the [`DocKind`] and the record struct of `model`;
+/// - the variant names both the [`DocKind`](crate::model::DocKind) and the record struct
+///   of `model`;
 /// - the wire name is what the sync protocol, the store and the read model call it;
 /// - `authored` is `true` for what a rep logs for themselves (only they, or a manager or
 ///   admin correcting it, may change it), `false` for what the account team shares;
-/// - the names are the course's words (`/work/shared/DOMAIN.md`), used by the CLI and the
-///   dashboard alike;
+/// - the names are the course's words (DOMAIN.md), used by the CLI and the dashboard
+///   alike;
 /// - the last column is the mobile binding's `{ id, record }` list item (feature `ffi`).
 #[macro_export]
 macro_rules! for_each_kind {

@@ -2,8 +2,8 @@
 //!
 //! Every value of a closed list ([`vocab`](super::vocab)) and every kind of record
 //! ([`DocKind`]) has a stable code and two names: the course's words in Chinese
-//! (战略联盟阶段, 客户关系人, 帮客户做一件事 — see `/work/shared/DOMAIN.md` and the
-//! course outline) and their English rendering. The command line and the managers'
+//! (战略联盟阶段, 客户关系人, 帮客户做一件事, as DOMAIN.md names them after the course
+//! outline) and their English rendering. The command line and the managers'
 //! dashboard both name things from here, so a rep and their manager read the same word.
 
 use super::DocKind;
