@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     Account, Contact, Favour, Greeting, InfoReport, Intel, Opportunity, RelationshipEvent, Visit,
 };
-use super::{ModelError, Record, Shape, Terms, read_record, write_record};
+use super::{ModelError, Record, Shape, read_record, write_record};
 
 /// Calls the macro `$m` with the table of record kinds, one row per kind, in the order
 /// lists show them; `$m` generates what goes by kind from the rows:
@@ -68,10 +68,6 @@ macro_rules! kinds {
         impl DocKind {
             /// Every kind, in the order lists show them.
             pub const ALL: [DocKind; [$($wire),+].len()] = [$(DocKind::$kind),+];
-
-            /// Every kind as `(wire name, English, Chinese)`, the shape of
-            /// [`Terms`].
-            pub const TERMS: Terms = &[$(($wire, $en, $zh)),+];
 
             /// The kind's name on the wire, in the store and in the read model.
             pub fn as_str(self) -> &'static str {
