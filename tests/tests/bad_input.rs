@@ -695,8 +695,8 @@ fn raw_json_cases(admin_token: &str) -> Vec<RawCase<'_>> {
 /// Well-formed JSON of the wrong shape: what it is, method, path, token and body.
 type ShapedCase<'a> = (&'static str, &'static str, String, Option<&'a str>, Value);
 
-/// Bodies of the wrong shape, to the endpoints of signing in and of the admin and operator.
-fn shaped_json_cases<'a>(admin: Option<&'a str>, rep_id: &str) -> Vec<ShapedCase<'a>> {
+/// Bodies of the wrong shape to the endpoints of signing in and of refreshing a session.
+fn sign_in_shaped_cases() -> Vec<ShapedCase<'static>> {
     vec![
         (
             "login: missing fields",
@@ -733,6 +733,12 @@ fn shaped_json_cases<'a>(admin: Option<&'a str>, rep_id: &str) -> Vec<ShapedCase
             None,
             json!({"refresh_token": 42}),
         ),
+    ]
+}
+
+/// Bodies of the wrong shape to the admin's and the operator's endpoints.
+fn admin_shaped_cases<'a>(admin: Option<&'a str>, rep_id: &str) -> Vec<ShapedCase<'a>> {
+    vec![
         (
             "account: name a number",
             "POST",
@@ -856,7 +862,8 @@ fn malformed_json_is_refused_with_json_errors() {
     // Well-formed JSON of the wrong shape.
     let admin = Some(co.admin_token.as_str());
     let rep_id = co.user_id("a").to_owned();
-    let shaped = shaped_json_cases(admin, &rep_id);
+    let mut shaped = sign_in_shaped_cases();
+    shaped.extend(admin_shaped_cases(admin, &rep_id));
     for (what, method, path, token, body) in &shaped {
         let a = call(method, &format!("{url}{path}"), *token, Some(body));
         assert!(
