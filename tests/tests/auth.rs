@@ -1163,14 +1163,17 @@ struct Forger<'a> {
 }
 
 impl Forger<'_> {
+    /// The server's header with `changes` made to it.
     fn header_with(&self, changes: &[(&str, Value)]) -> Value {
         with(&self.header, changes)
     }
 
+    /// The base claims with `changes` made to them, signed.
     fn claims_with(&self, changes: &[(&str, Value)]) -> String {
         forge(&self.header, &with(self.base, changes), self.secret)
     }
 
+    /// The base claims without `key`, signed.
     fn claims_without(&self, key: &str) -> String {
         forge(&self.header, &without(self.base, key), self.secret)
     }

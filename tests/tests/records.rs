@@ -1302,6 +1302,7 @@ struct GoodRecords {
 }
 
 impl GoodRecords {
+    /// One valid record of each kind on the `shared` account, dated `when`.
     fn on(shared: &str, when: LocalTime) -> GoodRecords {
         GoodRecords {
             visit: visit(shared, when, "Quarterly review"),
@@ -1351,10 +1352,12 @@ struct Validation<'a> {
 }
 
 impl Validation<'_> {
+    /// The actor of rep A's session, as a device of A's writes changes.
     fn me(&self) -> ActorId {
         actor(&self.rep)
     }
 
+    /// What the server stores now.
     fn snapshot(&self) -> Stored {
         (self.server.fingerprint(), read_model(self.server))
     }
@@ -1968,6 +1971,7 @@ impl Removal {
         }
     }
 
+    /// The ids of the records that are removed.
     fn gone(&self) -> [&String; 5] {
         [
             &self.visit_gone_id,

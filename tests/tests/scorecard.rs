@@ -142,6 +142,7 @@ struct Oracle<'a> {
 }
 
 impl<'a> Oracle<'a> {
+    /// The oracle of `rep`'s scorecard in `w`, under `rules`.
     fn new(world: &'a World, rules: &'a Rules, rep: &'a str, w: &'a Window) -> Oracle<'a> {
         let mine = world
             .accounts
@@ -161,14 +162,17 @@ impl<'a> Oracle<'a> {
         }
     }
 
+    /// Whether the moment `t` (UTC ms) falls in the window.
     fn in_w(&self, t: i64) -> bool {
         t >= self.start && t < self.end
     }
 
+    /// Whether the moment `t` (UTC ms) falls in the month the window ends in.
     fn in_m(&self, t: i64) -> bool {
         t >= self.month.0 && t < self.month.1
     }
 
+    /// Whether the rep serves the account `a`.
     fn is_mine(&self, a: &str) -> bool {
         self.mine.iter().any(|m| m.as_str() == a)
     }
@@ -501,6 +505,8 @@ impl<'a> Oracle<'a> {
     }
 }
 
+/// Every figure of `rep`'s scorecard in `w`, with the records behind it, as the generated
+/// records make it under `rules`.
 fn oracle(world: &World, rules: &Rules, rep: &str, w: &Window) -> Figures {
     let o = Oracle::new(world, rules, rep, w);
     let mut out = Vec::new();
@@ -916,8 +922,8 @@ fn windows_until(last: NaiveDate) -> Vec<Window> {
     windows
 }
 
-/// Each rep's scorecard in `w` against the oracle, and its visit target and attainment.
-/// Returns how many figures were checked.
+/// `rep`'s scorecard in `w` against the oracle (under the default rules, the company's),
+/// and its visit target and attainment. Returns how many figures were checked.
 fn check_rep_scorecard(
     server: &TestServer,
     manager: &str,
