@@ -25,7 +25,8 @@ use sea_orm::{
 
 use crate::admin::{self, NewCompany, NewTeam, NewUser, UserView};
 use crate::app::App;
-use crate::auth::now_ms;
+use crate::changelog::{Sequence, insert_new_document};
+use crate::clock::now_ms;
 use crate::db::{devices, tenants};
 use crate::error::ApiResult;
 
@@ -185,10 +186,8 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
     let txn = app.db.begin().await?;
     let mut seed = Seed {
         txn: &txn,
-        tenant_id,
-        seq: 0,
+        seq: Sequence::lock(&txn, tenant_id).await?,
     };
-    seed.seq = crate::sync::lock_sequence(&txn, tenant_id).await?;
     seed_accounts(&mut seed, &mut rng, &account_ids, &period).await?;
     for (r, rep) in reps.iter().enumerate() {
         let actor = seeding_device(&seed, &mut rng, &rep.id).await?;
@@ -203,7 +202,7 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
         };
         rep.seed(&mut rng, r).await?;
     }
-    crate::sync::set_sequence(&txn, tenant_id, seed.seq).await?;
+    seed.seq.finish(&txn).await?;
     txn.commit().await?;
     drop(_writer);
 
@@ -371,7 +370,7 @@ async fn seeding_device(seed: &Seed<'_>, rng: &mut ChaCha8Rng, rep_id: &str) -> 
     let actor = ActorId::from(rng.r#gen::<[u8; 16]>());
     devices::ActiveModel {
         id: Set(seeded_id(rng)),
-        tenant_id: Set(seed.tenant_id.to_owned()),
+        tenant_id: Set(seed.seq.tenant_id().to_owned()),
         user_id: Set(rep_id.to_owned()),
         actor_id: Set(actor.to_hex_string()),
         name: Set("demo seed".into()),
@@ -602,8 +601,7 @@ impl RepSeed<'_, '_> {
 /// Writes seeded documents under the tenant's sequence.
 struct Seed<'a> {
     txn: &'a DatabaseTransaction,
-    tenant_id: &'a str,
-    seq: i64,
+    seq: Sequence,
 }
 
 impl Seed<'_> {
@@ -616,15 +614,6 @@ impl Seed<'_> {
     ) -> ApiResult<()> {
         let mut doc = model::new_document(actor);
         record.write(&mut doc).map_err(anyhow::Error::from)?;
-        crate::sync::insert_new_document(
-            self.txn,
-            self.tenant_id,
-            id,
-            author,
-            &mut doc,
-            &record,
-            &mut self.seq,
-        )
-        .await
+        insert_new_document(self.txn, &mut self.seq, id, author, &mut doc, &record).await
     }
 }
