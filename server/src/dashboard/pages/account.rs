@@ -163,7 +163,7 @@ async fn load(
 ) -> ApiResult<AccountView> {
     let db = &app.db;
     let id = account.id.as_str();
-    let now = crate::auth::now_ms();
+    let now = app.clock.now_ms();
     let ((_, tz), (_, rules), people, (open, roles), risks, served, rows) = tokio::try_join!(
         scorecard::tenant_zone(db, tenant_id),
         crate::rules::load(db, tenant_id),

@@ -285,7 +285,7 @@ async fn load(
         admin,
         teams,
         monday,
-        this_monday: monday_of(chrono::Utc::now().with_timezone(&tz).date_naive()),
+        this_monday: monday_of(app.clock.now().with_timezone(&tz).date_naive()),
         month,
         tz,
         favour_limit: rules.favour_limit,

@@ -165,7 +165,7 @@ async fn load(
         describe(db, l, tenant_id, wanted),
         names::accounts(db, tenant_id, accounts),
     )?;
-    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let today = app.clock.now().with_timezone(&tz).date_naive();
     let nav = PeriodNav::new(viewer.role, rep.team_id.as_deref(), &window, today);
     let lines = Lines {
         described: &described,
