@@ -185,7 +185,9 @@ mod tests {
             deleted: false,
         };
         let line = favour(Lang::Zh, &f);
-        assert_eq!(line, format!("[私] {}… · ¥99.50", "x".repeat(TEXT_MAX)));
+        let kind = term(Lang::Zh, i18n::FAVOUR_KINDS, "personal");
+        let text = "x".repeat(TEXT_MAX);
+        assert_eq!(line, format!("[{kind}] {text}… · ¥99.50"));
     }
 
     #[test]
