@@ -19,6 +19,7 @@ mod demo;
 mod error;
 mod import;
 mod openapi;
+mod periods;
 mod projection;
 mod reports;
 mod rules;

@@ -14,7 +14,7 @@ use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use maud::{Markup, html};
-use rapport_client_core::protocol::{Metric, RecordRef, Role};
+use rapport_client_core::protocol::{Metric, MetricShape, RecordRef, Role};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
@@ -29,8 +29,8 @@ use crate::db::{
     visit_marks, visits,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::reports::{format_iso_week, parse_iso_week};
-use crate::scorecard::{self, Window};
+use crate::periods::{Window, format_iso_week, parse_iso_week};
+use crate::scorecard;
 
 /// Weeks the overview's trend chart spans.
 const TREND_WEEKS: i64 = 12;
@@ -669,12 +669,20 @@ async fn scorecard_page(
     let headline: Vec<&Metric> = card.metrics.iter().filter(|m| m.target.is_some()).collect();
     let groups: Vec<(&str, Vec<&Metric>)> = i18n::GROUPS
         .iter()
-        .map(|(g, _, _)| (*g, card.metrics.iter().filter(|m| m.group == *g).collect()))
+        .map(|(g, _, _)| {
+            (
+                *g,
+                card.metrics
+                    .iter()
+                    .filter(|m| m.group.as_str() == *g)
+                    .collect(),
+            )
+        })
         .chain(std::iter::once((
             "other",
             card.metrics
                 .iter()
-                .filter(|m| !i18n::GROUPS.iter().any(|(g, _, _)| *g == m.group))
+                .filter(|m| !i18n::GROUPS.iter().any(|(g, _, _)| *g == m.group.as_str()))
                 .collect(),
         )))
         .filter(|(_, ms): &(&str, Vec<&Metric>)| !ms.is_empty())
@@ -751,7 +759,7 @@ fn attainment(m: &Metric) -> Option<f64> {
 
 /// A metric's value, part/total and target as shown.
 fn shown(m: &Metric) -> (String, String, String) {
-    let share = m.part.is_some() && m.total.is_some() && m.key != "signals_per_visit";
+    let share = m.shape == MetricShape::Share;
     let part = match (m.part, m.total) {
         (Some(p), Some(t)) => format!("{p} / {t}"),
         _ => String::new(),
@@ -822,7 +830,7 @@ fn metric_row(
                     tbody {
                         @for r in &records {
                             tr {
-                                td { (term(l, i18n::RECORD_KINDS, &r.kind)) }
+                                td { (term(l, i18n::RECORD_KINDS, r.kind.as_str())) }
                                 td {
                                     a href=(account_href(&r.account_id)) {
                                         (names.get(&r.account_id).map_or("—", String::as_str))
@@ -830,7 +838,7 @@ fn metric_row(
                                 }
                                 td { (r.at_ms.map_or_else(|| "—".to_owned(), |ms| fmt_time(ms, tz))) }
                                 td.wrap {
-                                    (described.get(&(r.kind.clone(), r.id.clone())).map_or("", |d| d.title.as_str()))
+                                    (described.get(&(r.kind.as_str().to_owned(), r.id.clone())).map_or("", |d| d.title.as_str()))
                                 }
                             }
                         }
@@ -861,7 +869,7 @@ async fn describe(
     let ids = |kind: &str| -> Vec<String> {
         records
             .iter()
-            .filter(|r| r.kind == kind)
+            .filter(|r| r.kind.as_str() == kind)
             .map(|r| r.id.clone())
             .collect::<HashSet<_>>()
             .into_iter()
@@ -1531,7 +1539,12 @@ mod tests {
     fn metric(key: &str, value: f64, part: Option<u64>, total: Option<u64>) -> Metric {
         Metric {
             key: key.into(),
-            group: "building".into(),
+            group: rapport_client_core::protocol::MetricGroup::Building,
+            shape: if part.is_some() {
+                MetricShape::Share
+            } else {
+                MetricShape::Count
+            },
             value,
             part,
             total,
@@ -1550,7 +1563,11 @@ mod tests {
         );
         assert_eq!(shown(&metric("cadence_kept", 0.0, Some(0), Some(0))).0, "—");
         assert_eq!(
-            shown(&metric("signals_per_visit", 0.8, Some(8), Some(10))).0,
+            shown(&Metric {
+                shape: MetricShape::Ratio,
+                ..metric("signals_per_visit", 0.8, Some(8), Some(10))
+            })
+            .0,
             "0.80"
         );
     }
