@@ -81,18 +81,13 @@ fn visit_figures(facts: &Facts, window: &Window, rules: &Rules) -> Vec<Metric> {
 /// Favours done in the period, and the share of the rep's accounts that had one in the
 /// month of the period's last day.
 fn favour_figures(facts: &Facts, window: &Window, rules: &Rules) -> Vec<Metric> {
-    let favoured: HashSet<&str> = facts
-        .favours
-        .iter()
-        .filter(|f| window.month_holds(f.occurred_at))
-        .map(|f| f.account_id.as_str())
-        .collect();
-    let favoured_accounts = facts
-        .accounts
-        .iter()
-        .filter(|a| favoured.contains(a.id.as_str()))
-        .map(|a| account_ref(&a.id))
-        .collect();
+    let favoured_accounts = facts.accounts_among(
+        facts
+            .favours
+            .iter()
+            .filter(|f| window.month_holds(f.occurred_at))
+            .map(|f| f.account_id.as_str()),
+    );
     vec![
         Metric::count(
             "favours",

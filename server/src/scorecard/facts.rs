@@ -1,16 +1,18 @@
 //! The facts a rep's scorecard is computed from: every row it reads, loaded once per
 //! scorecard by bounded, indexed queries on the read model.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use futures_util::TryFutureExt;
 use rapport_client_core::model::Rules;
+use rapport_client_core::protocol::RecordRef;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
-use super::cadence_of;
+use super::figures::account_ref;
+use super::longest_cadence;
 use super::team::{OpportunityRisk, opportunity_risks, team_accounts};
 use crate::db::{
     accounts, contacts, favours, greetings, info_reports, intel, relationship_events, stage_events,
@@ -78,11 +80,7 @@ impl Facts {
     ) -> ApiResult<Facts> {
         let accounts = team_accounts(db, tenant_id, std::slice::from_ref(rep)).await?;
         let account_ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
-        let longest_cadence = accounts
-            .iter()
-            .map(|a| cadence_of(a, rules))
-            .max()
-            .unwrap_or(0);
+        let longest_cadence = longest_cadence(&accounts, rules);
         // Favours and info reports are counted for the period and for its month.
         let month_from = window.month_start_ms.min(window.start_ms);
         let month_to = window.month_end_ms.max(window.end_ms);
@@ -164,6 +162,17 @@ impl Facts {
             marks,
             opportunities,
         })
+    }
+
+    /// The rep's accounts among `ids`, in their order (by name), each once: the records
+    /// behind a share of the rep's accounts.
+    pub fn accounts_among<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Vec<RecordRef> {
+        let ids: HashSet<&str> = ids.into_iter().collect();
+        self.accounts
+            .iter()
+            .filter(|a| ids.contains(a.id.as_str()))
+            .map(|a| account_ref(&a.id))
+            .collect()
     }
 }
 

@@ -2,14 +2,12 @@
 //! and the accounts that reported this month), competitor intelligence, and greetings —
 //! logged, for the key contacts' birthdays, and for the traditional holidays.
 
-use std::collections::HashSet;
-
 use rapport_client_core::model::{DocKind, Occasion, Rules, calendar};
 use rapport_client_core::protocol::{Metric, MetricGroup, RecordRef};
 
 use super::birthday_of;
 use super::facts::Facts;
-use super::figures::{MetricExt, account_ref, rec};
+use super::figures::{MetricExt, rec};
 use crate::db::{contacts, greetings};
 use crate::periods::Window;
 
@@ -42,18 +40,13 @@ fn report_figures(facts: &Facts, window: &Window) -> Vec<Metric> {
             )
         })
         .collect();
-    let informed: HashSet<&str> = facts
-        .info_reports
-        .iter()
-        .filter(|r| window.month_holds(r.occurred_at))
-        .map(|r| r.account_id.as_str())
-        .collect();
-    let informed_accounts = facts
-        .accounts
-        .iter()
-        .filter(|a| informed.contains(a.id.as_str()))
-        .map(|a| account_ref(&a.id))
-        .collect();
+    let informed_accounts = facts.accounts_among(
+        facts
+            .info_reports
+            .iter()
+            .filter(|r| window.month_holds(r.occurred_at))
+            .map(|r| r.account_id.as_str()),
+    );
     let intel = facts
         .intel
         .iter()

@@ -93,6 +93,16 @@ pub fn birthday_of(c: &contacts::Model) -> Option<Birthday> {
     })
 }
 
+/// The longest cadence of `accounts` under the rules, in days (0 for no account): how far
+/// back a visit can still keep one of them within its cadence.
+pub fn longest_cadence(accounts: &[accounts::Model], rules: &Rules) -> i64 {
+    accounts
+        .iter()
+        .map(|a| cadence_of(a, rules))
+        .max()
+        .unwrap_or(0)
+}
+
 /// Cadence of an account row under the rules (override, else its tier's).
 pub fn cadence_of(a: &accounts::Model, rules: &Rules) -> i64 {
     if let Some(d) = a.cadence_days {

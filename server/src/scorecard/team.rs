@@ -13,7 +13,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::figures::MetricExt;
-use super::{birthday_of, cadence_of};
+use super::{birthday_of, cadence_of, longest_cadence};
 use crate::db::{
     account_teams, accounts, contacts, favours, opportunities, opportunity_roles, users,
     visit_contacts, visits,
@@ -201,11 +201,7 @@ pub async fn overdue_accounts(
     now_ms: i64,
 ) -> ApiResult<Vec<Overdue>> {
     let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
-    let longest = accounts
-        .iter()
-        .map(|a| cadence_of(a, rules))
-        .max()
-        .unwrap_or(0);
+    let longest = longest_cadence(accounts, rules);
     // Only visits within the longest cadence matter: older ones make an account overdue
     // either way, and reading them would grow with history.
     let recent = visits::Entity::find()
