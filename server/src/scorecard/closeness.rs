@@ -10,8 +10,11 @@ use crate::db::contacts;
 
 const GROUP: MetricGroup = MetricGroup::Closeness;
 
+/// Whether a contact's card knows one of the things the method asks for.
+type Knows = fn(&contacts::Model) -> bool;
+
 /// What a card must know to count in each figure of a card's depth.
-const CARD_FIGURES: [(&str, fn(&contacts::Model) -> bool); 5] = [
+const CARD_FIGURES: [(&str, Knows); 5] = [
     ("card_knows_name", |c| c.card_knows_name),
     ("card_interests", |c| c.card_interests),
     ("card_birthday", |c| c.card_birthday),
