@@ -6,7 +6,8 @@
 //! never by loading documents; then one pure function per group of figures —
 //! [`closeness()`], [`building()`], [`information()`], [`method()`], [`compliance()`] —
 //! turns the facts into that group's metrics. Periods are [`Window`]s: ISO weeks or
-//! calendar months in the company's time zone.
+//! calendar months in the company's time zone. The team views (a team's figures, the
+//! danger zone, overdue accounts, the trend, what is coming up) are in `team`.
 
 mod building;
 mod closeness;
