@@ -319,6 +319,11 @@ pub enum M {
 }
 
 /// The sentence `key` in `lang`.
+///
+/// A message catalogue: one arm per message with its English and Chinese side by side,
+/// so a translator reads and checks both at once. It is long because the CLI has that
+/// many messages, not because it holds several concepts; splitting it would only part
+/// the messages of one screen.
 pub fn t(lang: Lang, key: M) -> &'static str {
     let (en, zh) = match key {
         M::ErrorPrefix => ("error: ", "错误："),
@@ -426,7 +431,7 @@ pub fn t(lang: Lang, key: M) -> &'static str {
         M::NotFound => ("no {kind} matches '{id}'", "没有与「{id}」匹配的{kind}"),
         M::NoContactAt => (
             "no contact of {account} matches '{id}'",
-            "{account} 没有与「{id}」匹配的联系人",
+            "{account} 没有与「{id}」匹配的客户关系人",
         ),
         M::Ambiguous => (
             "'{id}' matches more than one {kind} ({candidates}): give more characters",
@@ -466,7 +471,7 @@ pub fn t(lang: Lang, key: M) -> &'static str {
             "No accounts on this device yet: run `rapport sync`.",
             "本设备上还没有客户：请运行 `rapport sync`。",
         ),
-        M::NoContacts => ("No contacts.", "没有联系人。"),
+        M::NoContacts => ("No contacts.", "没有客户关系人。"),
         M::NoVisits => ("No visits.", "没有拜访记录。"),
         M::NoRecords => ("No records for this account yet.", "该客户还没有记录。"),
         M::ColId => ("ID", "ID"),
@@ -546,7 +551,7 @@ pub fn t(lang: Lang, key: M) -> &'static str {
         M::LabelPotentialValue => ("Potential value", "潜在价值"),
         M::LabelLocation => ("Location", "位置"),
         M::LabelLastVisit => ("Last visit", "上次拜访"),
-        M::LabelContacts => ("Contacts", "联系人"),
+        M::LabelContacts => ("Contacts", "客户关系人"),
         M::LabelOpenOpportunities => ("Open opportunities", "跟进中的机会"),
         M::LabelTitle => ("Title", "职务"),
         M::LabelPhone => ("Phone", "电话"),
@@ -665,7 +670,7 @@ pub fn t(lang: Lang, key: M) -> &'static str {
         M::ColJudgement => ("JUDGEMENT", "判断"),
         M::ColNote => ("NOTE", "说明"),
         M::ColRole => ("ROLE", "角色"),
-        M::ColContact => ("CONTACT", "联系人"),
+        M::ColContact => ("CONTACT", "客户关系人"),
         M::ColLastMet => ("LAST MET", "上次见面"),
         M::RoleUnknown => ("(nobody known)", "（尚不明确）"),
         M::DangerNone => (
@@ -737,9 +742,9 @@ pub fn t(lang: Lang, key: M) -> &'static str {
             "{n} favours are over the company's limit of {limit} and flagged for the manager (anti-bribery).",
             "{n} 项超过公司限额 {limit}，将提示经理（反商业贿赂）。",
         ),
-        M::NoFavours => ("No favours.", "没有为客户办事的记录。"),
+        M::NoFavours => ("No favours.", "没有帮客户做一件事的记录。"),
         M::NoIntel => ("No competitor intelligence.", "没有竞争对手情况。"),
-        M::NoInfo => ("No customer info.", "没有客户信息。"),
+        M::NoInfo => ("No customer info.", "没有客户信息反馈。"),
         M::NoGreetings => ("No greetings.", "没有问候记录。"),
         M::NoEvents => ("No relationship events.", "没有客情事件。"),
         M::ColCompetitor => ("COMPETITOR", "竞争对手"),

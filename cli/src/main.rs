@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use crate::args::*;
+use crate::args::Cli;
 use crate::i18n::{M, t, tf};
 
 fn main() -> ExitCode {
@@ -63,6 +63,9 @@ fn warn(lang: i18n::Lang, key: M, args: &[(&str, &dyn std::fmt::Display)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::args::Command;
+    use crate::commands::opportunity::OpportunityCommand;
+    use crate::commands::visit::VisitCommand;
     use clap::CommandFactory;
 
     #[test]

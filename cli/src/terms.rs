@@ -1,29 +1,18 @@
 //! The method's closed lists as a rep reads and types them, in English and Chinese.
 //!
 //! The library names every value of a closed list by a stable `code()` (`decision_maker`,
-//! `mid_autumn`); reps trained on the method know them by the course's words (决策者,
-//! 中秋节). [`Term`] gives each value both names, so output speaks the method's language
-//! and input accepts the code, the English name or the Chinese name alike. Parsing is
-//! forgiving about case, hyphens and spaces (`need-payoff`, `Need Payoff`) and about
-//! Chinese list separators (`，`, `、`), because that is how people type on a phone.
-
-use rapport_client_core::model::{
-    AdminLevel, BuyingRole, Calendar, Channel, Confidence, DocKind, EventKind, FavourKind,
-    InfoKind, Judgement, Objection, Occasion, OpportunityStatus, RelationshipLevel, Signal, Spin,
-    Stage, Tier,
-};
+//! `mid_autumn`) and gives it the course's words in English and Chinese (决策者, 中秋节),
+//! so output speaks the method's language and input accepts the code, the English name
+//! or the Chinese name alike. Parsing is forgiving about case, hyphens and spaces
+//! (`need-payoff`, `Need Payoff`) and about Chinese list separators (`，`, `、`), because
+//! that is how people type on a phone.
 
 use crate::i18n::Lang;
 
-/// A value of one of the method's closed lists.
-pub trait Term: Copy + PartialEq + Sized + 'static {
-    /// Every value, in the method's order.
-    fn all() -> &'static [Self];
-    /// The stable code the library and the wire use.
-    fn code(self) -> &'static str;
-    /// (English, Chinese) names.
-    fn names(self) -> (&'static str, &'static str);
-
+/// A value of one of the method's closed lists, or a kind of record, named in the user's
+/// language. The names themselves are client-core's ([`rapport_client_core::model::Term`]),
+/// the words the dashboard uses too.
+pub trait Term: rapport_client_core::model::Term {
     /// The name in `lang`.
     fn name(self, lang: Lang) -> &'static str {
         let (en, zh) = self.names();
@@ -34,161 +23,7 @@ pub trait Term: Copy + PartialEq + Sized + 'static {
     }
 }
 
-macro_rules! terms {
-    ($ty:ident { $($variant:ident => ($en:literal, $zh:literal)),+ $(,)? }) => {
-        impl Term for $ty {
-            fn all() -> &'static [Self] {
-                $ty::ALL
-            }
-
-            fn code(self) -> &'static str {
-                $ty::code(self)
-            }
-
-            fn names(self) -> (&'static str, &'static str) {
-                match self {
-                    $($ty::$variant => ($en, $zh)),+
-                }
-            }
-        }
-    };
-}
-
-terms!(Tier {
-    A => ("A", "A 类"),
-    B => ("B", "B 类"),
-    C => ("C", "C 类"),
-    D => ("D", "D 类"),
-});
-
-terms!(Stage {
-    Gestation => ("gestation", "孕育阶段"),
-    Initial => ("initial", "初级阶段"),
-    Intermediate => ("intermediate", "中级阶段"),
-    Advanced => ("advanced", "高级阶段"),
-    StrategicAlliance => ("strategic alliance", "战略联盟阶段"),
-});
-
-terms!(AdminLevel {
-    Executive => ("executive", "高层领导"),
-    DepartmentHead => ("department head", "部门负责人"),
-    Staff => ("staff", "一般员工"),
-});
-
-terms!(RelationshipLevel {
-    Acquainted => ("acquainted", "认识"),
-    Familiar => ("familiar", "熟悉"),
-    Trusted => ("trusted", "信任"),
-    Ally => ("ally", "盟友"),
-});
-
-terms!(BuyingRole {
-    User => ("user", "实际使用者"),
-    TechnicalGatekeeper => ("technical gatekeeper", "技术把关者"),
-    Coach => ("coach", "教练"),
-    DecisionMaker => ("decision maker", "决策者"),
-});
-
-terms!(Spin {
-    Situation => ("situation", "背景性问题"),
-    Problem => ("problem", "难点性问题"),
-    Implication => ("implication", "暗示性问题"),
-    NeedPayoff => ("need-payoff", "效益性问题"),
-});
-
-terms!(Objection {
-    NoNeed => ("no need", "不需要"),
-    NoTrust => ("no trust", "不相信"),
-    NoBudget => ("no budget", "没预算"),
-    NoHurry => ("no hurry", "不着急"),
-});
-
-terms!(Signal {
-    AcceptedIdea => ("accepted an idea once rejected", "接受了原本不接受的理念和条件"),
-    NextStep => ("agreed to the next step", "同意进入下一个流程"),
-    IntroducedSenior => ("introduced a more senior manager", "同意引荐更高一级的管理者"),
-    TechnicalExchange => ("agreed to a technical exchange", "同意召开技术交流会"),
-});
-
-terms!(Judgement {
-    Yes => ("yes", "是"),
-    No => ("no", "否"),
-    Unsure => ("unsure", "不确定"),
-});
-
-terms!(OpportunityStatus {
-    Open => ("open", "跟进中"),
-    Won => ("won", "已赢单"),
-    Lost => ("lost", "已丢单"),
-});
-
-terms!(FavourKind {
-    Business => ("business", "公事"),
-    Personal => ("personal", "私事"),
-});
-
-terms!(Confidence {
-    Low => ("low", "低"),
-    Medium => ("medium", "中"),
-    High => ("high", "高"),
-});
-
-terms!(InfoKind {
-    Shipments => ("shipments", "出货量"),
-    Inventory => ("inventory", "库存"),
-    ConsumerFeedback => ("consumer feedback", "终端消费者反馈"),
-});
-
-terms!(Occasion {
-    SpringFestival => ("Spring Festival", "春节"),
-    LanternFestival => ("Lantern Festival", "元宵节"),
-    DragonBoat => ("Dragon Boat Festival", "端午节"),
-    MidAutumn => ("Mid-Autumn Festival", "中秋节"),
-    DoubleNinth => ("Double Ninth Festival", "重阳节"),
-    NewYear => ("New Year's Day", "元旦"),
-    NationalDay => ("National Day", "国庆节"),
-    Birthday => ("birthday", "生日"),
-});
-
-terms!(Channel {
-    InPerson => ("in person", "当面"),
-    Phone => ("phone", "电话"),
-    Message => ("text message", "短信"),
-    WeChat => ("WeChat", "微信"),
-    Email => ("email", "邮件"),
-    Gift => ("gift", "礼品"),
-    Card => ("card", "贺卡"),
-});
-
-terms!(EventKind {
-    FirstThought => ("thought of us first", "重要场合第一个想到我们"),
-    BestDisplay => ("best display and information placement", "取得最佳终端陈列和信息发布"),
-    PrivateHelp => ("helped with a private matter", "为其解忧"),
-});
-
-terms!(Calendar {
-    Solar => ("solar", "公历"),
-    Lunar => ("lunar", "农历"),
-});
-
-/// The name of a kind of record.
-pub fn kind_name(lang: Lang, kind: DocKind) -> &'static str {
-    let (en, zh) = match kind {
-        DocKind::Account => ("account", "客户"),
-        DocKind::Contact => ("contact", "联系人"),
-        DocKind::Opportunity => ("opportunity", "销售机会"),
-        DocKind::Visit => ("visit", "拜访"),
-        DocKind::Favour => ("favour", "为客户办事"),
-        DocKind::Intel => ("competitor intel", "竞争对手情况"),
-        DocKind::InfoReport => ("customer info", "客户信息"),
-        DocKind::Greeting => ("greeting", "问候"),
-        DocKind::RelationshipEvent => ("relationship event", "客情事件"),
-    };
-    match lang {
-        Lang::En => en,
-        Lang::Zh => zh,
-    }
-}
+impl<T: rapport_client_core::model::Term> Term for T {}
 
 /// Folds what people type into the shape of a code: trimmed, lower case, `_` for hyphens
 /// and spaces.
@@ -266,6 +101,11 @@ pub fn join_names<T: Term>(lang: Lang, values: &[T]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rapport_client_core::model::{
+        AdminLevel, BuyingRole, Calendar, Channel, Confidence, DocKind, EventKind, FavourKind,
+        InfoKind, Judgement, Objection, Occasion, OpportunityStatus, RelationshipLevel, Signal,
+        Spin, Stage, Tier,
+    };
 
     fn every_value_round_trips<T: Term + std::fmt::Debug>() {
         let mut seen_en: Vec<&str> = Vec::new();
@@ -355,6 +195,6 @@ mod tests {
             join_names(Lang::En, &[Objection::NoBudget, Objection::NoHurry]),
             "no budget, no hurry"
         );
-        assert_eq!(kind_name(Lang::Zh, DocKind::Intel), "竞争对手情况");
+        assert_eq!(DocKind::Intel.name(Lang::Zh), "竞争对手情况");
     }
 }

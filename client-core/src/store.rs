@@ -629,11 +629,18 @@ fn apply_removal(tx: &Transaction<'_>, removal: &Removal) -> Result<(), StoreErr
 
 fn index_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexRow> {
     let kind: String = r.get(1)?;
+    // The index only holds kinds this code wrote (`merge_pulled` refuses a kind it does
+    // not know), so a kind that does not parse is a damaged store, not a record to list.
+    let kind = DocKind::parse(&kind).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            1,
+            rusqlite::types::Type::Text,
+            format!("unknown record kind {kind}").into(),
+        )
+    })?;
     Ok(IndexRow {
         id: r.get(0)?,
-        // The index only ever holds kinds this code wrote; an unknown one reads as a visit
-        // would be wrong, so it is filtered out by the callers' kind conditions.
-        kind: DocKind::parse(&kind).unwrap_or(DocKind::Visit),
+        kind,
         account_id: r.get(2)?,
         occurred_ms: r.get(3)?,
         title: r.get(4)?,

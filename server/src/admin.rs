@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::app::{App, AppState};
-use crate::auth::{AuthUser, hash_password, now_ms};
+use crate::auth::{AuthUser, hash_password};
+use crate::changelog::{Sequence, insert_new_document};
 use crate::db::{account_teams, accounts, devices, refresh_tokens, teams, tenants, users};
 use crate::error::{ApiError, ApiResult, JsonBody};
 
@@ -282,7 +283,7 @@ pub async fn create_company(app: &App, input: NewCompany) -> ApiResult<CompanyVi
         name: Set(input.name),
         time_zone: Set(input.time_zone),
         seq: Set(0),
-        created_at: Set(now_ms()),
+        created_at: Set(app.clock.now_ms()),
     }
     .insert(&txn)
     .await?;
@@ -295,7 +296,7 @@ pub async fn create_company(app: &App, input: NewCompany) -> ApiResult<CompanyVi
         role: Set(Role::Admin.as_str().into()),
         team_id: Set(None),
         active: Set(true),
-        created_at: Set(now_ms()),
+        created_at: Set(app.clock.now_ms()),
         session_epoch: Set(0),
     }
     .insert(&txn)
@@ -362,7 +363,7 @@ pub async fn create_user(app: &App, tenant_id: &str, input: NewUser) -> ApiResul
         role: Set(input.role.as_str().into()),
         team_id: Set(team_id),
         active: Set(true),
-        created_at: Set(now_ms()),
+        created_at: Set(app.clock.now_ms()),
         session_epoch: Set(0),
     }
     .insert(&app.db)
@@ -411,7 +412,7 @@ pub async fn update_user(
     if deactivating && user.active && user.role == Role::Admin.as_str() {
         // The tenant's row lock orders concurrent changes of its admins: two admins
         // deactivating each other cannot both see the other still active.
-        crate::sync::lock_sequence(&txn, tenant_id).await?;
+        let _ordered = Sequence::lock(&txn, tenant_id).await?;
         let others = users::Entity::find()
             .filter(users::Column::TenantId.eq(tenant_id))
             .filter(users::Column::Role.eq(Role::Admin.as_str()))
@@ -542,10 +543,9 @@ pub async fn create_account(
     let record = AnyRecord::Account(account.clone());
     let _writer = app.write_guard().await;
     let txn = app.db.begin().await?;
-    let mut seq = crate::sync::lock_sequence(&txn, tenant_id).await?;
-    crate::sync::insert_new_document(&txn, tenant_id, &id, author_id, &mut doc, &record, &mut seq)
-        .await?;
-    crate::sync::set_sequence(&txn, tenant_id, seq).await?;
+    let mut seq = Sequence::lock(&txn, tenant_id).await?;
+    insert_new_document(&txn, &mut seq, &id, author_id, &mut doc, &record).await?;
+    seq.finish(&txn).await?;
     txn.commit().await?;
     Ok(AccountView {
         id,
@@ -580,7 +580,7 @@ pub async fn assign(app: &App, tenant_id: &str, account_id: &str, user_id: &str)
     let user = find_user(app, tenant_id, user_id).await?;
     let _writer = app.write_guard().await;
     let txn = app.db.begin().await?;
-    let seq = crate::sync::lock_sequence(&txn, tenant_id).await? + 1;
+    let mut seq = Sequence::lock(&txn, tenant_id).await?;
     let existing = account_teams::Entity::find_by_id((account.id.clone(), user.id.clone()))
         .one(&txn)
         .await?;
@@ -589,11 +589,10 @@ pub async fn assign(app: &App, tenant_id: &str, account_id: &str, user_id: &str)
         Some(row) => {
             let mut row: account_teams::ActiveModel = row.into();
             row.active = Set(true);
-            row.granted_seq = Set(seq);
+            row.granted_seq = Set(seq.next());
             row.revoked_seq = Set(None);
             row.revoked_at = Set(None);
             row.update(&txn).await?;
-            crate::sync::set_sequence(&txn, tenant_id, seq).await?;
         }
         None => {
             account_teams::ActiveModel {
@@ -601,15 +600,15 @@ pub async fn assign(app: &App, tenant_id: &str, account_id: &str, user_id: &str)
                 account_id: Set(account.id),
                 user_id: Set(user.id),
                 active: Set(true),
-                granted_seq: Set(seq),
+                granted_seq: Set(seq.next()),
                 revoked_seq: Set(None),
                 revoked_at: Set(None),
             }
             .insert(&txn)
             .await?;
-            crate::sync::set_sequence(&txn, tenant_id, seq).await?;
         }
     }
+    seq.finish(&txn).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -630,7 +629,7 @@ pub async fn unassign(
     let user = find_user(app, tenant_id, user_id).await?;
     let _writer = app.write_guard().await;
     let txn = app.db.begin().await?;
-    let seq = crate::sync::lock_sequence(&txn, tenant_id).await? + 1;
+    let mut seq = Sequence::lock(&txn, tenant_id).await?;
     let existing = account_teams::Entity::find_by_id((account.id.clone(), user.id.clone()))
         .filter(account_teams::Column::TenantId.eq(tenant_id))
         .one(&txn)
@@ -645,12 +644,12 @@ pub async fn unassign(
         Some(row) => {
             let mut row: account_teams::ActiveModel = row.into();
             row.active = Set(false);
-            row.revoked_seq = Set(Some(seq));
-            row.revoked_at = Set(Some(now_ms()));
+            row.revoked_seq = Set(Some(seq.next()));
+            row.revoked_at = Set(Some(app.clock.now_ms()));
             row.update(&txn).await?;
-            crate::sync::set_sequence(&txn, tenant_id, seq).await?;
         }
     }
+    seq.finish(&txn).await?;
     txn.commit().await?;
     Ok(())
 }

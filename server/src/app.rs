@@ -1,18 +1,18 @@
-//! The application state and the router that merges every area's routes.
+//! The application state every handler receives: the database, the signing key, the
+//! settings, the clock, the writer and the limits that guard the server.
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
 use sea_orm::DatabaseConnection;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
-use crate::auth::Keys;
-use crate::error::{ApiError, ApiResult};
+use crate::clock::Clock;
+use crate::error::ApiResult;
+use crate::keys::Keys;
+use crate::limits::{
+    DEFAULT_SIGN_IN_ACCOUNT_RATE, DEFAULT_SIGN_IN_ADDRESS_RATE, DEFAULT_SIGN_IN_RATE,
+    DEFAULT_USER_RATE, FailureLimiter, Limit, RateLimits, RateQuota,
+};
 
 /// Settings the running service needs (the command line's, parsed once).
 #[derive(Debug, Clone)]
@@ -50,58 +50,8 @@ pub struct Settings {
 /// keeping one account from filling the server's disk.
 pub const DEFAULT_USER_STORAGE_QUOTA: u64 = 64 * 1024 * 1024;
 
-/// A rate: so many a minute on average, with bursts of up to `burst` at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateQuota {
-    pub per_minute: NonZeroU32,
-    pub burst: NonZeroU32,
-}
-
-impl RateQuota {
-    /// `per_minute` a minute with bursts of `burst` (a minute's worth when `None`); `None`
-    /// when `per_minute` is 0, which turns the limit off.
-    pub fn new(per_minute: u32, burst: Option<u32>) -> Option<RateQuota> {
-        let per_minute = NonZeroU32::new(per_minute)?;
-        let burst = burst.and_then(NonZeroU32::new).unwrap_or(per_minute);
-        Some(RateQuota { per_minute, burst })
-    }
-}
-
-/// Which rate a request is counted against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
-    /// Every authenticated request, keyed by user id.
-    User,
-    /// `POST /v1/auth/login` and the dashboard's sign-in, keyed by address, company and
-    /// user name.
-    SignIn,
-}
-
-type KeyedLimiter = governor::DefaultKeyedRateLimiter<String>;
-
 /// Stripes of the sign-in turns (see [`App::sign_in_turn`]).
 const SIGN_IN_TURNS: usize = 64;
-
-/// Keys a limiter keeps before it forgets those that are back to a full allowance.
-const LIMITER_KEYS: usize = 10_000;
-
-fn limiter(quota: Option<RateQuota>) -> Option<KeyedLimiter> {
-    quota.map(|q| {
-        governor::RateLimiter::keyed(governor::Quota::per_minute(q.per_minute).allow_burst(q.burst))
-    })
-}
-
-/// Requests a minute one user may make by default: far above what a rep's phone, the
-/// dashboard or a script syncing in a loop needs, well below what hurts the server.
-pub const DEFAULT_USER_RATE: u32 = 1200;
-/// Sign-in attempts a minute per address, company and user name by default.
-pub const DEFAULT_SIGN_IN_RATE: u32 = 30;
-/// Failed sign-ins a minute from one address, across user names, by default: enough for
-/// an office behind one address (successful sign-ins do not count), too few to spray a
-/// password over a company's user names.
-pub const DEFAULT_SIGN_IN_ADDRESS_RATE: u32 = 30;
-/// Failed sign-ins a minute on one user name, across addresses, by default.
-pub const DEFAULT_SIGN_IN_ACCOUNT_RATE: u32 = 20;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -127,6 +77,8 @@ pub struct App {
     pub db: DatabaseConnection,
     pub keys: Keys,
     pub settings: Settings,
+    /// The time of day, read here by whatever has the state (see [`crate::clock`]).
+    pub clock: Clock,
     /// SQLite allows one writer at a time; taking this lock before a write transaction
     /// queues writers in the process instead of failing them with "database is locked".
     /// PostgreSQL needs none (row locks order a tenant's writers).
@@ -135,8 +87,7 @@ pub struct App {
     pub writer: crate::writer::Writer,
     /// Rate limits, in this process's memory: with several processes behind a load
     /// balancer each counts its own share (they guard the server, not correctness).
-    user_limiter: Option<KeyedLimiter>,
-    sign_in_limiter: Option<KeyedLimiter>,
+    rate_limits: RateLimits,
     /// Failed sign-ins per address and per account (see [`FailureLimiter`]).
     pub sign_in_address_failures: Option<FailureLimiter>,
     pub sign_in_account_failures: Option<FailureLimiter>,
@@ -176,8 +127,7 @@ impl AppState {
         let keys = Keys::load_or_create(&db).await?;
         let write_lock = crate::db::is_sqlite(&db).then(|| Arc::new(tokio::sync::Mutex::new(())));
         let writer = crate::writer::Writer::new(db.clone(), write_lock.clone());
-        let user_limiter = limiter(settings.user_rate);
-        let sign_in_limiter = limiter(settings.sign_in_rate);
+        let rate_limits = RateLimits::new(settings.user_rate, settings.sign_in_rate);
         let sign_in_address_failures = settings.sign_in_address_rate.map(FailureLimiter::new);
         let sign_in_account_failures = settings.sign_in_account_rate.map(FailureLimiter::new);
         let sign_in_queue = Arc::new(tokio::sync::Semaphore::new(settings.sign_in_queue.max(1)));
@@ -185,10 +135,10 @@ impl AppState {
             db,
             keys,
             settings,
+            clock: Clock,
             write_lock,
             writer,
-            user_limiter,
-            sign_in_limiter,
+            rate_limits,
             sign_in_address_failures,
             sign_in_account_failures,
             sign_in_queue,
@@ -218,143 +168,8 @@ impl App {
         self.sign_in_turns[stripe].lock().await
     }
 
-    /// Counts one request against `limit` for `key`; refused with 429 and the seconds to
-    /// wait when the allowance is spent.
+    /// Counts one request against `limit` for `key` (see [`RateLimits::check`]).
     pub fn check_rate(&self, limit: Limit, key: &str) -> ApiResult<()> {
-        use governor::clock::Clock;
-        let limiter = match limit {
-            Limit::User => &self.user_limiter,
-            Limit::SignIn => &self.sign_in_limiter,
-        };
-        let Some(limiter) = limiter else {
-            return Ok(());
-        };
-        if limiter.len() > LIMITER_KEYS {
-            limiter.retain_recent();
-        }
-        limiter.check_key(&key.to_owned()).map_err(|not_until| {
-            let wait = not_until.wait_time_from(limiter.clock().now());
-            ApiError::TooManyRequests {
-                retry_after: wait
-                    .as_secs()
-                    .saturating_add(u64::from(wait.subsec_nanos() > 0))
-                    .max(1),
-            }
-        })
+        self.rate_limits.check(limit, key)
     }
-}
-
-/// A limit on failures per key: a bucket that drains at `per_minute` and holds `burst`
-/// failures. An attempt is checked before anything costly is done and refused while the
-/// bucket is full; only a failed attempt fills it, so successful sign-ins (an office's
-/// morning behind one address) never count. Attempts already under way when the bucket
-/// fills still fail into it, up to twice its size, which bounds the wait that follows.
-pub struct FailureLimiter {
-    quota: RateQuota,
-    buckets: std::sync::Mutex<std::collections::HashMap<String, Bucket>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    level: f64,
-    at: std::time::Instant,
-}
-
-impl std::fmt::Debug for FailureLimiter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FailureLimiter")
-            .field("quota", &self.quota)
-            .finish_non_exhaustive()
-    }
-}
-
-impl FailureLimiter {
-    pub fn new(quota: RateQuota) -> FailureLimiter {
-        FailureLimiter {
-            quota,
-            buckets: std::sync::Mutex::new(std::collections::HashMap::new()),
-        }
-    }
-
-    fn per_sec(&self) -> f64 {
-        f64::from(self.quota.per_minute.get()) / 60.0
-    }
-
-    fn burst(&self) -> f64 {
-        f64::from(self.quota.burst.get())
-    }
-
-    fn level(&self, b: Option<&Bucket>, now: std::time::Instant) -> f64 {
-        b.map_or(0.0, |b| {
-            (b.level - now.duration_since(b.at).as_secs_f64() * self.per_sec()).max(0.0)
-        })
-    }
-
-    fn buckets(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Bucket>> {
-        self.buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Refused, with the seconds to wait, while `key`'s bucket is full.
-    pub fn check(&self, key: &str) -> ApiResult<()> {
-        let now = std::time::Instant::now();
-        let level = self.level(self.buckets().get(key), now);
-        if level + 1.0 > self.burst() {
-            let wait = (level + 1.0 - self.burst()) / self.per_sec();
-            // Whole seconds, at least one (`wait` is small and positive here).
-            let retry_after = (wait.ceil() as u64).max(1);
-            return Err(ApiError::TooManyRequests { retry_after });
-        }
-        Ok(())
-    }
-
-    /// Counts a failure against `key`.
-    pub fn failed(&self, key: &str) {
-        let now = std::time::Instant::now();
-        let mut buckets = self.buckets();
-        if buckets.len() > LIMITER_KEYS {
-            buckets.retain(|_, b| self.level(Some(b), now) > 0.0);
-        }
-        let level = (self.level(buckets.get(key), now) + 1.0).min(2.0 * self.burst());
-        buckets.insert(key.to_owned(), Bucket { level, at: now });
-    }
-}
-
-/// The whole HTTP service.
-pub fn router(state: AppState) -> Router {
-    let max_body = state.settings.max_body_bytes;
-    let timeout = state.settings.request_timeout;
-    Router::new()
-        .route("/healthz", get(healthz))
-        .merge(crate::auth::router())
-        .merge(crate::sync::router())
-        .merge(crate::admin::router())
-        .merge(crate::import::router())
-        .merge(crate::reports::router())
-        .merge(crate::dashboard::router())
-        .merge(crate::openapi::router())
-        .merge(crate::webapp::router())
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ))
-        // Outside the others, so the answers they make (408, 413, …) get a JSON body too.
-        .layer(axum::middleware::map_response(crate::error::json_errors))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
-}
-
-async fn healthz(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> crate::error::ApiResult<&'static str> {
-    use sea_orm::ConnectionTrait;
-    state.db.execute_unprepared("SELECT 1").await?;
-    Ok("ok")
-}
-
-async fn not_found() -> crate::error::ApiError {
-    crate::error::ApiError::NotFound("no such endpoint".into())
 }

@@ -25,7 +25,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::post;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::Validation;
 use rand::RngCore;
 use rapport_client_core::protocol::{self, ErrorBody, LoginRequest, RefreshRequest, Role, Session};
 use sea_orm::sea_query::Expr;
@@ -38,61 +38,15 @@ use sha2::{Digest, Sha256};
 
 use std::sync::atomic::Ordering;
 
-use crate::app::{App, AppState, Limit};
-use crate::db::{devices, refresh_tokens, server_keys, tenants, users};
+use crate::app::{App, AppState};
+use crate::db::{devices, refresh_tokens, tenants, users};
 use crate::error::{ApiError, ApiResult, JsonBody};
-
-/// The key id every token this server signs carries in its header, and every token it
-/// accepts must carry: a token naming another key is not one of ours.
-pub const KEY_ID: &str = "jwt-hs256";
+use crate::limits::Limit;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/auth/login", post(login))
         .route("/v1/auth/refresh", post(refresh))
-}
-
-/// The JWT signing keys, loaded from (or created in) the database at start-up.
-pub struct Keys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    /// The raw secret, for deriving refresh-token successors ([`Keys::successor`]).
-    secret: Vec<u8>,
-}
-
-impl Keys {
-    pub async fn load_or_create(db: &DatabaseConnection) -> anyhow::Result<Keys> {
-        const ID: &str = KEY_ID;
-        let existing = server_keys::Entity::find_by_id(ID).one(db).await?;
-        let secret = match existing {
-            Some(k) => k.secret,
-            None => {
-                let mut bytes = [0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut bytes);
-                let secret = base64::engine::general_purpose::STANDARD.encode(bytes);
-                // Two processes starting together may race here: the loser's insert fails
-                // on the primary key and it reads the winner's secret below.
-                let _ = server_keys::ActiveModel {
-                    id: Set(ID.into()),
-                    secret: Set(secret),
-                    created_at: Set(now_ms()),
-                }
-                .insert(db)
-                .await;
-                server_keys::Entity::find_by_id(ID)
-                    .one(db)
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("signing key missing after creation"))?
-                    .secret
-            }
-        };
-        let raw = base64::engine::general_purpose::STANDARD.decode(secret)?;
-        Ok(Keys {
-            encoding: EncodingKey::from_secret(&raw),
-            decoding: DecodingKey::from_secret(&raw),
-            secret: raw,
-        })
-    }
 }
 
 /// The claims of an access token.
@@ -107,7 +61,7 @@ pub struct Claims {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "strict_time"
+        deserialize_with = "crate::keys::strict_time"
     )]
     pub nbf: Option<i64>,
     /// Tenant id.
@@ -120,30 +74,8 @@ pub struct Claims {
     pub sep: i64,
 }
 
-/// Reads an optional time claim that, when present, must be a whole number of seconds:
-/// `null`, a string or a fraction is refused (the JWT library would let them pass).
-pub fn strict_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    i64::deserialize(d).map(Some)
-}
-
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 pub fn validation(issuer: &str) -> Validation {
-    validation_for(issuer, protocol::TOKEN_AUDIENCE)
-}
-
-/// The checks of every token this server accepts, for one audience (API or dashboard).
-pub fn validation_for(issuer: &str, audience: &str) -> Validation {
-    let mut v = Validation::new(Algorithm::HS256);
-    v.set_issuer(&[issuer]);
-    v.set_audience(&[audience]);
-    v.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-    v.leeway = 30;
-    v.validate_exp = true;
-    v.validate_nbf = true;
-    v
+    crate::keys::validation_for(issuer, protocol::TOKEN_AUDIENCE)
 }
 
 /// Hashes a password with Argon2id (on a blocking thread: it is deliberately slow).
@@ -297,10 +229,7 @@ async fn device_for(
         .collect();
     // A new device has missed nothing that happened before it existed: whatever it logs
     // comes after every removal from an account team so far.
-    let told_seq = tenants::Entity::find_by_id(&user.tenant_id)
-        .one(db)
-        .await?
-        .map_or(0, |t| t.seq);
+    let told_seq = crate::changelog::head(db, &user.tenant_id).await?;
     Ok(devices::ActiveModel {
         id: Set(uuid::Uuid::new_v4().to_string()),
         tenant_id: Set(user.tenant_id.clone()),
@@ -308,7 +237,7 @@ async fn device_for(
         actor_id: Set(automerge::ActorId::random().to_hex_string()),
         name: Set(name),
         active: Set(true),
-        created_at: Set(now_ms()),
+        created_at: Set(crate::clock::now_ms()),
         told_seq: Set(told_seq),
     }
     .insert(db)
@@ -332,7 +261,7 @@ async fn store_refresh_token(
         user_id: Set(user.id.clone()),
         device_id: Set(device.id.clone()),
         family_id: Set(family.to_owned()),
-        expires_at: Set(now_ms().saturating_add(refresh_ms)),
+        expires_at: Set(state.clock.now_ms().saturating_add(refresh_ms)),
         used_at: Set(None),
         revoked: Set(false),
         session_epoch: Set(epoch),
@@ -351,7 +280,7 @@ fn session(
     device: &devices::Model,
     refresh_token: String,
 ) -> ApiResult<Session> {
-    let now = chrono::Utc::now().timestamp();
+    let now = state.clock.now().timestamp();
     let exp = now + i64::try_from(state.settings.access_ttl.as_secs()).unwrap_or(900);
     let claims = Claims {
         sub: user.id.clone(),
@@ -414,7 +343,7 @@ async fn refresh(
     else {
         return Err(expired());
     };
-    if token.revoked || token.expires_at < now_ms() {
+    if token.revoked || token.expires_at < state.clock.now_ms() {
         return Err(expired());
     }
     let user = users::Entity::find_by_id(&token.user_id)
@@ -443,7 +372,10 @@ async fn refresh(
         let _writer = state.write_guard().await;
         let txn = state.db.begin().await?;
         let claimed = refresh_tokens::Entity::update_many()
-            .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now_ms()))
+            .col_expr(
+                refresh_tokens::Column::UsedAt,
+                Expr::value(state.clock.now_ms()),
+            )
             .filter(refresh_tokens::Column::TokenHash.eq(&hash))
             .filter(refresh_tokens::Column::UsedAt.is_null())
             .filter(refresh_tokens::Column::Revoked.eq(false))
@@ -504,22 +436,13 @@ async fn serves_again(
     let Some(used_at) = token.used_at else {
         return Ok(false);
     };
-    if token.revoked || now_ms().saturating_sub(used_at) > REFRESH_RETRY_GRACE_MS {
+    if token.revoked || crate::clock::now_ms().saturating_sub(used_at) > REFRESH_RETRY_GRACE_MS {
         return Ok(false);
     }
     Ok(refresh_tokens::Entity::find_by_id(successor_hash)
         .one(db)
         .await?
         .is_some_and(|s| s.used_at.is_none() && !s.revoked && s.family_id == token.family_id))
-}
-
-/// HMAC-SHA-256 (RFC 2104).
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    use hmac::{Hmac, Mac};
-    // HMAC takes a key of any length (a long one is hashed first): this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts any key length");
-    mac.update(message);
-    mac.finalize().into_bytes().into()
 }
 
 /// The signed-in user of a request, checked against the server's tables.
@@ -597,87 +520,6 @@ async fn authorise(db: &impl ConnectionTrait, claims: &Claims) -> ApiResult<Auth
         return Err(gone());
     }
     Ok(AuthUser { user, device })
-}
-
-impl Keys {
-    /// Signs `claims` with the server's HS256 key. The dashboard's session tokens use it
-    /// too, under their own audience, so an API token never opens a dashboard session and
-    /// a session cookie is never a bearer token.
-    pub fn sign<C: Serialize>(&self, claims: &C) -> anyhow::Result<String> {
-        let mut header = Header::new(Algorithm::HS256);
-        header.kid = Some(KEY_ID.to_owned());
-        jsonwebtoken::encode(&header, claims, &self.encoding)
-            .map_err(|e| anyhow::anyhow!("signing token: {e}"))
-    }
-
-    /// The successor of a refresh token: derived from it with the server's secret, so
-    /// every server process answers a repeated refresh with the same successor, and only
-    /// the holder of the token (and the server) can know it.
-    pub fn successor(&self, refresh_token: &str) -> String {
-        let mut message = b"rapport refresh successor\0".to_vec();
-        message.extend_from_slice(refresh_token.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac_sha256(&self.secret, &message))
-    }
-
-    /// The claims of a token signed with [`Keys::sign`], if it passes `validation`.
-    pub fn verify<C: serde::de::DeserializeOwned>(
-        &self,
-        token: &str,
-        validation: &Validation,
-    ) -> Option<C> {
-        self.decode(token, validation).ok()
-    }
-
-    /// The claims of a token signed with [`Keys::sign`], or why it is refused. The header
-    /// is read first: it must name this server's key and carry no key of its own, since
-    /// the JWT library checks neither. The parser's own words are logged, never answered.
-    pub fn decode<C: serde::de::DeserializeOwned>(
-        &self,
-        token: &str,
-        validation: &Validation,
-    ) -> Result<C, TokenError> {
-        let invalid = |e: jsonwebtoken::errors::Error| {
-            tracing::debug!(error = %e, "token refused");
-            match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            }
-        };
-        let header = jsonwebtoken::decode_header(token).map_err(invalid)?;
-        if header.kid.as_deref() != Some(KEY_ID) {
-            return Err(TokenError::UnknownKey);
-        }
-        if header.jku.is_some()
-            || header.jwk.is_some()
-            || header.x5u.is_some()
-            || header.x5c.is_some()
-        {
-            return Err(TokenError::OwnKey);
-        }
-        jsonwebtoken::decode::<C>(token, &self.decoding, validation)
-            .map(|t| t.claims)
-            .map_err(invalid)
-    }
-}
-
-/// Why a token is refused, in words fixed here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenError {
-    Expired,
-    UnknownKey,
-    OwnKey,
-    Invalid,
-}
-
-impl TokenError {
-    pub fn message(self) -> &'static str {
-        match self {
-            TokenError::Expired => "token expired: refresh it or sign in again",
-            TokenError::UnknownKey => "token signed with an unknown key",
-            TokenError::OwnKey => "a token may not name its own key",
-            TokenError::Invalid => "not a valid token: sign in again",
-        }
-    }
 }
 
 /// Checks a sign-in — `POST /v1/auth/login` and the dashboard's form alike: the company
@@ -780,27 +622,5 @@ impl<'a> FailureLimits<'a> {
         if let Some(l) = &self.app.sign_in_account_failures {
             l.failed(self.account);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hmac_matches_rfc_4231() {
-        let hex = |b: [u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-        assert_eq!(
-            hex(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-        // A key longer than the block is hashed first (test case 6).
-        assert_eq!(
-            hex(hmac_sha256(
-                &[0xaa; 131],
-                b"Test Using Larger Than Block-Size Key - Hash Key First"
-            )),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
-        );
     }
 }

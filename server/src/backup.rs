@@ -378,7 +378,7 @@ fn sqlite_restore(from: &Path, db: &Path, force: bool, known: &[String]) -> anyh
                 db.display()
             );
         }
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let stamp = crate::clock::now().format("%Y%m%dT%H%M%SZ");
         let aside = beside(db, &format!(".replaced-{stamp}"));
         create_private(&aside)?;
         let mut copy = open(
@@ -652,9 +652,7 @@ async fn pg_restore(
             .await?
             .ok_or_else(|| anyhow!("the database names no current schema"))?
             .try_get_by_index::<String>(0)?;
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let stamp = crate::clock::now().timestamp();
         let replaced = format!("rapport_replaced_{stamp}");
         // One simple query: both statements commit together or not at all.
         db.execute_unprepared(&format!(

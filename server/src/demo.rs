@@ -24,7 +24,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, Tran
 
 use crate::admin::{self, NewCompany, NewTeam, NewUser};
 use crate::app::App;
-use crate::auth::now_ms;
+use crate::changelog::{Sequence, insert_new_document};
+use crate::clock::now_ms;
 use crate::db::{devices, tenants};
 use crate::error::ApiResult;
 
@@ -257,10 +258,11 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
     };
 
     let account_ids: Vec<String> = ACCOUNTS.iter().map(|_| seeded_id(&mut rng)).collect();
-    let mut seed = Seed { tenant_id, seq: 0 };
     let _writer = app.write_guard().await;
     let txn = app.db.begin().await?;
-    seed.seq = crate::sync::lock_sequence(&txn, tenant_id).await?;
+    let mut seed = Seed {
+        seq: Sequence::lock(&txn, tenant_id).await?,
+    };
     for (i, a) in ACCOUNTS.iter().enumerate() {
         // Four quarters of figures (万元); the pyramid puts a few accounts on top.
         let scale = [
@@ -629,7 +631,7 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
             put(seeded_id(&mut rng), AnyRecord::Greeting(greeting)).await?;
         }
     }
-    crate::sync::set_sequence(&txn, tenant_id, seed.seq).await?;
+    seed.seq.finish(&txn).await?;
     txn.commit().await?;
     drop(_writer);
 
@@ -642,12 +644,11 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
 }
 
 /// Writes seeded documents under the tenant's sequence.
-struct Seed<'a> {
-    tenant_id: &'a str,
-    seq: i64,
+struct Seed {
+    seq: Sequence,
 }
 
-impl Seed<'_> {
+impl Seed {
     async fn insert(
         &mut self,
         txn: &sea_orm::DatabaseTransaction,
@@ -658,15 +659,6 @@ impl Seed<'_> {
     ) -> ApiResult<()> {
         let mut doc = model::new_document(actor);
         record.write(&mut doc).map_err(anyhow::Error::from)?;
-        crate::sync::insert_new_document(
-            txn,
-            self.tenant_id,
-            id,
-            author,
-            &mut doc,
-            &record,
-            &mut self.seq,
-        )
-        .await
+        insert_new_document(txn, &mut self.seq, id, author, &mut doc, &record).await
     }
 }

@@ -34,11 +34,6 @@ pub fn monday_of(day: NaiveDate) -> NaiveDate {
     day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 
-/// Today's date in `tz`, by the wall clock.
-pub fn today_in(tz: chrono_tz::Tz) -> NaiveDate {
-    chrono::Utc::now().with_timezone(&tz).date_naive()
-}
-
 /// The start of `day` in `tz`: local midnight, or where a DST change skips midnight, the
 /// first instant of the day that exists (a gap is never longer than three hours).
 pub fn day_start(tz: chrono_tz::Tz, day: NaiveDate) -> Option<chrono::DateTime<chrono_tz::Tz>> {
@@ -86,9 +81,14 @@ pub struct Window {
 }
 
 impl Window {
-    /// Parses `2026-W48` or `2026-11`; the current week when `None`.
-    pub fn parse(period: Option<&str>, tz: chrono_tz::Tz) -> ApiResult<Window> {
-        Window::parse_on(period, tz, today_in(tz))
+    /// Parses `2026-W48` or `2026-11`; when `None`, the week holding `now` (the server's
+    /// clock) in `tz`.
+    pub fn parse(
+        period: Option<&str>,
+        tz: chrono_tz::Tz,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> ApiResult<Window> {
+        Window::parse_on(period, tz, now.with_timezone(&tz).date_naive())
     }
 
     /// [`Window::parse`] on the day `today` (the current week is the week holding it).

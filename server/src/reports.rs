@@ -12,6 +12,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
+use crate::access::{self, TeamRefused};
 use crate::app::{App, AppState};
 use crate::auth::AuthUser;
 use crate::db::{teams, tenants, users, visits};
@@ -31,146 +32,30 @@ pub fn router() -> Router<AppState> {
         .route("/v1/reports/upcoming", get(http_upcoming))
 }
 
-/// The team a manager or admin asks about, by id or name: a manager's own team (naming
-/// another is refused), any team of the company for an admin, who must name one (the
-/// refusal lists the company's teams). Reps are refused.
-pub async fn team_in_scope(app: &App, user: &AuthUser, team: Option<&str>) -> ApiResult<String> {
-    let of_company = || teams::Entity::find().filter(teams::Column::TenantId.eq(user.tenant_id()));
-    match user.role() {
-        Role::Rep => Err(ApiError::Forbidden("team reports are for managers".into())),
-        Role::Manager => {
-            let own = user
-                .user
-                .team_id
-                .clone()
-                .ok_or_else(|| ApiError::Forbidden("you manage no team".into()))?;
-            if let Some(asked) = team.filter(|t| *t != own) {
-                let own_name = of_company()
-                    .filter(teams::Column::Id.eq(&own))
-                    .one(&app.db)
-                    .await?
-                    .map(|t| t.name);
-                if own_name.as_deref() != Some(asked) {
-                    return Err(ApiError::Forbidden("not your team".into()));
-                }
-            }
-            Ok(own)
-        }
-        Role::Admin => {
-            let Some(asked) = team else {
-                let names: Vec<String> = of_company()
-                    .order_by_asc(teams::Column::Name)
-                    .all(&app.db)
-                    .await?
-                    .into_iter()
-                    .map(|t| t.name)
-                    .collect();
-                return Err(ApiError::Unprocessable(if names.is_empty() {
-                    "name a team: this company has none yet".into()
-                } else {
-                    format!("name a team, one of: {}", names.join(", "))
-                }));
-            };
-            // By id or name, within the admin's company: another company's team is
-            // answered as if it did not exist.
-            let found = of_company()
-                .filter(
-                    sea_orm::Condition::any()
-                        .add(teams::Column::Id.eq(asked))
-                        .add(teams::Column::Name.eq(asked)),
-                )
-                .one(&app.db)
+/// The team a manager or admin asks about, by id or name ([`access::team_in_scope`]): an
+/// admin must name one (the refusal lists the company's teams); a team of another company
+/// is answered as if it did not exist.
+async fn team_in_scope(app: &App, user: &AuthUser, team: Option<&str>) -> ApiResult<String> {
+    match access::team_in_scope(&app.db, &user.user, team).await? {
+        Ok(Some(found)) => Ok(found.id),
+        Ok(None) => {
+            let names: Vec<String> = access::company_teams(&app.db, user.tenant_id())
                 .await?
-                .ok_or_else(|| ApiError::NotFound(format!("no team '{asked}'")))?;
-            Ok(found.id)
+                .into_iter()
+                .map(|t| t.name)
+                .collect();
+            Err(ApiError::Unprocessable(if names.is_empty() {
+                "name a team: this company has none yet".into()
+            } else {
+                format!("name a team, one of: {}", names.join(", "))
+            }))
         }
-    }
-}
-
-/// The reps of a team.
-pub async fn team_reps(app: &App, tenant_id: &str, team_id: &str) -> ApiResult<Vec<users::Model>> {
-    Ok(users::Entity::find()
-        .filter(users::Column::TenantId.eq(tenant_id))
-        .filter(users::Column::TeamId.eq(team_id))
-        .filter(users::Column::Role.eq(Role::Rep.as_str()))
-        .order_by_asc(users::Column::Username)
-        .all(&app.db)
-        .await?)
-}
-
-/// Whose scorecard `viewer` may read, by the id, user name or display name `asked` —
-/// the one rule of both faces (`GET /v1/reports/scorecard?rep=` and the dashboard's rep
-/// page):
-///
-/// - oneself, whatever the role;
-/// - a manager: the reps of their own team;
-/// - an admin: every rep of their company.
-///
-/// Never another manager or admin (not even one of the same team), nor anyone of another
-/// company. Someone of the company out of scope is refused ("not one of your reps"); for
-/// a manager or an admin, nobody of the company by that name is "no such rep" (only the
-/// viewer's own company is searched, so another company's people are answered as if
-/// absent). A rep is refused anyone but themselves alike. A display name that several people in
-/// scope share is refused with their user names, to choose from.
-pub async fn rep_in_scope(
-    app: &App,
-    viewer: &users::Model,
-    asked: &str,
-) -> ApiResult<users::Model> {
-    let refused = || ApiError::Forbidden("not one of your reps".into());
-    if asked == viewer.id || asked == viewer.username {
-        return Ok(viewer.clone());
-    }
-    let of_company = users::Entity::find().filter(users::Column::TenantId.eq(&viewer.tenant_id));
-    let exact = of_company
-        .clone()
-        .filter(
-            sea_orm::Condition::any()
-                .add(users::Column::Id.eq(asked))
-                .add(users::Column::Username.eq(asked)),
-        )
-        .one(&app.db)
-        .await?;
-    let in_scope = |found: &users::Model| {
-        let is_rep = found.role == Role::Rep.as_str();
-        match Role::parse(&viewer.role) {
-            Some(Role::Manager) => {
-                is_rep && found.team_id.is_some() && found.team_id == viewer.team_id
-            }
-            Some(Role::Admin) => is_rep,
-            Some(Role::Rep) | None => false,
-        }
-    };
-    if let Some(found) = exact {
-        return if in_scope(&found) {
-            Ok(found)
-        } else {
-            Err(refused())
-        };
-    }
-    if Role::parse(&viewer.role) == Some(Role::Rep) {
-        // A rep may read only their own scorecard: anyone else is refused alike.
-        return Err(refused());
-    }
-    let named = of_company
-        .filter(users::Column::DisplayName.eq(asked))
-        .order_by_asc(users::Column::Username)
-        .all(&app.db)
-        .await?;
-    if named.is_empty() {
-        return Err(ApiError::NotFound(format!("no such rep: '{asked}'")));
-    }
-    let mut mine: Vec<users::Model> = named.into_iter().filter(in_scope).collect();
-    match mine.len() {
-        0 => Err(refused()),
-        1 => Ok(mine.remove(0)),
-        _ => Err(ApiError::Unprocessable(format!(
-            "{} of your reps are called '{asked}': name one by user name ({})",
-            mine.len(),
-            mine.iter()
-                .map(|u| u.username.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+        Err(TeamRefused::Rep) => Err(ApiError::Forbidden("team reports are for managers".into())),
+        Err(TeamRefused::NoTeam) => Err(ApiError::Forbidden("you manage no team".into())),
+        Err(TeamRefused::NotTheirs) => Err(ApiError::Forbidden("not your team".into())),
+        Err(TeamRefused::Unknown) => Err(ApiError::NotFound(format!(
+            "no team '{}'",
+            team.unwrap_or_default()
         ))),
     }
 }
@@ -258,8 +143,8 @@ impl TeamList {
         q: &TeamQuery,
     ) -> ApiResult<TeamList> {
         let (_, tz) = scorecard::tenant_zone(&app.db, tenant_id).await?;
-        let reps = team_reps(app, tenant_id, team_id).await?;
-        let now = crate::auth::now_ms();
+        let reps = access::team_reps(&app.db, tenant_id, team_id).await?;
+        let now = app.clock.now_ms();
         let account_ids = |accounts: Vec<crate::db::accounts::Model>| -> Vec<String> {
             accounts.into_iter().map(|a| a.id).collect()
         };
@@ -272,7 +157,7 @@ impl TeamList {
                 if !(1..=104).contains(&weeks) {
                     return Err(ApiError::Unprocessable("weeks: 1 to 104".into()));
                 }
-                let window = periods::Window::parse(q.period.as_deref(), tz)?;
+                let window = periods::Window::parse(q.period.as_deref(), tz, app.clock.now())?;
                 let (labels, counts) = scorecard::visit_trend(
                     &app.db,
                     tenant_id,
@@ -317,7 +202,7 @@ impl TeamList {
                 )
             }
             "favours-over-limit" => {
-                let window = periods::Window::parse(q.period.as_deref(), tz)?;
+                let window = periods::Window::parse(q.period.as_deref(), tz, app.clock.now())?;
                 let list = scorecard::favours_over_limit(&app.db, tenant_id, &reps, &window)
                     .await?
                     .into_iter()
@@ -341,7 +226,7 @@ impl TeamList {
                 }
                 let accounts =
                     account_ids(scorecard::team_accounts(&app.db, tenant_id, &reps).await?);
-                let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+                let today = app.clock.now().with_timezone(&tz).date_naive();
                 TeamList::Upcoming(
                     scorecard::upcoming(&app.db, tenant_id, &accounts, today, days).await?,
                 )
@@ -577,7 +462,7 @@ async fn http_scorecard(
     QueryParams(q): QueryParams<ScorecardQuery>,
 ) -> ApiResult<axum::Json<Scorecard>> {
     let rep = match q.rep.as_deref() {
-        Some(asked) => rep_in_scope(&state, &user.user, asked).await?,
+        Some(asked) => access::rep_in_scope(&state.db, &user.user, asked).await?,
         None if user.role() == Role::Rep => user.user.clone(),
         None => {
             return Err(ApiError::Unprocessable(
@@ -586,7 +471,7 @@ async fn http_scorecard(
         }
     };
     let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
-    let window = periods::Window::parse(q.period.as_deref(), tz)?;
+    let window = periods::Window::parse(q.period.as_deref(), tz, state.clock.now())?;
     let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
     Ok(axum::Json(
         scorecard::scorecard(&state.db, user.tenant_id(), &rep, &window, &rules).await?,
@@ -610,11 +495,11 @@ async fn http_team(
 ) -> ApiResult<Response> {
     let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
     let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
-    let window = periods::Window::parse(q.period.as_deref(), tz)?;
+    let window = periods::Window::parse(q.period.as_deref(), tz, state.clock.now())?;
     let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
     // The reps' scorecards side by side (each runs its own queries concurrently too; the
     // connection pool bounds how many run at once).
-    let reps = team_reps(&state, user.tenant_id(), &team_id).await?;
+    let reps = access::team_reps(&state.db, user.tenant_id(), &team_id).await?;
     let cards = futures_util::future::try_join_all(
         reps.iter()
             .map(|rep| scorecard::scorecard(&state.db, user.tenant_id(), rep, &window, &rules)),
@@ -705,7 +590,7 @@ pub async fn weekly_visits(
         Some(w) => periods::parse_iso_week(w).ok_or_else(|| {
             ApiError::Unprocessable(format!("'{w}' is not an ISO week like 2026-W48"))
         })?,
-        None => periods::monday_of(periods::today_in(tz)),
+        None => periods::monday_of(app.clock.now().with_timezone(&tz).date_naive()),
     };
     let next_monday = monday + chrono::Duration::days(7);
     let (Some(starts), Some(ends)) = (

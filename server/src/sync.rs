@@ -1,37 +1,47 @@
 //! `POST /v1/sync`: one round trip pushes a device's changes and pulls what is new.
 //!
-//! Push, in one database transaction for the request (on SQLite, one savepoint of the
-//! writer's group commit, see [`crate::writer`]), each document in these steps, numbered
-//! as in [`push_doc`]:
-//! 1. it is authorised from the server's tables (tenant, account team, author), never
-//!    from a field inside it;
-//! 2. each change is bounded before it is parsed (size once inflated, operations),
-//!    checked against its hash, must carry the signing-in device's actor, and must have
-//!    its dependencies known or in the batch; the document's whole history, nesting and
-//!    snapshot are bounded too; the merged document must read as a valid record of its
-//!    kind (client-core's `verify`, which holds every check that needs no table, and the
-//!    limits);
-//! 3. the record's account is the same as before, and for a new record one the rep is
-//!    on;
-//! 4. a change to someone else's authored record (or the removal of someone else's
-//!    shared one) must be a manager's or admin's correction, recorded as theirs;
-//! 5. what the push adds to stored records is within the pusher's storage quota;
-//! 6. new changes are stored keyed by (document, hash) — a retried push stores nothing
-//!    twice — each stamped with the next value of the tenant's sequence, and the
-//!    document's read-model rows are rebuilt.
+//! **Push.** First, without any lock, every pushed document the user may plausibly write
+//! is verified and merged off the async runtime ([`prepare`]), against one budget for
+//! the whole request. Then, in one database transaction for the request (on SQLite one
+//! savepoint of the writer's group commit, see [`crate::writer`]) that holds the
+//! tenant's [`Sequence`], the rows the request needs are read once ([`Known`]) and each
+//! document goes through these steps, one function each, called in order by
+//! [`push_doc`]:
+//! 1. [`authorise`]: from the server's tables (tenant, account team, author: the one
+//!    policy of [`crate::access`]), never from a field inside the document;
+//! 2. [`verify_doc`]: each change is bounded before it is parsed (size once inflated,
+//!    operations), checked against its hash, must carry the signing-in device's actor,
+//!    and must have its dependencies known or in the batch; the document's whole
+//!    history, nesting and snapshot are bounded too; the merged document must read as a
+//!    valid record of its kind (client-core's `verify`, which holds every check that
+//!    needs no table, and the limits). The work done before the lock is used when the
+//!    stored snapshot is still the one it was merged into;
+//! 3. [`check_account`]: the record's account is the same as before (its name, place
+//!    and removal changed by admins alone), and for a new record one the rep is on;
+//! 4. [`check_authorship`]: a change to someone else's authored record (or the removal
+//!    of someone else's shared one) must be a manager's or admin's correction, recorded
+//!    as theirs;
+//! 5. [`charge_storage`]: what the push adds to stored records is within the pusher's
+//!    storage quota;
+//! 6. [`store`]: new changes are stored keyed by (document, hash) — a retried push
+//!    stores nothing twice — each stamped with the next number of the tenant's sequence,
+//!    and the document's row and read-model rows are rewritten (a new document's with
+//!    the request's others, one multi-row insert per table).
 //!
 //! A document that fails any check is rejected whole with a reason; nothing of it is
-//! stored.
+//! stored. A rep taken off an account keeps what they authored; new records on it are
+//! accepted only from a device the server had not yet told of the removal (see
+//! [`removals`]).
 //!
-//! A rep taken off an account keeps what they authored; new records on it are accepted
-//! only from a device the server had not yet told of the removal (see [`removals`]).
+//! The sequence is held from the first read to the commit ([`crate::changelog`]), so a
+//! tenant's writers commit in sequence order and a pull that has seen sequence N has
+//! seen everything below it (invariant 3).
 //!
-//! The sequence comes from a counter row per tenant, updated inside the same transaction,
-//! so a tenant's writers commit in sequence order and a pull that has seen sequence N
-//! has seen everything below it (invariant 3).
-//!
-//! Pull answers from the `changes` table and the account-team table alone: no document
-//! is loaded, except the stored snapshots sent when a user gains access to an account.
+//! **Pull** ([`pull`]), in named phases: the readable documents changed above the
+//! cursor ([`changed_documents`], through the indexes by account and by author), the
+//! page's positions and then its change bytes ([`page_positions`], [`page_changes`]),
+//! assembled into a [`Page`], and the snapshots of accounts granted within the page's
+//! window ([`add_grant_snapshots`]). No document is loaded, except those snapshots.
 
 use std::collections::HashMap;
 
@@ -48,14 +58,17 @@ use rapport_client_core::protocol::{
     SyncRequest, SyncResponse,
 };
 use rapport_client_core::verify::{self, Budget, Refused, RequestErrorKind, Verified};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
+use crate::access::{self, Membership, NewRecord, OthersChange, WriteAccess};
 use crate::app::AppState;
-use crate::auth::{AuthUser, now_ms};
+use crate::auth::AuthUser;
+use crate::changelog::{self, Sequence, add_storage, change_rows};
+use crate::clock::Clock;
 use crate::db::{
     account_teams, accounts, changes, corrections, devices, documents, storage_usage, tenants,
 };
@@ -112,14 +125,14 @@ async fn sync(
         }
         _ => request.cursor,
     };
-    let (docs, new_cursor, has_more) = pull(&state, &user, cursor).await?;
-    let removals = removals(&state, &user, cursor, new_cursor).await?;
+    let pulled = pull(&state, &user, cursor).await?;
+    let removals = removals(&state, &user, cursor, pulled.cursor).await?;
     let (rules_version, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
     let response = SyncResponse {
         results,
-        docs,
-        cursor: new_cursor,
-        has_more,
+        docs: pulled.docs,
+        cursor: pulled.cursor,
+        has_more: pulled.has_more,
         rules: (rules_version != request.rules_version).then_some(RulesUpdate {
             version: rules_version,
             rules,
@@ -193,28 +206,6 @@ fn rejected(code: &str, reason: impl Into<String>) -> Outcome {
     }
 }
 
-/// Whether `m` ended in a removal the pushing device had not heard of yet: its request
-/// was sent before the server told it (see [`removals`]), so what it carries for that
-/// account was logged while the rep was still on the team.
-fn removal_is_news(m: &Membership, told_seq: i64) -> bool {
-    !m.active && m.revoked_seq.unwrap_or(0) > told_seq
-}
-
-/// Whether `user` (on a device told of removals up to `told_seq`) may push changes to the
-/// stored document `d`: their own record, one on an account whose team they are on, or
-/// one on an account they were taken off but their device had not heard of it.
-fn may_write(
-    d: &documents::Model,
-    user: &AuthUser,
-    teams: &HashMap<String, Membership>,
-    told_seq: i64,
-) -> bool {
-    d.author_id == user.id()
-        || teams
-            .get(&d.account_id)
-            .is_some_and(|m| m.active || removal_is_news(m, told_seq))
-}
-
 /// The reason shown to a rep whose new record is on an account they were taken off.
 async fn removed_reason(
     txn: &DatabaseTransaction,
@@ -257,11 +248,12 @@ async fn push(
     // what reads or writes the tables is serialised.
     let (docs, prepared) = prepare(state, user, docs).await?;
     let user = user.clone();
+    let clock = state.clock;
     let quota = i64::try_from(state.settings.user_storage_quota).unwrap_or(i64::MAX);
     state
         .writer
         .run(Box::new(move |txn| {
-            Box::pin(async move { push_locked(txn, &user, quota, docs, prepared).await })
+            Box::pin(async move { push_locked(txn, &user, clock, quota, docs, prepared).await })
         }))
         .await
 }
@@ -271,32 +263,31 @@ async fn push(
 async fn push_locked(
     txn: &DatabaseTransaction,
     user: &AuthUser,
+    clock: Clock,
     quota: i64,
     docs: Vec<PushDoc>,
     mut prepared: Vec<Option<Prepared>>,
 ) -> ApiResult<(Vec<DocResult>, Written)> {
-    let mut seq = lock_sequence(txn, user.tenant_id()).await?;
-    let start_seq = seq;
+    let seq = Sequence::lock(txn, user.tenant_id()).await?;
     let (_, rules) = crate::rules::load(txn, user.tenant_id()).await?;
-    // Read once for the request what every document needs (taken under the sequence
-    // lock, so no other writer changes it meanwhile).
-    let mut known = Known::load(txn, user, &docs, quota).await?;
+    let cx = Pusher {
+        txn,
+        user,
+        rules: &rules,
+        clock,
+    };
+    let mut pushing = Pushing {
+        // Read once for the request what every document needs (taken under the sequence
+        // lock, so no other writer changes it meanwhile).
+        known: Known::load(txn, user, &docs, quota).await?,
+        seq,
+        // One budget for the whole request: past it the request is refused and, as its
+        // transaction is rolled back, nothing of it is stored.
+        budget: Budget::default(),
+    };
     let mut results = Vec::with_capacity(docs.len());
-    // One budget for the whole request: past it the request is refused and, as its
-    // transaction is rolled back, nothing of it is stored.
-    let mut budget = Budget::default();
     for (doc, pre) in docs.into_iter().zip(prepared.iter_mut()) {
-        let outcome = push_doc(
-            txn,
-            user,
-            &rules,
-            &doc,
-            pre.take(),
-            &mut known,
-            &mut seq,
-            &mut budget,
-        )
-        .await?;
+        let outcome = push_doc(&cx, &mut pushing, &doc, pre.take()).await?;
         if let Outcome::Rejected { code, reason } = &outcome {
             tracing::info!(doc = %doc.doc_id, user = %user.id(), %code, %reason, "document rejected");
         }
@@ -305,11 +296,44 @@ async fn push_locked(
             outcome,
         });
     }
+    let Pushing { known, seq, .. } = pushing;
     known.write(txn, user.tenant_id()).await?;
-    if seq != start_seq {
-        set_sequence(txn, user.tenant_id(), seq).await?;
+    let written = seq.taken();
+    seq.finish(txn).await?;
+    Ok((results, written))
+}
+
+/// Who pushes, in which transaction, under which rules: what every document of one push
+/// shares.
+struct Pusher<'a> {
+    txn: &'a DatabaseTransaction,
+    user: &'a AuthUser,
+    rules: &'a Rules,
+    clock: Clock,
+}
+
+/// A push under way: what it read and gathered, the sequence it holds and its budget.
+struct Pushing {
+    known: Known,
+    seq: Sequence,
+    budget: Budget,
+}
+
+impl Pusher<'_> {
+    /// The pusher's write access (see [`WriteAccess`]), from their account-team rows and
+    /// the removals their device has been told of.
+    fn access_of<'k>(
+        &'k self,
+        teams: &'k HashMap<String, Membership>,
+        told_seq: i64,
+    ) -> WriteAccess<'k> {
+        WriteAccess {
+            tenant_id: self.user.tenant_id(),
+            user_id: self.user.id(),
+            teams,
+            told_seq,
+        }
     }
-    Ok((results, (seq != start_seq).then_some((start_seq, seq))))
 }
 
 /// One document verified and merged before the writer lock, against the stored snapshot
@@ -331,37 +355,32 @@ async fn prepare(
     user: &AuthUser,
     docs: Vec<PushDoc>,
 ) -> ApiResult<(Vec<PushDoc>, Vec<Option<Prepared>>)> {
-    let ids: Vec<&str> = docs.iter().map(|d| d.doc_id.as_str()).collect();
-    let mut stored: HashMap<String, documents::Model> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(PULL_DOCS_PER_QUERY) {
-        let rows = documents::Entity::find()
-            .filter(documents::Column::Id.is_in(chunk.iter().copied()))
-            .all(&state.db)
-            .await?;
-        stored.extend(rows.into_iter().map(|d| (d.id.clone(), d)));
-    }
+    let mut stored = stored_documents(&state.db, &docs).await?;
     let teams: HashMap<String, Membership> = if stored.is_empty() {
         HashMap::new()
     } else {
-        memberships(&state.db, user).await?
+        access::memberships(&state.db, user.tenant_id(), user.id()).await?
+    };
+    let access = WriteAccess {
+        tenant_id: user.tenant_id(),
+        user_id: user.id(),
+        teams: &teams,
+        told_seq: user.device.told_seq,
     };
     // What to merge into: `Some(None)` a new document, `Some(Some(d))` this row's
     // snapshot, `None` nothing here (another company's record, or one this user may not
     // write: never loaded outside the checks).
-    let bases: Vec<Option<Option<Vec<u8>>>> = docs
-        .iter()
-        .map(|push| {
-            let kind = DocKind::parse(&push.kind)?;
-            match stored.remove(&push.doc_id) {
-                None => (kind != DocKind::Account).then_some(None),
-                Some(d) => {
-                    let may_write = may_write(&d, user, &teams, user.device.told_seq);
-                    (d.tenant_id == user.tenant_id() && d.kind == kind.as_str() && may_write)
-                        .then_some(Some(d.snapshot))
+    let bases: Vec<Option<Option<Vec<u8>>>> =
+        docs.iter()
+            .map(|push| {
+                let kind = DocKind::parse(&push.kind)?;
+                match stored.remove(&push.doc_id) {
+                    None => (kind != DocKind::Account).then_some(None),
+                    Some(d) => (d.kind == kind.as_str() && access.may_change(&d))
+                        .then_some(Some(d.snapshot)),
                 }
-            }
-        })
-        .collect();
+            })
+            .collect();
     let actor = user.device.actor_id.clone();
     let checked = crate::cpu::run(move || {
         let to_verify: Vec<verify::ToVerify<'_>> = docs
@@ -410,6 +429,24 @@ async fn prepare(
     Ok((docs, prepared))
 }
 
+/// The stored rows of the pushed documents, by id (whatever their company: the checks
+/// decide), read in chunks since backends cap the number of bind parameters.
+async fn stored_documents(
+    conn: &impl ConnectionTrait,
+    push: &[PushDoc],
+) -> ApiResult<HashMap<String, documents::Model>> {
+    let ids: Vec<&str> = push.iter().map(|d| d.doc_id.as_str()).collect();
+    let mut stored = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(PULL_DOCS_PER_QUERY) {
+        let rows = documents::Entity::find()
+            .filter(documents::Column::Id.is_in(chunk.iter().copied()))
+            .all(conn)
+            .await?;
+        stored.extend(rows.into_iter().map(|d| (d.id.clone(), d)));
+    }
+    Ok(stored)
+}
+
 /// What one push reads once instead of once per document: the stored rows of the
 /// documents it names, the user's account-team rows, and the account rows it looks up.
 /// Kept current as the request writes (a document named twice, an account changed).
@@ -451,18 +488,8 @@ impl Known {
         push: &[PushDoc],
         quota: i64,
     ) -> ApiResult<Self> {
-        let mut ids: Vec<&str> = push.iter().map(|d| d.doc_id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut docs = HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(PULL_DOCS_PER_QUERY) {
-            let rows = documents::Entity::find()
-                .filter(documents::Column::Id.is_in(chunk.iter().copied()))
-                .all(txn)
-                .await?;
-            docs.extend(rows.into_iter().map(|d| (d.id.clone(), d)));
-        }
-        let teams = memberships(txn, user).await?;
+        let docs = stored_documents(txn, push).await?;
+        let teams = access::memberships(txn, user.tenant_id(), user.id()).await?;
         // Read afresh under the lock: a response of another request may have told the
         // device of a removal since this request was authenticated.
         let told_seq = devices::Entity::find_by_id(&user.device.id)
@@ -544,37 +571,6 @@ impl Storage {
     }
 }
 
-/// One of the user's account-team rows.
-#[derive(Debug, Clone, Copy)]
-struct Membership {
-    active: bool,
-    /// When inactive: the sequence number and time (Unix ms) of the removal.
-    revoked_seq: Option<i64>,
-    revoked_at: Option<i64>,
-}
-
-/// The user's account-team rows, by account id.
-async fn memberships(
-    conn: &impl ConnectionTrait,
-    user: &AuthUser,
-) -> ApiResult<HashMap<String, Membership>> {
-    Ok(account_teams::Entity::find()
-        .filter(account_teams::Column::TenantId.eq(user.tenant_id()))
-        .filter(account_teams::Column::UserId.eq(user.id()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|t| {
-            let m = Membership {
-                active: t.active,
-                revoked_seq: t.revoked_seq,
-                revoked_at: t.revoked_at,
-            };
-            (t.account_id, m)
-        })
-        .collect())
-}
-
 /// The account's row from `accounts` (see [`Known`]), read at most once per request.
 async fn account_row<'a>(
     accounts: &'a mut HashMap<String, Option<accounts::Model>>,
@@ -588,58 +584,94 @@ async fn account_row<'a>(
     Ok(accounts.get(account_id).and_then(Option::as_ref))
 }
 
-/// Takes the tenant's sequence row for the rest of the transaction (on PostgreSQL the
-/// update holds the row lock until commit) and returns its value.
-pub async fn lock_sequence(txn: &DatabaseTransaction, tenant_id: &str) -> ApiResult<i64> {
-    tenants::Entity::update_many()
-        .col_expr(tenants::Column::Seq, Expr::col(tenants::Column::Seq))
-        .filter(tenants::Column::Id.eq(tenant_id))
-        .exec(txn)
-        .await?;
-    let tenant = tenants::Entity::find_by_id(tenant_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("company no longer exists".into()))?;
-    Ok(tenant.seq)
-}
-
-#[allow(clippy::too_many_arguments)]
+/// Pushes one document, in the steps of the module's documentation: each either rejects
+/// it (nothing of it written) or passes it on; the last stores it.
 async fn push_doc(
-    txn: &DatabaseTransaction,
-    user: &AuthUser,
-    rules: &Rules,
+    cx: &Pusher<'_>,
+    pushing: &mut Pushing,
     push: &PushDoc,
     prepared: Option<Prepared>,
-    known: &mut Known,
-    seq: &mut i64,
-    budget: &mut Budget,
 ) -> ApiResult<Outcome> {
     let Some(kind) = DocKind::parse(&push.kind) else {
         return Ok(rejected("unknown_kind", "unknown document kind"));
     };
+    let known = &mut pushing.known;
     let existing = known.docs.get(&push.doc_id);
-    // 1. Authorise from our own tables. Another tenant's document and one this user may
-    //    not see are answered alike, so ids leak nothing. Reps taken off an account keep
-    //    writing what they logged while on it; others' records need an active membership
-    //    (or one whose end the device had not heard of when it pushed).
-    if let Some(d) = existing {
-        if d.tenant_id != user.tenant_id() {
-            return Ok(forbidden());
-        }
-        if d.kind != kind.as_str() {
-            return Ok(rejected("kind_changed", "a record cannot change its kind"));
-        }
-        if !may_write(d, user, &known.teams, known.told_seq) {
-            return Ok(forbidden());
-        }
-    } else if kind == DocKind::Account {
-        // Accounts are created by admins, on the server.
-        return Ok(forbidden());
+    let access = cx.access_of(&known.teams, known.told_seq);
+    if let Err(refused) = authorise(&access, existing, kind) {
+        return Ok(refused);
     }
+    let merged = match verify_doc(cx, push, kind, existing, prepared, &mut pushing.budget)? {
+        Ok(merged) => merged,
+        Err(outcome) => return Ok(outcome),
+    };
+    let account_id = merged.record.account_id(&push.doc_id).to_owned();
+    if let Err(refused) = check_account(
+        cx,
+        &mut known.accounts,
+        &access,
+        existing,
+        &merged.record,
+        &account_id,
+    )
+    .await?
+    {
+        return Ok(refused);
+    }
+    let correction = match check_authorship(cx.user.id(), cx.user.role(), existing, kind, &merged) {
+        Ok(correction) => correction,
+        Err(refused) => return Ok(refused),
+    };
+    if let Err(refused) = charge_storage(cx, &mut known.storage, existing, &merged).await? {
+        return Ok(refused);
+    }
+    let accepted = Accepted {
+        kind,
+        account_id,
+        author: existing.map_or_else(|| cx.user.id().to_owned(), |d| d.author_id.clone()),
+        correction,
+        created: existing.map(|d| (d.created_seq, d.created_at)),
+        merged,
+    };
+    store(cx, pushing, &push.doc_id, accepted).await?;
+    Ok(Outcome::Accepted)
+}
 
-    // 2. Parse, bound and check every change, merge, and read the result as a record:
-    //    everything that needs no table, in client-core's `verify`.
-    //    Done before the lock (see [`prepare`]) unless the document changed since.
+/// 1. Authorises from our own tables. Another tenant's document and one this user may
+///    not see are answered alike, so ids leak nothing. Reps taken off an account keep
+///    writing what they logged while on it; others' records need an active membership
+///    (or one whose end the device had not heard of when it pushed).
+fn authorise(
+    access: &WriteAccess<'_>,
+    existing: Option<&documents::Model>,
+    kind: DocKind,
+) -> Result<(), Outcome> {
+    match existing {
+        Some(d) if d.tenant_id != access.tenant_id => Err(forbidden()),
+        Some(d) if d.kind != kind.as_str() => {
+            Err(rejected("kind_changed", "a record cannot change its kind"))
+        }
+        Some(d) if !access.may_change(d) => Err(forbidden()),
+        Some(_) => Ok(()),
+        // Accounts are created by admins, on the server.
+        None if kind == DocKind::Account => Err(forbidden()),
+        None => Ok(()),
+    }
+}
+
+/// 2. Parses, bounds and checks every change, merges, and reads the result as a record:
+///    everything that needs no table, in client-core's `verify`. Done before the lock
+///    (see [`prepare`]) unless the document changed since. `Err` is the document's outcome
+///    already decided (refused, or accepted with nothing new to store); a request past
+///    its budget is an error.
+fn verify_doc(
+    cx: &Pusher<'_>,
+    push: &PushDoc,
+    kind: DocKind,
+    existing: Option<&documents::Model>,
+    prepared: Option<Prepared>,
+    budget: &mut Budget,
+) -> ApiResult<Result<verify::Merged, Outcome>> {
     let stored_snapshot = existing.map(|d| d.snapshot.as_slice());
     let verified = match prepared {
         Some(p) if p.base.as_deref() == stored_snapshot => {
@@ -653,154 +685,214 @@ async fn push_doc(
                 })?),
                 None => None,
             };
-            verify::apply_push(stored, kind, &user.device.actor_id, &push.changes, budget)
+            verify::apply_push(
+                stored,
+                kind,
+                &cx.user.device.actor_id,
+                &push.changes,
+                budget,
+            )
         }
     };
-    let merged = match verified {
-        Ok(Verified::Unchanged) => return Ok(Outcome::Accepted),
-        Ok(Verified::Merged(m)) => m,
-        Err(Refused::Document(r)) => return Ok(rejected(r.code, r.reason)),
-        Err(Refused::Request(e)) => return Err(request_error(e)),
+    match verified {
+        Ok(Verified::Unchanged) => Ok(Err(Outcome::Accepted)),
+        Ok(Verified::Merged(m)) => Ok(Ok(*m)),
+        Err(Refused::Document(r)) => Ok(Err(rejected(r.code, r.reason))),
+        Err(Refused::Request(e)) => Err(request_error(e)),
+    }
+}
+
+/// 3. The account: unchanged (and its admin fields changed by an admin alone), and for a
+///    new record one of the company that the rep is on (or was, unheard).
+async fn check_account(
+    cx: &Pusher<'_>,
+    accounts: &mut HashMap<String, Option<accounts::Model>>,
+    access: &WriteAccess<'_>,
+    existing: Option<&documents::Model>,
+    record: &AnyRecord,
+    account_id: &str,
+) -> ApiResult<Result<(), Outcome>> {
+    let Some(d) = existing else {
+        let account = account_row(accounts, cx.txn, account_id).await?;
+        let Some(name) = account
+            .filter(|a| a.tenant_id == access.tenant_id && !a.deleted)
+            .map(|a| a.name.clone())
+        else {
+            return Ok(Err(forbidden()));
+        };
+        return Ok(match access.new_record(account_id) {
+            NewRecord::Allowed => Ok(()),
+            NewRecord::NotOnTeam => Err(forbidden()),
+            // Taken off the account: a new record is accepted only from a device that had
+            // not heard of it yet (logged while the rep was on the team).
+            NewRecord::Removed { at_ms } => {
+                Err(removed_reason(cx.txn, access.tenant_id, &name, at_ms).await?)
+            }
+        });
     };
+    if d.account_id != account_id {
+        return Ok(Err(rejected(
+            "account_changed",
+            "a record cannot move to another account",
+        )));
+    }
+    if let AnyRecord::Account(after) = record
+        && cx.user.role() != Role::Admin
+    {
+        let before = AutoCommit::load(&d.snapshot)
+            .ok()
+            .and_then(|b| model::read_record::<Account>(&b).ok());
+        if before.is_some_and(|b| !b.same_admin_fields(after)) {
+            return Ok(Err(rejected(
+                "admin_only",
+                "only an admin may rename, move or remove an account",
+            )));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// 4. Authorship: what a rep logged is theirs. Someone else's change to it (or the
+///    removal of someone else's shared record) is a manager's or admin's correction,
+///    recorded as theirs (`Ok(true)`); from a rep it is rejected whole.
+fn check_authorship(
+    user_id: &str,
+    role: Role,
+    existing: Option<&documents::Model>,
+    kind: DocKind,
+    merged: &verify::Merged,
+) -> Result<bool, Outcome> {
+    let Some(d) = existing.filter(|d| d.author_id != user_id) else {
+        return Ok(false);
+    };
+    let removes = merged.record.is_deleted() != d.deleted;
+    match access::others_change(kind, removes, role) {
+        OthersChange::Shared => Ok(false),
+        OthersChange::Correction => Ok(true),
+        OthersChange::Refused => {
+            let what = kind.as_str().replace('_', " ");
+            Err(rejected(
+                "not_author",
+                if kind.is_authored() {
+                    format!(
+                        "only its author may change or remove this {what} (a manager or \
+                         admin may correct it)"
+                    )
+                } else {
+                    format!(
+                        "only its author, a manager or an admin may remove or restore this \
+                         {what}"
+                    )
+                },
+            ))
+        }
+    }
+}
+
+/// 5. The storage quota: what a push adds to stored records is charged to whoever pushed
+///    it (a teammate's growth of a shared account or contact is theirs, not the record's
+///    author's), and may not take them past the quota.
+async fn charge_storage(
+    cx: &Pusher<'_>,
+    storage: &mut Storage,
+    existing: Option<&documents::Model>,
+    merged: &verify::Merged,
+) -> ApiResult<Result<(), Outcome>> {
+    let growth = i64::try_from(merged.snapshot.len()).unwrap_or(i64::MAX)
+        - existing.map_or(0, |d| i64::try_from(d.snapshot.len()).unwrap_or(0));
+    // Removing a record is always allowed, even past the quota: it is how a rep frees
+    // space. The removal itself adds a few bytes of history; a "removal" that adds more
+    // than that is charged like any other change.
+    let removal = existing.is_some_and(|d| !d.deleted)
+        && merged.record.is_deleted()
+        && growth <= REMOVAL_GROWTH_MAX;
+    let user = cx.user;
+    if storage
+        .charge(cx.txn, user.tenant_id(), user.id(), growth, removal)
+        .await?
+    {
+        return Ok(Ok(()));
+    }
+    Ok(Err(rejected(
+        "quota_exceeded",
+        format!(
+            "the server keeps at most {} of records per person (the storage quota), and \
+             this change would take you past it; remove records that are no longer needed, \
+             or ask your admin to raise the quota",
+            human_size(storage.quota)
+        ),
+    )))
+}
+
+/// A document every check has passed, to be stored.
+struct Accepted {
+    kind: DocKind,
+    account_id: String,
+    /// Whose record it is: the first pusher's, whoever changes it.
+    author: String,
+    /// Whether this change is someone else's correction of it (see [`check_authorship`]).
+    correction: bool,
+    /// The stored row's creation (sequence number, Unix ms); `None` for a new document.
+    created: Option<(i64, i64)>,
+    merged: verify::Merged,
+}
+
+/// 6. Stores the document. Every check that can reject it is behind us: a failure from
+///    here on is an error that rolls the whole request back, so nothing of the document
+///    is left half-written.
+async fn store(
+    cx: &Pusher<'_>,
+    pushing: &mut Pushing,
+    doc_id: &str,
+    accepted: Accepted,
+) -> ApiResult<()> {
+    let Accepted {
+        kind,
+        account_id,
+        author,
+        correction,
+        created,
+        merged,
+    } = accepted;
     let verify::Merged {
         mut fresh,
         record,
         snapshot,
         ..
-    } = *merged;
-
-    // 3. The account: unchanged, and (for a new record) one the rep is on (or was).
-    let account_id = record.account_id(&push.doc_id).to_owned();
-    match existing {
-        Some(d) if d.account_id != account_id => {
-            return Ok(rejected(
-                "account_changed",
-                "a record cannot move to another account",
-            ));
-        }
-        Some(d) => {
-            if let AnyRecord::Account(after) = &record
-                && user.role() != Role::Admin
-            {
-                let before = AutoCommit::load(&d.snapshot)
-                    .ok()
-                    .and_then(|b| model::read_record::<Account>(&b).ok());
-                if before.is_some_and(|b| !b.same_admin_fields(after)) {
-                    return Ok(rejected(
-                        "admin_only",
-                        "only an admin may rename, move or remove an account",
-                    ));
-                }
-            }
-        }
-        None => {
-            let account = account_row(&mut known.accounts, txn, &account_id).await?;
-            let name = account
-                .filter(|a| a.tenant_id == user.tenant_id() && !a.deleted)
-                .map(|a| a.name.clone());
-            let membership = known.teams.get(&account_id).copied();
-            let (Some(name), Some(membership)) = (name, membership) else {
-                return Ok(forbidden());
-            };
-            // Taken off the account: a new record is accepted only from a device that had
-            // not heard of it yet (logged while the rep was on the team).
-            if !membership.active && !removal_is_news(&membership, known.told_seq) {
-                return removed_reason(txn, user.tenant_id(), &name, membership.revoked_at).await;
-            }
-        }
-    }
-
-    // 4. Authorship: what a rep logged is theirs. Someone else's change to it (or the
-    //    removal of someone else's shared record) is a manager's or admin's correction,
-    //    recorded as theirs below; from a rep it is rejected whole.
-    let correction = match existing {
-        Some(d) if d.author_id != user.id() && kind != DocKind::Account => {
-            let removes = record.is_deleted() != d.deleted;
-            if !kind.is_authored() && !removes {
-                false
-            } else if user.role() == Role::Rep {
-                let what = kind.as_str().replace('_', " ");
-                return Ok(rejected(
-                    "not_author",
-                    if kind.is_authored() {
-                        format!(
-                            "only its author may change or remove this {what} (a manager or \
-                             admin may correct it)"
-                        )
-                    } else {
-                        format!(
-                            "only its author, a manager or an admin may remove or restore \
-                             this {what}"
-                        )
-                    },
-                ));
-            } else {
-                true
-            }
-        }
-        _ => false,
-    };
-
-    // 5. The storage quota: what a push adds to stored records is charged to whoever pushed
-    // it (a teammate's growth of a shared account or contact is theirs, not the record's
-    // author's), and may not take them past the quota.
-    let author = existing.map_or_else(|| user.id().to_owned(), |d| d.author_id.clone());
-    let growth = i64::try_from(snapshot.len()).unwrap_or(i64::MAX)
-        - existing.map_or(0, |d| i64::try_from(d.snapshot.len()).unwrap_or(0));
-    // Removing a record is always allowed, even past the quota: it is how a rep frees
-    // space. The removal itself adds a few bytes of history; a "removal" that adds more
-    // than that is charged like any other change.
-    let removal =
-        existing.is_some_and(|d| !d.deleted) && record.is_deleted() && growth <= REMOVAL_GROWTH_MAX;
-    if !known
-        .storage
-        .charge(txn, user.tenant_id(), user.id(), growth, removal)
-        .await?
-    {
-        return Ok(rejected(
-            "quota_exceeded",
-            format!(
-                "the server keeps at most {} of records per person (the storage quota), \
-                 and this change would take you past it; remove records that are no \
-                 longer needed, or ask your admin to raise the quota",
-                human_size(known.storage.quota)
-            ),
-        ));
-    }
-
-    // 6. Store. Every check that can reject the document is behind us: a failure
-    // from here on is an error that rolls the whole request back, so nothing of the
-    // document is left half-written.
-    let is_new = existing.is_none();
-    let first_seq = *seq + 1;
+    } = merged;
+    let (txn, user) = (cx.txn, cx.user);
+    let known = &mut pushing.known;
+    let is_new = created.is_none();
+    let first_seq = pushing.seq.last() + 1;
     // The changes are inserted with the request's others, before it commits.
-    let rows = change_rows(user.tenant_id(), &push.doc_id, &mut fresh, seq);
+    let rows = change_rows(&mut pushing.seq, doc_id, &mut fresh);
     known.changes.extend(rows);
-    let now = now_ms();
+    let seq = pushing.seq.last();
+    let now = cx.clock.now_ms();
     if correction {
         known.corrections.push(corrections::ActiveModel {
             id: Set(uuid::Uuid::new_v4().to_string()),
             tenant_id: Set(user.tenant_id().to_owned()),
-            doc_id: Set(push.doc_id.clone()),
+            doc_id: Set(doc_id.to_owned()),
             kind: Set(kind.as_str().to_owned()),
             account_id: Set(account_id.clone()),
             author_id: Set(author.clone()),
             by_user: Set(user.id().to_owned()),
-            seq: Set(*seq),
+            seq: Set(seq),
             at_ms: Set(now),
         });
     }
     let row = documents::Model {
-        id: push.doc_id.clone(),
+        id: doc_id.to_owned(),
         tenant_id: user.tenant_id().to_owned(),
         kind: kind.as_str().to_owned(),
         account_id,
         author_id: author,
         snapshot,
         deleted: record.is_deleted(),
-        created_seq: existing.map_or(first_seq, |d| d.created_seq),
-        updated_seq: *seq,
-        created_at: existing.map_or(now, |d| d.created_at),
+        created_seq: created.map_or(first_seq, |(s, _)| s),
+        updated_seq: seq,
+        created_at: created.map_or(now, |(_, at)| at),
         updated_at: now,
     };
     // Every column is written (a model converts to unchanged values).
@@ -810,131 +902,53 @@ async fn push_doc(
     } else {
         documents::Entity::update_many()
             .set(active)
-            .filter(documents::Column::Id.eq(&push.doc_id))
+            .filter(documents::Column::Id.eq(doc_id))
             .exec(txn)
             .await?;
     }
-    let account_location = match &record {
+    project(cx, known, &row, &record, is_new).await?;
+    known.docs.insert(doc_id.to_owned(), row);
+    Ok(())
+}
+
+/// Rebuilds the read-model rows of the document stored as `row`.
+async fn project(
+    cx: &Pusher<'_>,
+    known: &mut Known,
+    row: &documents::Model,
+    record: &AnyRecord,
+    is_new: bool,
+) -> ApiResult<()> {
+    let account_location = match record {
         AnyRecord::Visit(v) => Some(
-            account_row(&mut known.accounts, txn, &v.account_id)
+            account_row(&mut known.accounts, cx.txn, &v.account_id)
                 .await?
                 .and_then(projection::location_of),
         ),
         _ => None,
     };
-    let cx = projection::Context {
-        tenant_id: user.tenant_id(),
-        doc_id: &push.doc_id,
+    let context = projection::Context {
+        tenant_id: cx.user.tenant_id(),
+        doc_id: &row.id,
         author_id: &row.author_id,
-        pusher_id: user.id(),
-        rules,
-        now_ms: now,
+        pusher_id: cx.user.id(),
+        rules: cx.rules,
+        now_ms: row.updated_at,
         is_new,
         account_location,
     };
-    let rows = projection::prepare(txn, &cx, &record).await?;
+    let rows = projection::prepare(cx.txn, &context, record).await?;
     if is_new {
         known.new_rows.append(rows);
     } else {
         // Written now: a later document of the request may read it (a visit, its
         // account's location).
-        rows.write(txn).await?;
+        rows.write(cx.txn).await?;
     }
-    if let AnyRecord::Account(_) = &record {
+    if let AnyRecord::Account(_) = record {
         // Its row was just rewritten: read it afresh if the request needs it again.
-        known.accounts.remove(&push.doc_id);
+        known.accounts.remove(&row.id);
     }
-    known.docs.insert(push.doc_id.clone(), row);
-    Ok(Outcome::Accepted)
-}
-
-/// Stores changes, each stamped with the next sequence number.
-pub async fn store_changes(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    doc_id: &str,
-    fresh: &mut [automerge::Change],
-    seq: &mut i64,
-) -> ApiResult<()> {
-    let rows = change_rows(tenant_id, doc_id, fresh, seq);
-    projection::insert_all(conn, rows, None).await?;
-    Ok(())
-}
-
-/// The rows of `fresh`, each stamped with the next sequence number.
-pub fn change_rows(
-    tenant_id: &str,
-    doc_id: &str,
-    fresh: &mut [automerge::Change],
-    seq: &mut i64,
-) -> Vec<changes::ActiveModel> {
-    let mut rows = Vec::with_capacity(fresh.len());
-    for change in fresh.iter_mut() {
-        *seq += 1;
-        rows.push(changes::ActiveModel {
-            tenant_id: Set(tenant_id.to_owned()),
-            doc_id: Set(doc_id.to_owned()),
-            hash: Set(change.hash().to_string()),
-            seq: Set(*seq),
-            actor_id: Set(change.actor_id().to_hex_string()),
-            data: Set(change.bytes().into_owned()),
-        });
-    }
-    rows
-}
-
-/// Stores a document the server itself creates (an admin's account, demo data): its
-/// changes under the tenant's sequence, its row and its read-model rows. The caller holds
-/// the sequence (see [`lock_sequence`]) and writes it back.
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_new_document(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    doc_id: &str,
-    author_id: &str,
-    doc: &mut AutoCommit,
-    record: &AnyRecord,
-    seq: &mut i64,
-) -> ApiResult<()> {
-    let (_, rules) = crate::rules::load(conn, tenant_id).await?;
-    let mut fresh = doc.get_changes(&[]);
-    let first = *seq + 1;
-    store_changes(conn, tenant_id, doc_id, &mut fresh, seq).await?;
-    let now = now_ms();
-    let snapshot = doc.save();
-    add_storage(
-        conn,
-        tenant_id,
-        author_id,
-        i64::try_from(snapshot.len()).unwrap_or(i64::MAX),
-    )
-    .await?;
-    documents::ActiveModel {
-        id: Set(doc_id.to_owned()),
-        tenant_id: Set(tenant_id.to_owned()),
-        kind: Set(record.kind().as_str().to_owned()),
-        account_id: Set(record.account_id(doc_id).to_owned()),
-        author_id: Set(author_id.to_owned()),
-        snapshot: Set(snapshot),
-        deleted: Set(record.is_deleted()),
-        created_seq: Set(first),
-        updated_seq: Set(*seq),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(conn)
-    .await?;
-    let cx = projection::Context {
-        tenant_id,
-        doc_id,
-        author_id,
-        pusher_id: author_id,
-        rules: &rules,
-        now_ms: now,
-        is_new: true,
-        account_location: None,
-    };
-    projection::project(conn, &cx, record).await?;
     Ok(())
 }
 
@@ -946,48 +960,6 @@ fn human_size(bytes: i64) -> String {
     } else {
         format!("{} KiB", bytes / 1024)
     }
-}
-
-/// Adds `bytes` (negative: frees them) to what `user_id`'s records take on the server
-/// (`storage_usage`, checked against the storage quota on every push).
-pub async fn add_storage(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    user_id: &str,
-    bytes: i64,
-) -> ApiResult<()> {
-    if bytes == 0 {
-        return Ok(());
-    }
-    let updated = storage_usage::Entity::update_many()
-        .col_expr(
-            storage_usage::Column::Bytes,
-            Expr::col(storage_usage::Column::Bytes).add(bytes),
-        )
-        .filter(storage_usage::Column::TenantId.eq(tenant_id))
-        .filter(storage_usage::Column::UserId.eq(user_id))
-        .exec(conn)
-        .await?;
-    if updated.rows_affected == 0 {
-        storage_usage::ActiveModel {
-            tenant_id: Set(tenant_id.to_owned()),
-            user_id: Set(user_id.to_owned()),
-            bytes: Set(bytes),
-        }
-        .insert(conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Writes the tenant's sequence counter back after [`lock_sequence`].
-pub async fn set_sequence(conn: &impl ConnectionTrait, tenant_id: &str, seq: i64) -> ApiResult<()> {
-    tenants::Entity::update_many()
-        .col_expr(tenants::Column::Seq, Expr::value(seq))
-        .filter(tenants::Column::Id.eq(tenant_id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }
 
 /// The account teams this user was taken off in `(cursor, new_cursor]` and is still off,
@@ -1071,31 +1043,53 @@ async fn removals(
     Ok(out)
 }
 
-/// Reads what this user may see above `cursor`, paged.
-async fn pull(
-    state: &AppState,
-    user: &AuthUser,
+/// What a pull answers: the changed documents (their changes, or a snapshot for those
+/// of an account granted since the cursor), the new cursor, and whether more is waiting.
+struct Pulled {
+    docs: Vec<PulledDoc>,
     cursor: u64,
-) -> ApiResult<(Vec<PulledDoc>, u64, bool)> {
+    has_more: bool,
+}
+
+/// Reads what this user may see above `cursor`, paged: the readable documents changed
+/// since, the page of their changes, then the snapshots of accounts granted within it.
+async fn pull(state: &AppState, user: &AuthUser, cursor: u64) -> ApiResult<Pulled> {
     let cursor =
         i64::try_from(cursor).map_err(|_| ApiError::BadRequest("cursor out of range".into()))?;
     let db = &state.db;
-    // Everything up to the tenant's current sequence is committed: writers take and
-    // publish sequence numbers in commit order.
-    let head = tenants::Entity::find_by_id(user.tenant_id())
-        .one(db)
-        .await?
-        .map_or(0, |t| t.seq);
+    let head = changelog::head(db, user.tenant_id()).await?;
     if cursor > head {
         // A cursor from the future: the device talks to a different or restored server.
         // Start it over; merging what it already has is harmless.
         return Box::pin(pull(state, user, 0)).await;
     }
-    if cursor == head {
-        // Nothing was written since: no change, and no grant (grants take a sequence
-        // number too).
-        return Ok((Vec::new(), u64::try_from(head).unwrap_or(0), false));
+    let mut page = Page::new(head);
+    if cursor < head {
+        // (At the head nothing was written since: no change, and no grant — grants take
+        // a sequence number too.)
+        let docs = changed_documents(db, user, cursor).await?;
+        let limit = state.settings.pull_page_changes;
+        let positions = page_positions(db, user, &docs, cursor, head, limit).await?;
+        let rows = page_changes(db, user, &docs, &positions, cursor).await?;
+        page.fill(rows, limit);
+        add_grant_snapshots(db, user, cursor, &mut page).await?;
     }
+    Ok(page.finish())
+}
+
+/// A document's kind and account, by id.
+type DocsFound = HashMap<String, (String, String)>;
+
+/// The documents this user may read that changed above the cursor, found through the
+/// indexes (tenant, account or author, updated_seq): a pull costs what this user may
+/// read, not a walk over the company's whole change log. `updated_seq` is the sequence
+/// of a document's latest change, so every change in (cursor, head] belongs to one of
+/// them; a writer committing meanwhile only raises it.
+async fn changed_documents(
+    db: &DatabaseConnection,
+    user: &AuthUser,
+    cursor: i64,
+) -> ApiResult<DocsFound> {
     let readable_accounts = Query::select()
         .column(account_teams::Column::AccountId)
         .from(account_teams::Entity)
@@ -1103,14 +1097,8 @@ async fn pull(
         .and_where(account_teams::Column::UserId.eq(user.id()))
         .and_where(account_teams::Column::Active.eq(true))
         .to_owned();
-    let limit = state.settings.pull_page_changes;
-    // The documents this user may read that changed above the cursor, found through the
-    // indexes (tenant, account or author, updated_seq): a pull costs what this user may
-    // read, not a walk over the company's whole change log. `updated_seq` is the sequence
-    // of a document's latest change, so every change in (cursor, head] belongs to one of
-    // them; a writer committing meanwhile only raises it.
     // Two queries, one per index: an `OR` of the two would walk every document.
-    let mut docs: HashMap<String, (String, String)> = HashMap::new();
+    let mut docs = HashMap::new();
     for readable in [
         documents::Column::AuthorId.eq(user.id()),
         documents::Column::AccountId.in_subquery(readable_accounts),
@@ -1130,10 +1118,22 @@ async fn pull(
             docs.insert(id, (kind, account));
         }
     }
+    Ok(docs)
+}
+
+/// The positions (sequence number, document) of the page's changes in `(cursor, head]`,
+/// in order, one more than `limit` when more are waiting: no change bytes yet. A
+/// device's own changes are not sent back: its store has them since it wrote them (a new
+/// store always signs in as a new device, with a new actor).
+async fn page_positions(
+    db: &DatabaseConnection,
+    user: &AuthUser,
+    docs: &DocsFound,
+    cursor: i64,
+    head: i64,
+    limit: usize,
+) -> ApiResult<Vec<(i64, String)>> {
     let doc_ids: Vec<String> = docs.keys().cloned().collect();
-    // A device's own changes are not sent back: its store has them since it wrote them
-    // (a new store always signs in as a new device, with a new actor). First the page's
-    // positions (no change bytes), then the bytes of the page alone.
     let mut positions: Vec<(i64, String)> = Vec::new();
     for chunk in doc_ids.chunks(PULL_DOCS_PER_QUERY) {
         positions.extend(
@@ -1153,12 +1153,27 @@ async fn pull(
     }
     positions.sort_unstable();
     positions.truncate(limit.saturating_add(1));
-    // Every change of these documents up to the page's last sequence is in the page.
+    Ok(positions)
+}
+
+/// A change of the page: its document, sequence number, bytes, and the document's kind
+/// and account.
+type PageChange = (String, i64, Vec<u8>, String, String);
+
+/// The bytes of the page's changes, in sequence order: every change of the page's
+/// documents up to the page's last position.
+async fn page_changes(
+    db: &DatabaseConnection,
+    user: &AuthUser,
+    docs: &DocsFound,
+    positions: &[(i64, String)],
+    cursor: i64,
+) -> ApiResult<Vec<PageChange>> {
     let page_last = positions.last().map_or(cursor, |(seq, _)| *seq);
     let mut page_docs: Vec<String> = positions.iter().map(|(_, d)| d.clone()).collect();
     page_docs.sort_unstable();
     page_docs.dedup();
-    let mut rows: Vec<(String, i64, Vec<u8>, String, String)> = Vec::with_capacity(positions.len());
+    let mut rows: Vec<PageChange> = Vec::with_capacity(positions.len());
     for chunk in page_docs.chunks(PULL_DOCS_PER_QUERY) {
         let part: Vec<(String, i64, Vec<u8>)> = changes::Entity::find()
             .select_only()
@@ -1180,38 +1195,87 @@ async fn pull(
         }
     }
     rows.sort_unstable_by_key(|r| r.1);
+    Ok(rows)
+}
 
-    let mut has_more = false;
-    let mut new_cursor = head;
-    let mut bytes = 0usize;
-    let mut order: Vec<String> = Vec::new();
-    let mut by_doc: HashMap<String, PulledDoc> = HashMap::new();
-    for (i, (doc_id, seq, data, kind, account_id)) in rows.into_iter().enumerate() {
-        if i >= limit || (bytes > 0 && bytes + data.len() > PULL_PAGE_BYTES) {
-            has_more = true;
-            break;
+/// A pull's answer being assembled: the documents in the order first met.
+struct Page {
+    head: i64,
+    cursor: i64,
+    has_more: bool,
+    order: Vec<String>,
+    by_doc: HashMap<String, PulledDoc>,
+}
+
+impl Page {
+    /// An empty page at the tenant's `head`.
+    fn new(head: i64) -> Page {
+        Page {
+            head,
+            cursor: head,
+            has_more: false,
+            order: Vec::new(),
+            by_doc: HashMap::new(),
         }
-        new_cursor = seq;
-        bytes += data.len();
-        let entry = by_doc.entry(doc_id.clone()).or_insert_with(|| {
-            order.push(doc_id.clone());
+    }
+
+    /// The document `doc_id`'s entry, added (empty) when first met.
+    fn entry(&mut self, doc_id: &str, kind: &str, account_id: &str) -> &mut PulledDoc {
+        self.by_doc.entry(doc_id.to_owned()).or_insert_with(|| {
+            self.order.push(doc_id.to_owned());
             PulledDoc {
-                doc_id,
-                kind,
-                account_id,
+                doc_id: doc_id.to_owned(),
+                kind: kind.to_owned(),
+                account_id: account_id.to_owned(),
                 snapshot: None,
                 changes: Vec::new(),
             }
-        });
-        entry.changes.push(Change(data));
-    }
-    if !has_more {
-        new_cursor = head;
+        })
     }
 
-    // Accounts this user gained access to within this page's window: send a snapshot of
-    // each document that existed before the grant, since that history lies below the
-    // device's cursor. (Documents created later arrive through the change stream.)
+    /// Takes the changes in order up to `limit` of them and about [`PULL_PAGE_BYTES`]:
+    /// when some are left, the cursor is the last one taken and more is waiting; else
+    /// it is the head.
+    fn fill(&mut self, rows: Vec<PageChange>, limit: usize) {
+        let mut bytes = 0usize;
+        for (i, (doc_id, seq, data, kind, account_id)) in rows.into_iter().enumerate() {
+            if i >= limit || (bytes > 0 && bytes + data.len() > PULL_PAGE_BYTES) {
+                self.has_more = true;
+                break;
+            }
+            self.cursor = seq;
+            bytes += data.len();
+            self.entry(&doc_id, &kind, &account_id)
+                .changes
+                .push(Change(data));
+        }
+        if !self.has_more {
+            self.cursor = self.head;
+        }
+    }
+
+    fn finish(mut self) -> Pulled {
+        let docs = std::mem::take(&mut self.order)
+            .into_iter()
+            .filter_map(|id| self.by_doc.remove(&id))
+            .collect();
+        Pulled {
+            docs,
+            cursor: u64::try_from(self.cursor).unwrap_or(0),
+            has_more: self.has_more,
+        }
+    }
+}
+
+/// Accounts this user gained access to within the page's window: a snapshot of each
+/// document that existed before the grant, since that history lies below the device's
+/// cursor. (Documents created later arrive through the change stream.)
+async fn add_grant_snapshots(
+    db: &DatabaseConnection,
+    user: &AuthUser,
+    cursor: i64,
+    page: &mut Page,
+) -> ApiResult<()> {
     let grants: HashMap<String, i64> = account_teams::Entity::find()
         .select_only()
         .column(account_teams::Column::AccountId)
@@ -1220,44 +1284,31 @@ async fn pull(
         .filter(account_teams::Column::UserId.eq(user.id()))
         .filter(account_teams::Column::Active.eq(true))
         .filter(account_teams::Column::GrantedSeq.gt(cursor))
-        .filter(account_teams::Column::GrantedSeq.lte(new_cursor))
+        .filter(account_teams::Column::GrantedSeq.lte(page.cursor))
         .into_tuple::<(String, i64)>()
         .all(db)
         .await?
         .into_iter()
         .collect();
-    if !grants.is_empty() {
-        let latest_grant = grants.values().copied().max().unwrap_or(0);
-        let snapshots = documents::Entity::find()
-            .filter(documents::Column::TenantId.eq(user.tenant_id()))
-            .filter(documents::Column::AccountId.is_in(grants.keys().cloned()))
-            .filter(documents::Column::CreatedSeq.lt(latest_grant))
-            .order_by_asc(documents::Column::CreatedSeq)
-            .all(db)
-            .await?;
-        for d in snapshots {
-            if grants
-                .get(&d.account_id)
-                .is_none_or(|g| d.created_seq >= *g)
-            {
-                continue;
-            }
-            let entry = by_doc.entry(d.id.clone()).or_insert_with(|| {
-                order.push(d.id.clone());
-                PulledDoc {
-                    doc_id: d.id.clone(),
-                    kind: d.kind.clone(),
-                    account_id: d.account_id.clone(),
-                    snapshot: None,
-                    changes: Vec::new(),
-                }
-            });
-            entry.snapshot = Some(Change(d.snapshot));
-        }
+    if grants.is_empty() {
+        return Ok(());
     }
-    let docs = order
-        .into_iter()
-        .filter_map(|id| by_doc.remove(&id))
-        .collect();
-    Ok((docs, u64::try_from(new_cursor).unwrap_or(0), has_more))
+    let latest_grant = grants.values().copied().max().unwrap_or(0);
+    let snapshots = documents::Entity::find()
+        .filter(documents::Column::TenantId.eq(user.tenant_id()))
+        .filter(documents::Column::AccountId.is_in(grants.keys().cloned()))
+        .filter(documents::Column::CreatedSeq.lt(latest_grant))
+        .order_by_asc(documents::Column::CreatedSeq)
+        .all(db)
+        .await?;
+    for d in snapshots {
+        if grants
+            .get(&d.account_id)
+            .is_none_or(|g| d.created_seq >= *g)
+        {
+            continue;
+        }
+        page.entry(&d.id, &d.kind, &d.account_id).snapshot = Some(Change(d.snapshot));
+    }
+    Ok(())
 }

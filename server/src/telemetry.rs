@@ -29,7 +29,6 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
-use crate::app::AppState;
 use crate::error::ApiError;
 
 /// The command line's telemetry settings.
@@ -90,12 +89,22 @@ const BYTES: [f64; 9] = [
     16_777_216.0,
 ];
 
+/// What `/metrics` reads at scrape time, beyond the series recorded as things happen.
+#[derive(Clone)]
+pub struct Watched {
+    /// The database pool, for its connections idle and in use.
+    pub db: sea_orm::DatabaseConnection,
+    /// The sign-in queue (see `App::sign_in_queue`) and its number of places.
+    pub sign_in_queue: std::sync::Arc<tokio::sync::Semaphore>,
+    pub sign_in_places: usize,
+}
+
 /// What `/metrics` needs.
 #[derive(Clone)]
 struct Scrape {
     handle: PrometheusHandle,
     token: Option<[u8; 32]>,
-    state: AppState,
+    watched: Watched,
 }
 
 /// Adds request ids, request metrics and `/metrics` to the service; with
@@ -103,7 +112,7 @@ struct Scrape {
 pub async fn instrument(
     router: Router,
     args: &TelemetryArgs,
-    state: AppState,
+    watched: Watched,
 ) -> anyhow::Result<Router> {
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &SECONDS)?
@@ -120,7 +129,7 @@ pub async fn instrument(
             .as_deref()
             .filter(|t| !t.is_empty())
             .map(|t| Sha256::digest(t.as_bytes()).into()),
-        state,
+        watched,
     };
     let metrics = Router::new()
         .route("/metrics", get(metrics_page))
@@ -167,7 +176,7 @@ async fn metrics_page(State(scrape): State<Scrape>, headers: HeaderMap) -> Respo
                 .into_response();
         }
     }
-    observe_state(&scrape.state);
+    observe(&scrape.watched);
     scrape.handle.run_upkeep();
     (
         StatusCode::OK,
@@ -181,19 +190,19 @@ async fn metrics_page(State(scrape): State<Scrape>, headers: HeaderMap) -> Respo
 }
 
 /// Gauges read at scrape time: the database pool and the sign-in queue.
-fn observe_state(state: &AppState) {
-    let (size, idle) = if crate::db::is_sqlite(&state.db) {
-        let pool = state.db.get_sqlite_connection_pool();
+fn observe(watched: &Watched) {
+    let (size, idle) = if crate::db::is_sqlite(&watched.db) {
+        let pool = watched.db.get_sqlite_connection_pool();
         (pool.size(), pool.num_idle())
     } else {
-        let pool = state.db.get_postgres_connection_pool();
+        let pool = watched.db.get_postgres_connection_pool();
         (pool.size(), pool.num_idle())
     };
     let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
     gauge!("rapport_db_pool_connections", "state" => "idle").set(f64::from(idle));
     gauge!("rapport_db_pool_connections", "state" => "in_use").set(f64::from(size - idle));
-    let places = state.settings.sign_in_queue.max(1);
-    let taken = places.saturating_sub(state.sign_in_queue.available_permits());
+    let places = watched.sign_in_places.max(1);
+    let taken = places.saturating_sub(watched.sign_in_queue.available_permits());
     gauge!("rapport_sign_in_queue_taken").set(taken as f64);
     gauge!("rapport_sign_in_queue_places").set(places as f64);
 }

@@ -201,22 +201,20 @@ fn every_form_needs_the_sessions_token_and_a_refused_one_changes_nothing() {
     assert!(page.contains("data-testid=\"team-Team West\""));
 }
 
-#[test]
-fn the_admin_runs_the_company_from_the_console() {
-    let server = TestServer::start();
-    let co = Company::setup(&server, "acme");
-    let mut admin = admin_of(&server, &co);
-    let csrf = admin.session_csrf("/dashboard/admin");
+/// The admin at the console, with the session's CSRF token every form carries.
+struct Console<'a> {
+    server: &'a TestServer,
+    admin: Web,
+    csrf: String,
+}
 
-    // A team, its manager and a rep.
-    let r = admin.post(
-        "/dashboard/admin/teams",
-        &[("name", "华南大客户部"), ("csrf", &csrf)],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let team_id = server.text("SELECT id FROM teams WHERE name = '华南大客户部'");
-    let create_user = |web: &mut Web, name: &str, role: &str, team: &str| {
-        web.post(
+/// A rep's phone: the device library over a store in its own directory.
+type Phone = (rapport_client_core::Client, tempfile::TempDir);
+
+impl Console<'_> {
+    /// Posts the user form: `name`, with `role` on `team`.
+    fn create_user(&mut self, name: &str, role: &str, team: &str) -> Reply {
+        self.admin.post(
             "/dashboard/admin/users",
             &[
                 ("username", name),
@@ -224,180 +222,217 @@ fn the_admin_runs_the_company_from_the_console() {
                 ("role", role),
                 ("team", team),
                 ("password", "a-long-password"),
-                ("csrf", &csrf),
+                ("csrf", &self.csrf),
             ],
         )
+    }
+
+    /// A team, its manager and a rep, who sign in. Returns the rep's (sun's) id.
+    fn team_and_users(&mut self) -> String {
+        let server = self.server;
+        let r = self.admin.post(
+            "/dashboard/admin/teams",
+            &[("name", "华南大客户部"), ("csrf", &self.csrf)],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let team_id = server.text("SELECT id FROM teams WHERE name = '华南大客户部'");
+        // A manager needs a team: the form comes back with the reason, nothing created.
+        let refused = self.create_user("zhou", "manager", "");
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(refused.body.contains("data-testid=\"form-error\""));
+        assert!(
+            refused.body.contains("a manager needs a team"),
+            "{}",
+            refused.body
+        );
+        assert!(
+            refused.body.contains("value=\"zhou\""),
+            "what was typed is kept"
+        );
+        assert_eq!(
+            server.count("SELECT COUNT(*) FROM users WHERE username = 'zhou'"),
+            0
+        );
+        let r = self.create_user("zhou", "manager", &team_id);
+        assert_eq!(r.status, 303, "{}", r.body);
+        let r = self.create_user("sun", "rep", &team_id);
+        assert_eq!(r.status, 303, "{}", r.body);
+        let sun = id_in(r.location(), "/dashboard/admin/users/");
+        // The same user name again: refused as taken.
+        let again = self.create_user("sun", "rep", &team_id);
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert_eq!(
+            server.count("SELECT COUNT(*) FROM users WHERE username = 'sun'"),
+            1
+        );
+        let signed_in = call(
+            "POST",
+            &format!("{}/v1/auth/login", server.url),
+            None,
+            Some(&json!({"company": "acme", "username": "zhou", "password": "a-long-password"})),
+        );
+        assert_eq!(signed_in.status, 200, "the new manager signs in");
+        sun
+    }
+
+    /// An account, and sun on its team: sun's device receives it at its next sync; then
+    /// sun is taken off it again. Returns sun's phone.
+    fn an_account_reaches_the_rep(&mut self, sun: &str) -> Phone {
+        let server = self.server;
+        let r = self.admin.post(
+            "/dashboard/admin/accounts",
+            &[
+                ("name", "岭南电力"),
+                ("city", "广州"),
+                ("lat", "23.13"),
+                ("lon", "113.26"),
+                ("csrf", &self.csrf),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let account = id_in(r.location(), "/dashboard/admin/accounts/");
+        let bad = self.admin.post(
+            "/dashboard/admin/accounts",
+            &[("name", "半个坐标"), ("lat", "23.1"), ("csrf", &self.csrf)],
+        );
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        let device = {
+            let dir = tempfile::tempdir().expect("dir");
+            let client = rapport_client_core::Client::open(dir.path()).expect("open");
+            client
+                .login(&server.url, "acme", "sun", "a-long-password")
+                .expect("sun signs in");
+            (client, dir)
+        };
+        device.0.sync().expect("sync");
+        assert!(device.0.list::<Account>(None).expect("list").is_empty());
+        let team_form = format!("/dashboard/admin/accounts/{account}/team");
+        let r = self.admin.post(
+            &team_form,
+            &[("action", "add"), ("user", sun), ("csrf", &self.csrf)],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let page = self.admin.get(r.location()).body;
+        assert!(page.contains("data-testid=\"member-sun\""), "{page}");
+        device.0.sync().expect("sync");
+        let accounts = device.0.list::<Account>(None).expect("list");
+        assert_eq!(accounts.len(), 1);
+        assert_eq!(accounts[0].record.name, "岭南电力");
+        let r = self.admin.post(
+            &team_form,
+            &[("action", "remove"), ("user", sun), ("csrf", &self.csrf)],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(
+            server.count(&format!(
+                "SELECT COUNT(*) FROM account_teams WHERE account_id = '{account}' AND active = TRUE"
+            )),
+            0
+        );
+        device
+    }
+
+    /// A rule within its range is the API's rule; one out of range changes nothing.
+    fn rules(&mut self, admin_token: &str) {
+        let rules_url = format!("{}/v1/admin/rules", self.server.url);
+        let r = self.admin.post(
+            "/dashboard/admin/rules",
+            &[
+                ("favour_limit", "800"),
+                ("weekly_visit_target", "12"),
+                ("csrf", &self.csrf),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let rules = call("GET", &rules_url, Some(admin_token), None).json();
+        assert_eq!(rules["rules"]["favour_limit"], json!(800.0));
+        assert_eq!(rules["rules"]["weekly_visit_target"], json!(12));
+        let version = rules["version"].clone();
+        let r = self.admin.post(
+            "/dashboard/admin/rules",
+            &[("weekly_visit_target", "100000"), ("csrf", &self.csrf)],
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains("weekly_visit_target"), "the rule is named");
+        assert!(
+            r.body.contains("value=\"100000\""),
+            "what was typed is kept"
+        );
+        let after = call("GET", &rules_url, Some(admin_token), None).json();
+        assert_eq!(after["version"], version);
+    }
+
+    /// A lost phone: deactivated from the user's page, it can no longer sync.
+    fn a_lost_phone(&mut self, sun: &str, device: &Phone) {
+        let devices = self
+            .admin
+            .get(&format!("/dashboard/admin/users/{sun}"))
+            .body;
+        let device_id = self
+            .server
+            .text(&format!("SELECT id FROM devices WHERE user_id = '{sun}'"));
+        assert!(devices.contains(&format!("data-testid=\"device-{device_id}\"")));
+        let r = self.admin.post(
+            &format!("/dashboard/admin/devices/{device_id}/deactivate"),
+            &[("csrf", &self.csrf)],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(
+            r.location(),
+            format!("/dashboard/admin/users/{sun}?done=device_deactivated")
+        );
+        assert!(device.0.sync().is_err(), "the lost phone syncs no more");
+    }
+
+    /// A password reset: the old password no longer signs in.
+    fn a_password_reset(&mut self, sun: &str) {
+        let r = self.admin.post(
+            &format!("/dashboard/admin/users/{sun}"),
+            &[
+                ("action", "password"),
+                ("password", "another-long-one"),
+                ("csrf", &self.csrf),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let old = call(
+            "POST",
+            &format!("{}/v1/auth/login", self.server.url),
+            None,
+            Some(&json!({"company": "acme", "username": "sun", "password": "a-long-password"})),
+        );
+        assert_eq!(old.status, 401);
+    }
+
+    /// The company's only admin cannot deactivate themselves: 409, with the reason.
+    fn the_only_admin_stays(&mut self) {
+        let me = self.server.text("SELECT id FROM users WHERE username = 'admin' AND tenant_id = (SELECT id FROM tenants WHERE slug = 'acme')");
+        let r = self.admin.post(
+            &format!("/dashboard/admin/users/{me}"),
+            &[("action", "deactivate"), ("csrf", &self.csrf)],
+        );
+        assert_eq!(r.status, 409, "{}", r.body);
+        assert!(r.body.contains("only active admin"), "{}", r.body);
+    }
+}
+
+#[test]
+fn the_admin_runs_the_company_from_the_console() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let mut admin = admin_of(&server, &co);
+    let csrf = admin.session_csrf("/dashboard/admin");
+    let mut console = Console {
+        server: &server,
+        admin,
+        csrf,
     };
-    // A manager needs a team: the form comes back with the reason, nothing created.
-    let refused = create_user(&mut admin, "zhou", "manager", "");
-    assert_eq!(refused.status, 422, "{}", refused.body);
-    assert!(refused.body.contains("data-testid=\"form-error\""));
-    assert!(
-        refused.body.contains("a manager needs a team"),
-        "{}",
-        refused.body
-    );
-    assert!(
-        refused.body.contains("value=\"zhou\""),
-        "what was typed is kept"
-    );
-    assert_eq!(
-        server.count("SELECT COUNT(*) FROM users WHERE username = 'zhou'"),
-        0
-    );
-    let r = create_user(&mut admin, "zhou", "manager", &team_id);
-    assert_eq!(r.status, 303, "{}", r.body);
-    let r = create_user(&mut admin, "sun", "rep", &team_id);
-    assert_eq!(r.status, 303, "{}", r.body);
-    let sun = id_in(r.location(), "/dashboard/admin/users/");
-    // The same user name again: refused as taken.
-    let again = create_user(&mut admin, "sun", "rep", &team_id);
-    assert_eq!(again.status, 409, "{}", again.body);
-    assert_eq!(
-        server.count("SELECT COUNT(*) FROM users WHERE username = 'sun'"),
-        1
-    );
-    let signed_in = call(
-        "POST",
-        &format!("{}/v1/auth/login", server.url),
-        None,
-        Some(&json!({"company": "acme", "username": "zhou", "password": "a-long-password"})),
-    );
-    assert_eq!(signed_in.status, 200, "the new manager signs in");
-
-    // An account, and sun on its team: sun's device receives it at its next sync.
-    let r = admin.post(
-        "/dashboard/admin/accounts",
-        &[
-            ("name", "岭南电力"),
-            ("city", "广州"),
-            ("lat", "23.13"),
-            ("lon", "113.26"),
-            ("csrf", &csrf),
-        ],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let account = id_in(r.location(), "/dashboard/admin/accounts/");
-    let bad = admin.post(
-        "/dashboard/admin/accounts",
-        &[("name", "半个坐标"), ("lat", "23.1"), ("csrf", &csrf)],
-    );
-    assert_eq!(bad.status, 422, "{}", bad.body);
-    let device = {
-        let dir = tempfile::tempdir().expect("dir");
-        let client = rapport_client_core::Client::open(dir.path()).expect("open");
-        client
-            .login(&server.url, "acme", "sun", "a-long-password")
-            .expect("sun signs in");
-        (client, dir)
-    };
-    device.0.sync().expect("sync");
-    assert!(device.0.list::<Account>(None).expect("list").is_empty());
-    let team_form = format!("/dashboard/admin/accounts/{account}/team");
-    let r = admin.post(
-        &team_form,
-        &[("action", "add"), ("user", &sun), ("csrf", &csrf)],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let page = admin.get(r.location()).body;
-    assert!(page.contains("data-testid=\"member-sun\""), "{page}");
-    device.0.sync().expect("sync");
-    let accounts = device.0.list::<Account>(None).expect("list");
-    assert_eq!(accounts.len(), 1);
-    assert_eq!(accounts[0].record.name, "岭南电力");
-    let r = admin.post(
-        &team_form,
-        &[("action", "remove"), ("user", &sun), ("csrf", &csrf)],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(
-        server.count(&format!(
-            "SELECT COUNT(*) FROM account_teams WHERE account_id = '{account}' AND active = TRUE"
-        )),
-        0
-    );
-
-    // A rule within its range is the API's rule; one out of range changes nothing.
-    let r = admin.post(
-        "/dashboard/admin/rules",
-        &[
-            ("favour_limit", "800"),
-            ("weekly_visit_target", "12"),
-            ("csrf", &csrf),
-        ],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let rules = call(
-        "GET",
-        &format!("{}/v1/admin/rules", server.url),
-        Some(&co.admin_token),
-        None,
-    )
-    .json();
-    assert_eq!(rules["rules"]["favour_limit"], json!(800.0));
-    assert_eq!(rules["rules"]["weekly_visit_target"], json!(12));
-    let version = rules["version"].clone();
-    let r = admin.post(
-        "/dashboard/admin/rules",
-        &[("weekly_visit_target", "100000"), ("csrf", &csrf)],
-    );
-    assert_eq!(r.status, 422, "{}", r.body);
-    assert!(r.body.contains("weekly_visit_target"), "the rule is named");
-    assert!(
-        r.body.contains("value=\"100000\""),
-        "what was typed is kept"
-    );
-    let after = call(
-        "GET",
-        &format!("{}/v1/admin/rules", server.url),
-        Some(&co.admin_token),
-        None,
-    )
-    .json();
-    assert_eq!(after["version"], version);
-
-    // A lost phone: deactivated from the user's page, it can no longer sync.
-    let devices = admin.get(&format!("/dashboard/admin/users/{sun}")).body;
-    let device_id = server.text(&format!("SELECT id FROM devices WHERE user_id = '{sun}'"));
-    assert!(devices.contains(&format!("data-testid=\"device-{device_id}\"")));
-    let r = admin.post(
-        &format!("/dashboard/admin/devices/{device_id}/deactivate"),
-        &[("csrf", &csrf)],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(
-        r.location(),
-        format!("/dashboard/admin/users/{sun}?done=device_deactivated")
-    );
-    assert!(device.0.sync().is_err(), "the lost phone syncs no more");
-
-    // A password reset: the old password no longer signs in.
-    let user_page = format!("/dashboard/admin/users/{sun}");
-    let r = admin.post(
-        &user_page,
-        &[
-            ("action", "password"),
-            ("password", "another-long-one"),
-            ("csrf", &csrf),
-        ],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let old = call(
-        "POST",
-        &format!("{}/v1/auth/login", server.url),
-        None,
-        Some(&json!({"company": "acme", "username": "sun", "password": "a-long-password"})),
-    );
-    assert_eq!(old.status, 401);
-
-    // The company's only admin cannot deactivate themselves: 409, with the reason.
-    let me = server.text("SELECT id FROM users WHERE username = 'admin' AND tenant_id = (SELECT id FROM tenants WHERE slug = 'acme')");
-    let r = admin.post(
-        &format!("/dashboard/admin/users/{me}"),
-        &[("action", "deactivate"), ("csrf", &csrf)],
-    );
-    assert_eq!(r.status, 409, "{}", r.body);
-    assert!(r.body.contains("only active admin"), "{}", r.body);
+    let sun = console.team_and_users();
+    let phone = console.an_account_reaches_the_rep(&sun);
+    console.rules(&co.admin_token);
+    console.a_lost_phone(&sun, &phone);
+    console.a_password_reset(&sun);
+    console.the_only_admin_stays();
 }
 
 #[test]

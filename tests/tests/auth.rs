@@ -453,13 +453,9 @@ fn changes_carry_the_pushing_devices_actor_and_records_keep_their_account() {
     );
 }
 
-#[test]
-fn a_second_company_sees_nothing_of_the_first() {
-    let server = TestServer::start();
-    let acme = Company::setup(&server, "acme");
-    let other = Company::setup(&server, "other");
-
-    // Acme's rep A logs work on every kind of record A may write.
+/// Acme's rep A logs work on every kind of record A may write. Returns the id of A's
+/// visit to account A and the ids of every acme document.
+fn acme_logs_work(server: &TestServer, acme: &Company) -> (String, BTreeSet<String>) {
     let acme_a = Device::new(&server.url, "acme", "a");
     let acme_visit = acme_a
         .create(&visit_in_week(&acme.account_a, "Quarterly review"))
@@ -477,20 +473,11 @@ fn a_second_company_sees_nothing_of_the_first() {
     let mut acme_docs = ids(acme_a.document_ids().expect("ids"));
     acme_docs.insert(acme.account_b.clone());
     assert_eq!(acme_docs.len(), 7);
+    (acme_visit, acme_docs)
+}
 
-    // Other's reps receive their own accounts and nothing else.
-    for (rep, own) in [("a", &other.account_a), ("b", &other.account_b)] {
-        let expected = ids([own, &other.account_shared]);
-        let device = Device::new(&server.url, "other", rep);
-        device.sync().expect("sync");
-        assert_eq!(ids(device.document_ids().expect("ids")), expected, "{rep}");
-        let session = login(&server.url, "other", rep);
-        let pulled = pulled_ids(&server, &session.access_token);
-        assert_eq!(pulled, expected, "{rep}");
-        assert!(pulled.is_disjoint(&acme_docs));
-    }
-
-    // Other's admin lists only other's accounts, users and teams.
+/// Other's admin lists only other's accounts, users and teams.
+fn the_admin_lists_only_their_company(server: &TestServer, other: &Company) {
     let list = |path: &str| {
         let a = call(
             "GET",
@@ -515,35 +502,28 @@ fn a_second_company_sees_nothing_of_the_first() {
     other_users.insert(other_admin);
     assert_eq!(list("/v1/admin/users"), other_users);
     assert_eq!(list("/v1/admin/teams"), ids([&other.team_id]));
+}
 
-    // Each manager's report lists only their own reps; acme's counts acme's visits.
-    let report = |co: &Company| {
-        let manager = login(&server.url, &co.slug, "manager");
-        let a = weekly(&server, Some(&manager.access_token), None);
-        assert_status(&a, 200);
-        let body = a.json();
-        let reps: BTreeSet<String> = body["reps"]
-            .as_array()
-            .expect("reps")
-            .iter()
-            .map(|r| r["user_id"].as_str().expect("user id").to_owned())
-            .collect();
-        (reps, body["total"].as_u64().expect("total"))
-    };
-    assert_eq!(
-        report(&other),
-        (ids([other.user_id("a"), other.user_id("b")]), 0)
-    );
-    assert_eq!(
-        report(&acme),
-        (ids([acme.user_id("a"), acme.user_id("b")]), 2)
-    );
+/// The reps `co`'s manager's weekly report lists, and its total of visits.
+fn managers_report(server: &TestServer, co: &Company) -> (BTreeSet<String>, u64) {
+    let manager = login(&server.url, &co.slug, "manager");
+    let a = weekly(server, Some(&manager.access_token), None);
+    assert_status(&a, 200);
+    let body = a.json();
+    let reps: BTreeSet<String> = body["reps"]
+        .as_array()
+        .expect("reps")
+        .iter()
+        .map(|r| r["user_id"].as_str().expect("user id").to_owned())
+        .collect();
+    (reps, body["total"].as_u64().expect("total"))
+}
 
-    // Other's admin cannot reach acme's team, users or accounts; what exists in acme is
-    // answered like what exists nowhere.
+/// Other's admin cannot reach acme's team, users or accounts; what exists in acme is
+/// answered like what exists nowhere.
+fn the_admin_cannot_reach_the_other_company(server: &TestServer, acme: &Company, other: &Company) {
     let nowhere = uuid::Uuid::new_v4().to_string();
-    let before = server.fingerprint();
-    let memberships = table_count(&server, "account_teams");
+    let memberships = table_count(server, "account_teams");
     for team in [&acme.team_id, &nowhere] {
         let a = call(
             "GET",
@@ -577,22 +557,28 @@ fn a_second_company_sees_nothing_of_the_first() {
         None,
     );
     assert_error(&a, 404, "not_found");
-    assert_eq!(table_count(&server, "account_teams"), memberships);
+    assert_eq!(table_count(server, "account_teams"), memberships);
     login(&server.url, "acme", "a"); // still active
+}
 
-    // Other's rep pushes to an acme document id: refused exactly as an id that exists
-    // nowhere, so the answer does not reveal that the document exists.
+/// Other's rep pushes to an acme document id: refused exactly as an id that exists
+/// nowhere, so the answer does not reveal that the document exists.
+fn a_push_across_companies_is_answered_like_nowhere(
+    server: &TestServer,
+    acme: &Company,
+    acme_visit: &str,
+) {
     let rep = login(&server.url, "other", "a");
     let (_, _, changes) = new_record(actor(&rep), &visit_in_week(&acme.account_a, "intrusion"));
     let to_existing = push_one(
-        &server,
+        server,
         &rep.access_token,
-        &acme_visit,
+        acme_visit,
         "visit",
         changes.clone(),
     );
     let to_nowhere = push_one(
-        &server,
+        server,
         &rep.access_token,
         &model::new_id(),
         "visit",
@@ -600,6 +586,45 @@ fn a_second_company_sees_nothing_of_the_first() {
     );
     assert_rejected(&to_existing, "forbidden");
     assert_rejected(&to_nowhere, "forbidden");
+    assert_eq!(
+        to_existing, to_nowhere,
+        "a push to another company's document must be answered like one to a nonexistent id"
+    );
+}
+
+#[test]
+fn a_second_company_sees_nothing_of_the_first() {
+    let server = TestServer::start();
+    let acme = Company::setup(&server, "acme");
+    let other = Company::setup(&server, "other");
+    let (acme_visit, acme_docs) = acme_logs_work(&server, &acme);
+
+    // Other's reps receive their own accounts and nothing else.
+    for (rep, own) in [("a", &other.account_a), ("b", &other.account_b)] {
+        let expected = ids([own, &other.account_shared]);
+        let device = Device::new(&server.url, "other", rep);
+        device.sync().expect("sync");
+        assert_eq!(ids(device.document_ids().expect("ids")), expected, "{rep}");
+        let session = login(&server.url, "other", rep);
+        let pulled = pulled_ids(&server, &session.access_token);
+        assert_eq!(pulled, expected, "{rep}");
+        assert!(pulled.is_disjoint(&acme_docs));
+    }
+
+    the_admin_lists_only_their_company(&server, &other);
+    // Each manager's report lists only their own reps; acme's counts acme's visits.
+    assert_eq!(
+        managers_report(&server, &other),
+        (ids([other.user_id("a"), other.user_id("b")]), 0)
+    );
+    assert_eq!(
+        managers_report(&server, &acme),
+        (ids([acme.user_id("a"), acme.user_id("b")]), 2)
+    );
+
+    let before = server.fingerprint();
+    the_admin_cannot_reach_the_other_company(&server, &acme, &other);
+    a_push_across_companies_is_answered_like_nowhere(&server, &acme, &acme_visit);
     assert_eq!(
         server.fingerprint(),
         before,
@@ -610,10 +635,6 @@ fn a_second_company_sees_nothing_of_the_first() {
             "SELECT purpose FROM visits WHERE id = '{acme_visit}'"
         )),
         "Quarterly review"
-    );
-    assert_eq!(
-        to_existing, to_nowhere,
-        "a push to another company's document must be answered like one to a nonexistent id"
     );
 }
 
@@ -784,6 +805,110 @@ fn admin_endpoints_are_for_admins_and_companies_for_the_operator() {
     assert_status(&a, 201);
 }
 
+/// Tokens for the manager's `good` claims, each broken one way: not a token, another
+/// key or algorithm, a signature over other claims, expired, the wrong audience or
+/// issuer, a claim missing, or naming another tenant, device or user.
+fn broken_tokens(
+    good: &Value,
+    secret: &[u8],
+    crafted: &str,
+    rep_b: &Session,
+    other_tenant: &str,
+) -> Vec<(&'static str, String)> {
+    let now = chrono::Utc::now().timestamp();
+    let tampered = {
+        // The real signature over other claims.
+        let mut parts: Vec<String> = crafted.split('.').map(str::to_owned).collect();
+        let claims = with(
+            good,
+            &[
+                ("sub", json!(rep_b.user_id)),
+                ("did", json!(rep_b.device_id)),
+            ],
+        );
+        parts[1] = b64(claims.to_string().as_bytes());
+        parts.join(".")
+    };
+    let signed_with =
+        |changes: &[(&str, Value)]| sign(Algorithm::HS256, secret, &with(good, changes));
+    let signed_without = |key: &str| sign(Algorithm::HS256, secret, &without(good, key));
+    vec![
+        ("garbage", "not-a-token".into()),
+        ("garbage segments", "aaaa.bbbb.cccc".into()),
+        ("alg none", unsigned(good)),
+        (
+            "another secret",
+            sign(Algorithm::HS256, b"another secret of thirty-two b..", good),
+        ),
+        (
+            "HS512 with the real secret",
+            sign(Algorithm::HS512, secret, good),
+        ),
+        ("tampered payload", tampered),
+        (
+            "expired an hour ago",
+            signed_with(&[("exp", json!(now - 3600)), ("iat", json!(now - 4500))]),
+        ),
+        ("wrong aud", signed_with(&[("aud", json!("rapport-admin"))])),
+        ("wrong iss", signed_with(&[("iss", json!("evil"))])),
+        ("no exp", signed_without("exp")),
+        ("no aud", signed_without("aud")),
+        ("no sub", signed_without("sub")),
+        (
+            "another tenant",
+            signed_with(&[("tid", json!(other_tenant))]),
+        ),
+        (
+            "another user's device",
+            signed_with(&[("did", json!(rep_b.device_id))]),
+        ),
+        (
+            "an unknown user",
+            signed_with(&[("sub", json!(uuid::Uuid::new_v4().to_string()))]),
+        ),
+    ]
+}
+
+/// A user an admin deactivates is refused at once, whatever token they hold, and can
+/// neither refresh nor sign in again.
+fn a_deactivated_user_is_refused_at_once(
+    server: &TestServer,
+    co: &Company,
+    rep_b: &Session,
+    secret: &[u8],
+) {
+    let crafted_b = sign(Algorithm::HS256, secret, &claims_of(rep_b));
+    for token in [&rep_b.access_token, &crafted_b] {
+        assert_status(&empty_sync(server, Some(token)), 200);
+    }
+    let a = call(
+        "PATCH",
+        &format!("{}/v1/admin/users/{}", server.url, co.user_id("b")),
+        Some(&co.admin_token),
+        Some(&json!({"active": false})),
+    );
+    assert_status(&a, 200);
+    assert_eq!(a.json()["active"], false);
+    for token in [&rep_b.access_token, &crafted_b] {
+        assert_error(&empty_sync(server, Some(token)), 401, "unauthorized");
+        assert_error(&weekly(server, Some(token), None), 401, "unauthorized");
+    }
+    let a = call(
+        "POST",
+        &format!("{}/v1/auth/refresh", server.url),
+        None,
+        Some(&json!({"refresh_token": rep_b.refresh_token})),
+    );
+    assert_error(&a, 401, "unauthorized");
+    let a = call(
+        "POST",
+        &format!("{}/v1/auth/login", server.url),
+        None,
+        Some(&json!({"company": "acme", "username": "b", "password": PASSWORD})),
+    );
+    assert_error(&a, 401, "unauthorized");
+}
+
 #[test]
 fn forged_expired_and_revoked_tokens_are_refused() {
     let server = TestServer::start();
@@ -802,97 +927,7 @@ fn forged_expired_and_revoked_tokens_are_refused() {
     }
 
     let other_tenant = Company::create_bare(&server, "other");
-    let now = chrono::Utc::now().timestamp();
-    let tampered = {
-        // The real signature over other claims.
-        let mut parts: Vec<String> = crafted.split('.').map(str::to_owned).collect();
-        let claims = with(
-            &good,
-            &[
-                ("sub", json!(rep_b.user_id)),
-                ("did", json!(rep_b.device_id)),
-            ],
-        );
-        parts[1] = b64(claims.to_string().as_bytes());
-        parts.join(".")
-    };
-    let cases: Vec<(&str, String)> = vec![
-        ("garbage", "not-a-token".into()),
-        ("garbage segments", "aaaa.bbbb.cccc".into()),
-        ("alg none", unsigned(&good)),
-        (
-            "another secret",
-            sign(Algorithm::HS256, b"another secret of thirty-two b..", &good),
-        ),
-        (
-            "HS512 with the real secret",
-            sign(Algorithm::HS512, &secret, &good),
-        ),
-        ("tampered payload", tampered),
-        (
-            "expired an hour ago",
-            sign(
-                Algorithm::HS256,
-                &secret,
-                &with(
-                    &good,
-                    &[("exp", json!(now - 3600)), ("iat", json!(now - 4500))],
-                ),
-            ),
-        ),
-        (
-            "wrong aud",
-            sign(
-                Algorithm::HS256,
-                &secret,
-                &with(&good, &[("aud", json!("rapport-admin"))]),
-            ),
-        ),
-        (
-            "wrong iss",
-            sign(
-                Algorithm::HS256,
-                &secret,
-                &with(&good, &[("iss", json!("evil"))]),
-            ),
-        ),
-        (
-            "no exp",
-            sign(Algorithm::HS256, &secret, &without(&good, "exp")),
-        ),
-        (
-            "no aud",
-            sign(Algorithm::HS256, &secret, &without(&good, "aud")),
-        ),
-        (
-            "no sub",
-            sign(Algorithm::HS256, &secret, &without(&good, "sub")),
-        ),
-        (
-            "another tenant",
-            sign(
-                Algorithm::HS256,
-                &secret,
-                &with(&good, &[("tid", json!(other_tenant))]),
-            ),
-        ),
-        (
-            "another user's device",
-            sign(
-                Algorithm::HS256,
-                &secret,
-                &with(&good, &[("did", json!(rep_b.device_id))]),
-            ),
-        ),
-        (
-            "an unknown user",
-            sign(
-                Algorithm::HS256,
-                &secret,
-                &with(&good, &[("sub", json!(uuid::Uuid::new_v4().to_string()))]),
-            ),
-        ),
-    ];
+    let cases = broken_tokens(&good, &secret, &crafted, &rep_b, &other_tenant);
     for (what, token) in &cases {
         for (endpoint, a) in [
             ("weekly", weekly(&server, Some(token), None)),
@@ -910,37 +945,7 @@ fn forged_expired_and_revoked_tokens_are_refused() {
     assert_error(&weekly(&server, None, None), 401, "unauthorized");
     assert_error(&empty_sync(&server, None), 401, "unauthorized");
 
-    // A user an admin deactivates is refused at once, whatever token they hold.
-    let crafted_b = sign(Algorithm::HS256, &secret, &claims_of(&rep_b));
-    for token in [&rep_b.access_token, &crafted_b] {
-        assert_status(&empty_sync(&server, Some(token)), 200);
-    }
-    let a = call(
-        "PATCH",
-        &format!("{}/v1/admin/users/{}", server.url, co.user_id("b")),
-        Some(&co.admin_token),
-        Some(&json!({"active": false})),
-    );
-    assert_status(&a, 200);
-    assert_eq!(a.json()["active"], false);
-    for token in [&rep_b.access_token, &crafted_b] {
-        assert_error(&empty_sync(&server, Some(token)), 401, "unauthorized");
-        assert_error(&weekly(&server, Some(token), None), 401, "unauthorized");
-    }
-    let a = call(
-        "POST",
-        &format!("{}/v1/auth/refresh", server.url),
-        None,
-        Some(&json!({"refresh_token": rep_b.refresh_token})),
-    );
-    assert_error(&a, 401, "unauthorized");
-    let a = call(
-        "POST",
-        &format!("{}/v1/auth/login", server.url),
-        None,
-        Some(&json!({"company": "acme", "username": "b", "password": PASSWORD})),
-    );
-    assert_error(&a, 401, "unauthorized");
+    a_deactivated_user_is_refused_at_once(&server, &co, &rep_b, &secret);
     // The others are unaffected.
     assert_status(&weekly(&server, Some(&crafted), None), 200);
 }
@@ -1149,6 +1154,212 @@ enum Face {
     Dashboard,
 }
 
+/// Forges tokens from `base` (valid claims for one face of the server), with the
+/// server's header, signed with its real key unless a case says otherwise.
+struct Forger<'a> {
+    header: Value,
+    base: &'a Value,
+    secret: &'a [u8],
+}
+
+impl Forger<'_> {
+    /// The server's header with `changes` made to it.
+    fn header_with(&self, changes: &[(&str, Value)]) -> Value {
+        with(&self.header, changes)
+    }
+
+    /// The base claims with `changes` made to them, signed.
+    fn claims_with(&self, changes: &[(&str, Value)]) -> String {
+        forge(&self.header, &with(self.base, changes), self.secret)
+    }
+
+    /// The base claims without `key`, signed.
+    fn claims_without(&self, key: &str) -> String {
+        forge(&self.header, &without(self.base, key), self.secret)
+    }
+
+    /// The base claims under `alg`, with `len` bytes of noise as the signature.
+    fn random_signature(&self, alg: &str, len: usize) -> String {
+        format!(
+            "{}.{}.{}",
+            b64(self
+                .header_with(&[("alg", json!(alg))])
+                .to_string()
+                .as_bytes()),
+            b64(self.base.to_string().as_bytes()),
+            b64(&vec![7u8; len])
+        )
+    }
+
+    /// The real signature over the base claims, with another user's claims in its place.
+    fn tampered(&self, sibling: &Session) -> String {
+        let genuine = forge(&self.header, self.base, self.secret);
+        let mut parts: Vec<String> = genuine.split('.').map(str::to_owned).collect();
+        let other = with(
+            self.base,
+            &[
+                ("sub", json!(sibling.user_id)),
+                ("did", json!(sibling.device_id)),
+            ],
+        );
+        parts[1] = b64(other.to_string().as_bytes());
+        parts.join(".")
+    }
+
+    /// Tokens that are not tokens, or whose header or signature is not the server's.
+    fn signature_forgeries(&self, sibling: &Session) -> Vec<(&'static str, String)> {
+        let (base, secret) = (self.base, self.secret);
+        let unsigned_with_kid = format!(
+            "{}.{}.",
+            b64(self
+                .header_with(&[("alg", json!("none"))])
+                .to_string()
+                .as_bytes()),
+            b64(base.to_string().as_bytes())
+        );
+        let signed_under =
+            |changes: &[(&str, Value)]| forge(&self.header_with(changes), base, secret);
+        vec![
+            ("garbage", "not-a-token".into()),
+            ("garbage segments", "aaaa.bbbb.cccc".into()),
+            ("alg none, no signature", unsigned_with_kid),
+            ("alg none, without kid", unsigned(base)),
+            (
+                "another secret",
+                forge(&self.header, base, b"another secret of thirty-two b.."),
+            ),
+            (
+                "HS512 with the real secret",
+                sign(Algorithm::HS512, secret, base),
+            ),
+            (
+                "RS256 header, HMAC of the secret as signature",
+                signed_under(&[("alg", json!("RS256"))]),
+            ),
+            (
+                "ES256 header, HMAC of the secret as signature",
+                signed_under(&[("alg", json!("ES256"))]),
+            ),
+            (
+                "RS256 header, 256-byte signature",
+                self.random_signature("RS256", 256),
+            ),
+            (
+                "ES256 header, 64-byte signature",
+                self.random_signature("ES256", 64),
+            ),
+            (
+                "unknown kid",
+                signed_under(&[("kid", json!("rotated-away"))]),
+            ),
+            ("no kid", forge(&without(&self.header, "kid"), base, secret)),
+            ("kid null", signed_under(&[("kid", Value::Null)])),
+            (
+                "jku pointing elsewhere",
+                signed_under(&[("jku", json!("https://keys.example.invalid/jwks.json"))]),
+            ),
+            (
+                "embedded jwk",
+                signed_under(&[("jwk", json!({"kty": "oct", "k": b64(secret)}))]),
+            ),
+            ("tampered payload", self.tampered(sibling)),
+        ]
+    }
+
+    /// Properly signed tokens whose times are past, ahead, or of the wrong type.
+    fn time_forgeries(&self) -> Vec<(&'static str, String)> {
+        let now = chrono::Utc::now().timestamp();
+        let exp = self.base["exp"].as_i64().expect("exp");
+        vec![
+            (
+                "expired an hour ago",
+                self.claims_with(&[("exp", json!(now - 3600)), ("iat", json!(now - 4500))]),
+            ),
+            (
+                "expired 45 s ago (leeway 30 s)",
+                self.claims_with(&[("exp", json!(now - 45)), ("iat", json!(now - 900))]),
+            ),
+            (
+                "nbf two minutes ahead",
+                self.claims_with(&[("nbf", json!(now + 120))]),
+            ),
+            (
+                "exp a string",
+                self.claims_with(&[("exp", json!(exp.to_string()))]),
+            ),
+            (
+                "exp a float",
+                self.claims_with(&[("exp", json!(exp as f64 + 0.5))]),
+            ),
+            ("exp null", self.claims_with(&[("exp", Value::Null)])),
+            (
+                "nbf a string",
+                self.claims_with(&[("nbf", json!((now - 60).to_string()))]),
+            ),
+            (
+                "nbf a float",
+                self.claims_with(&[("nbf", json!((now - 60) as f64 + 0.5))]),
+            ),
+            ("nbf null", self.claims_with(&[("nbf", Value::Null)])),
+            (
+                "iat a string",
+                self.claims_with(&[("iat", json!(now.to_string()))]),
+            ),
+            (
+                "iat a float",
+                self.claims_with(&[("iat", json!(now as f64 + 0.5))]),
+            ),
+            ("iat null", self.claims_with(&[("iat", Value::Null)])),
+        ]
+    }
+
+    /// Properly signed tokens missing a claim, or naming someone or something else.
+    fn claim_forgeries(
+        &self,
+        face: Face,
+        sibling: &Session,
+        other_tenant: &str,
+    ) -> Vec<(&'static str, String)> {
+        let other_audience = match face {
+            Face::Api => "rapport-dashboard",
+            Face::Dashboard => protocol::TOKEN_AUDIENCE,
+        };
+        let mut cases = vec![
+            ("no iss", self.claims_without("iss")),
+            ("no iat", self.claims_without("iat")),
+            ("no exp", self.claims_without("exp")),
+            ("no aud", self.claims_without("aud")),
+            ("no sub", self.claims_without("sub")),
+            ("no tid", self.claims_without("tid")),
+            (
+                "wrong aud",
+                self.claims_with(&[("aud", json!("rapport-admin"))]),
+            ),
+            (
+                "the other face's audience",
+                self.claims_with(&[("aud", json!(other_audience))]),
+            ),
+            ("wrong iss", self.claims_with(&[("iss", json!("evil"))])),
+            (
+                "another tenant",
+                self.claims_with(&[("tid", json!(other_tenant))]),
+            ),
+            (
+                "an unknown user",
+                self.claims_with(&[("sub", json!(uuid::Uuid::new_v4().to_string()))]),
+            ),
+        ];
+        if face == Face::Api {
+            cases.push((
+                "another user's device",
+                self.claims_with(&[("did", json!(sibling.device_id))]),
+            ));
+            cases.push(("no did", self.claims_without("did")));
+        }
+        cases
+    }
+}
+
 /// Tokens that must all be refused: each starts from `base` (valid claims for `face`) and
 /// breaks one thing. Most are signed with the server's real key, so only the server's
 /// checks of the header and claims stand between them and a session.
@@ -1159,193 +1370,32 @@ fn forged_tokens(
     sibling: &Session,
     other_tenant: &str,
 ) -> Vec<(&'static str, String)> {
-    let now = chrono::Utc::now().timestamp();
-    let exp = base["exp"].as_i64().expect("exp");
-    let header = good_header();
-    let header_with = |changes: &[(&str, Value)]| with(&header, changes);
-    let claims_with = |changes: &[(&str, Value)]| forge(&header, &with(base, changes), secret);
-    let claims_without = |key: &str| forge(&header, &without(base, key), secret);
-    let other_audience = match face {
-        Face::Api => "rapport-dashboard",
-        Face::Dashboard => protocol::TOKEN_AUDIENCE,
+    let forger = Forger {
+        header: good_header(),
+        base,
+        secret,
     };
-    let tampered = {
-        // The real signature over the base claims, with another user's claims in its place.
-        let genuine = forge(&header, base, secret);
-        let mut parts: Vec<String> = genuine.split('.').map(str::to_owned).collect();
-        let other = with(
-            base,
-            &[
-                ("sub", json!(sibling.user_id)),
-                ("did", json!(sibling.device_id)),
-            ],
-        );
-        parts[1] = b64(other.to_string().as_bytes());
-        parts.join(".")
-    };
-    let unsigned_with_kid = format!(
-        "{}.{}.",
-        b64(header_with(&[("alg", json!("none"))])
-            .to_string()
-            .as_bytes()),
-        b64(base.to_string().as_bytes())
-    );
-    let random_signature = |alg: &str, len: usize| {
-        format!(
-            "{}.{}.{}",
-            b64(header_with(&[("alg", json!(alg))]).to_string().as_bytes()),
-            b64(base.to_string().as_bytes()),
-            b64(&vec![7u8; len])
-        )
-    };
-    let mut cases: Vec<(&'static str, String)> = vec![
-        ("garbage", "not-a-token".into()),
-        ("garbage segments", "aaaa.bbbb.cccc".into()),
-        ("alg none, no signature", unsigned_with_kid),
-        ("alg none, without kid", unsigned(base)),
-        (
-            "another secret",
-            forge(&header, base, b"another secret of thirty-two b.."),
-        ),
-        (
-            "HS512 with the real secret",
-            sign(Algorithm::HS512, secret, base),
-        ),
-        (
-            "RS256 header, HMAC of the secret as signature",
-            forge(&header_with(&[("alg", json!("RS256"))]), base, secret),
-        ),
-        (
-            "ES256 header, HMAC of the secret as signature",
-            forge(&header_with(&[("alg", json!("ES256"))]), base, secret),
-        ),
-        (
-            "RS256 header, 256-byte signature",
-            random_signature("RS256", 256),
-        ),
-        (
-            "ES256 header, 64-byte signature",
-            random_signature("ES256", 64),
-        ),
-        (
-            "unknown kid",
-            forge(
-                &header_with(&[("kid", json!("rotated-away"))]),
-                base,
-                secret,
-            ),
-        ),
-        ("no kid", forge(&without(&header, "kid"), base, secret)),
-        (
-            "kid null",
-            forge(&header_with(&[("kid", Value::Null)]), base, secret),
-        ),
-        (
-            "jku pointing elsewhere",
-            forge(
-                &header_with(&[("jku", json!("https://keys.example.invalid/jwks.json"))]),
-                base,
-                secret,
-            ),
-        ),
-        (
-            "embedded jwk",
-            forge(
-                &header_with(&[("jwk", json!({"kty": "oct", "k": b64(secret)}))]),
-                base,
-                secret,
-            ),
-        ),
-        ("tampered payload", tampered),
-        (
-            "expired an hour ago",
-            claims_with(&[("exp", json!(now - 3600)), ("iat", json!(now - 4500))]),
-        ),
-        (
-            "expired 45 s ago (leeway 30 s)",
-            claims_with(&[("exp", json!(now - 45)), ("iat", json!(now - 900))]),
-        ),
-        (
-            "nbf two minutes ahead",
-            claims_with(&[("nbf", json!(now + 120))]),
-        ),
-        (
-            "exp a string",
-            claims_with(&[("exp", json!(exp.to_string()))]),
-        ),
-        (
-            "exp a float",
-            claims_with(&[("exp", json!(exp as f64 + 0.5))]),
-        ),
-        ("exp null", claims_with(&[("exp", Value::Null)])),
-        (
-            "nbf a string",
-            claims_with(&[("nbf", json!((now - 60).to_string()))]),
-        ),
-        (
-            "nbf a float",
-            claims_with(&[("nbf", json!((now - 60) as f64 + 0.5))]),
-        ),
-        ("nbf null", claims_with(&[("nbf", Value::Null)])),
-        (
-            "iat a string",
-            claims_with(&[("iat", json!(now.to_string()))]),
-        ),
-        (
-            "iat a float",
-            claims_with(&[("iat", json!(now as f64 + 0.5))]),
-        ),
-        ("iat null", claims_with(&[("iat", Value::Null)])),
-        ("no iss", claims_without("iss")),
-        ("no iat", claims_without("iat")),
-        ("no exp", claims_without("exp")),
-        ("no aud", claims_without("aud")),
-        ("no sub", claims_without("sub")),
-        ("no tid", claims_without("tid")),
-        ("wrong aud", claims_with(&[("aud", json!("rapport-admin"))])),
-        (
-            "the other face's audience",
-            claims_with(&[("aud", json!(other_audience))]),
-        ),
-        ("wrong iss", claims_with(&[("iss", json!("evil"))])),
-        (
-            "another tenant",
-            claims_with(&[("tid", json!(other_tenant))]),
-        ),
-        (
-            "an unknown user",
-            claims_with(&[("sub", json!(uuid::Uuid::new_v4().to_string()))]),
-        ),
-    ];
-    if face == Face::Api {
-        cases.push((
-            "another user's device",
-            claims_with(&[("did", json!(sibling.device_id))]),
-        ));
-        cases.push(("no did", claims_without("did")));
-    }
+    let mut cases = forger.signature_forgeries(sibling);
+    cases.extend(forger.time_forgeries());
+    cases.extend(forger.claim_forgeries(face, sibling, other_tenant));
     cases
 }
 
-#[test]
-fn every_forged_token_is_refused_on_every_endpoint_family() {
-    let server = TestServer::start();
-    let co = Company::setup(&server, "acme");
-    let admin = login(&server.url, "acme", "admin");
-    let sibling = login(&server.url, "acme", "b");
-    let other_tenant = Company::create_bare(&server, "other");
-    let secret = server.jwt_secret();
-    let now = chrono::Utc::now().timestamp();
-    let url = &server.url;
-    let a_id = co.user_id("a").to_owned();
+/// A request of one endpoint family, made with a token.
+type Request<'a> = Box<dyn Fn(&str) -> Answer + 'a>;
 
-    // Every family of bearer endpoints, with what an admin's valid token gets.
-    type Request<'a> = Box<dyn Fn(&str) -> Answer + 'a>;
-    let api_families: Vec<(&str, Request, u16)> = vec![
-        ("sync", Box::new(|t| empty_sync(&server, Some(t))), 200),
+/// Every family of bearer endpoints, with what an admin's valid token gets.
+fn api_families<'a>(
+    server: &'a TestServer,
+    co: &'a Company,
+) -> Vec<(&'static str, Request<'a>, u16)> {
+    let url = &server.url;
+    let a_id = co.user_id("a");
+    vec![
+        ("sync", Box::new(move |t| empty_sync(server, Some(t))), 200),
         (
             "reports: weekly",
-            Box::new(|t| {
+            Box::new(move |t| {
                 call(
                     "GET",
                     &format!(
@@ -1360,7 +1410,7 @@ fn every_forged_token_is_refused_on_every_endpoint_family() {
         ),
         (
             "reports: scorecard",
-            Box::new(|t| {
+            Box::new(move |t| {
                 call(
                     "GET",
                     &format!("{url}/v1/reports/scorecard?rep={a_id}&period={WEEK}"),
@@ -1372,12 +1422,12 @@ fn every_forged_token_is_refused_on_every_endpoint_family() {
         ),
         (
             "admin: users",
-            Box::new(|t| call("GET", &format!("{url}/v1/admin/users"), Some(t), None)),
+            Box::new(move |t| call("GET", &format!("{url}/v1/admin/users"), Some(t), None)),
             200,
         ),
         (
             "admin: devices",
-            Box::new(|t| {
+            Box::new(move |t| {
                 call(
                     "GET",
                     &format!("{url}/v1/admin/users/{a_id}/devices"),
@@ -1389,7 +1439,7 @@ fn every_forged_token_is_refused_on_every_endpoint_family() {
         ),
         (
             "admin: assign (a write)",
-            Box::new(|t| {
+            Box::new(move |t| {
                 call(
                     "PUT",
                     &format!("{url}/v1/admin/accounts/{}/team/{a_id}", co.account_a),
@@ -1399,7 +1449,73 @@ fn every_forged_token_is_refused_on_every_endpoint_family() {
             }),
             204,
         ),
-    ];
+    ]
+}
+
+/// Positive controls: tokens crafted from `base` with the real key and header, and the
+/// edges of the leeway (expired 15 s ago; not before 15 s from now).
+fn accepted_tokens(base: &Value, secret: &[u8], now: i64) -> Vec<(&'static str, String)> {
+    let crafted = |changes: &[(&str, Value)]| forge(&good_header(), &with(base, changes), secret);
+    vec![
+        ("crafted", forge(&good_header(), base, secret)),
+        (
+            "expired 15 s ago",
+            crafted(&[("exp", json!(now - 15)), ("iat", json!(now - 900))]),
+        ),
+        ("nbf 15 s ahead", crafted(&[("nbf", json!(now + 15))])),
+        ("nbf a minute ago", crafted(&[("nbf", json!(now - 60))])),
+    ]
+}
+
+/// Every forged bearer token is refused with 401 on every API family. Returns how many
+/// requests were made.
+fn api_refuses(cases: &[(&str, String)], families: &[(&str, Request, u16)]) -> usize {
+    let mut tried = 0;
+    for (what, token) in cases {
+        for (family, request, _) in families {
+            let a = request(token);
+            assert_eq!(
+                (a.status, a.error_code().as_str()),
+                (401, "unauthorized"),
+                "{what} on {family}: {}",
+                String::from_utf8_lossy(&a.body)
+            );
+            tried += 1;
+        }
+    }
+    tried
+}
+
+/// Every forged session sends every dashboard page back to the sign-in page. Returns how
+/// many requests were made.
+fn dashboard_refuses(server: &TestServer, cases: &[(&str, String)], pages: &[String]) -> usize {
+    let mut tried = 0;
+    for (what, token) in cases {
+        for page in pages {
+            let (status, location) = dashboard_get(server, page, token);
+            assert_eq!(status, 303, "{what} on {page}");
+            assert!(
+                location.starts_with("/dashboard/login"),
+                "{what} on {page}: sent to {location}"
+            );
+            tried += 1;
+        }
+    }
+    tried
+}
+
+#[test]
+fn every_forged_token_is_refused_on_every_endpoint_family() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let admin = login(&server.url, "acme", "admin");
+    let sibling = login(&server.url, "acme", "b");
+    let other_tenant = Company::create_bare(&server, "other");
+    let secret = server.jwt_secret();
+    let now = chrono::Utc::now().timestamp();
+    let a_id = co.user_id("a");
+
+    let api_families = api_families(&server, &co);
     let dashboard_pages = [
         "/dashboard".to_owned(),
         format!("/dashboard/reps/{a_id}?period={WEEK}"),
@@ -1408,44 +1524,13 @@ fn every_forged_token_is_refused_on_every_endpoint_family() {
             co.team_id
         ),
     ];
-
     let api_base = claims_of(&admin);
     let dashboard_base = json!({
         "sub": admin.user_id, "iss": "rapport", "aud": "rapport-dashboard",
         "exp": now + 600, "iat": now, "tid": admin.tenant_id, "csrf": "a-csrf-token",
     });
-    // Positive controls: the issued token, tokens crafted with the real key and header,
-    // and the edges of the leeway (expired 15 s ago; not before 15 s from now).
-    let accepted = |base: &Value| {
-        vec![
-            ("crafted", forge(&good_header(), base, &secret)),
-            (
-                "expired 15 s ago",
-                forge(
-                    &good_header(),
-                    &with(base, &[("exp", json!(now - 15)), ("iat", json!(now - 900))]),
-                    &secret,
-                ),
-            ),
-            (
-                "nbf 15 s ahead",
-                forge(
-                    &good_header(),
-                    &with(base, &[("nbf", json!(now + 15))]),
-                    &secret,
-                ),
-            ),
-            (
-                "nbf a minute ago",
-                forge(
-                    &good_header(),
-                    &with(base, &[("nbf", json!(now - 60))]),
-                    &secret,
-                ),
-            ),
-        ]
-    };
-    let mut controls = accepted(&api_base);
+    // Positive controls: the issued token and the crafted ones.
+    let mut controls = accepted_tokens(&api_base, &secret, now);
     controls.push(("issued", admin.access_token.clone()));
     for (what, token) in &controls {
         for (family, request, ok) in &api_families {
@@ -1458,7 +1543,7 @@ fn every_forged_token_is_refused_on_every_endpoint_family() {
             );
         }
     }
-    for (what, token) in accepted(&dashboard_base) {
+    for (what, token) in accepted_tokens(&dashboard_base, &secret, now) {
         for page in &dashboard_pages {
             assert_eq!(
                 dashboard_get(&server, page, &token).0,
@@ -1468,20 +1553,8 @@ fn every_forged_token_is_refused_on_every_endpoint_family() {
         }
     }
 
-    let mut tried = 0;
     let api_cases = forged_tokens(Face::Api, &api_base, &secret, &sibling, &other_tenant);
-    for (what, token) in &api_cases {
-        for (family, request, _) in &api_families {
-            let a = request(token);
-            assert_eq!(
-                (a.status, a.error_code().as_str()),
-                (401, "unauthorized"),
-                "{what} on {family}: {}",
-                String::from_utf8_lossy(&a.body)
-            );
-            tried += 1;
-        }
-    }
+    let mut tried = api_refuses(&api_cases, &api_families);
     let mut dashboard_cases = forged_tokens(
         Face::Dashboard,
         &dashboard_base,
@@ -1490,17 +1563,7 @@ fn every_forged_token_is_refused_on_every_endpoint_family() {
         &other_tenant,
     );
     dashboard_cases.push(("an issued bearer token", admin.access_token.clone()));
-    for (what, token) in &dashboard_cases {
-        for page in &dashboard_pages {
-            let (status, location) = dashboard_get(&server, page, token);
-            assert_eq!(status, 303, "{what} on {page}");
-            assert!(
-                location.starts_with("/dashboard/login"),
-                "{what} on {page}: sent to {location}"
-            );
-            tried += 1;
-        }
-    }
+    tried += dashboard_refuses(&server, &dashboard_cases, &dashboard_pages);
     // The refused write changed nothing: A is still on exactly the accounts Company::setup
     // put A on.
     assert_eq!(
@@ -1520,58 +1583,51 @@ fn every_forged_token_is_refused_on_every_endpoint_family() {
     );
 }
 
-#[test]
-fn deactivating_a_device_ends_its_access_at_once_and_spares_the_others() {
-    let server = TestServer::start();
-    let co = Company::setup(&server, "acme");
-    let other = Company::setup(&server, "other");
-    let url = &server.url;
-    let phone = login(url, "acme", "a");
-    let tablet = login(url, "acme", "a");
-    let rep_b = login(url, "acme", "b");
-    let scorecard = |token: &str| {
-        call(
-            "GET",
-            &format!("{url}/v1/reports/scorecard?period={WEEK}"),
-            Some(token),
-            None,
-        )
-    };
-    for s in [&phone, &tablet] {
-        assert_status(&empty_sync(&server, Some(&s.access_token)), 200);
-        assert_status(&scorecard(&s.access_token), 200);
-    }
-    let devices = |token: &str| {
-        call(
-            "GET",
-            &format!("{url}/v1/admin/users/{}/devices", co.user_id("a")),
-            Some(token),
-            None,
-        )
-    };
-    let listed = devices(&co.admin_token);
-    assert_status(&listed, 200);
-    let listed: BTreeSet<String> = listed
-        .json()
-        .as_array()
-        .expect("devices")
-        .iter()
-        .map(|d| d["id"].as_str().expect("id").to_owned())
-        .collect();
-    assert_eq!(listed, ids([&phone.device_id, &tablet.device_id]));
+/// The rep's own scorecard for the week, as `token` asks for it.
+fn own_scorecard(server: &TestServer, token: &str) -> Answer {
+    call(
+        "GET",
+        &format!("{}/v1/reports/scorecard?period={WEEK}", server.url),
+        Some(token),
+        None,
+    )
+}
 
-    // Nobody but the company's admin may list or deactivate a device; another company's
-    // admin is answered as for a device that does not exist.
+/// Rep A's devices, as `token` asks for them.
+fn devices_of_a(server: &TestServer, co: &Company, token: &str) -> Answer {
+    call(
+        "GET",
+        &format!("{}/v1/admin/users/{}/devices", server.url, co.user_id("a")),
+        Some(token),
+        None,
+    )
+}
+
+/// `token` deactivates `device`.
+fn deactivate_device(server: &TestServer, token: &str, device: &str) -> Answer {
+    call(
+        "PATCH",
+        &format!("{}/v1/admin/devices/{device}", server.url),
+        Some(token),
+        Some(&json!({"active": false})),
+    )
+}
+
+/// Nobody but the company's admin may list or deactivate a device; another company's
+/// admin is answered as for a device that does not exist.
+fn only_the_admin_deactivates_devices(
+    server: &TestServer,
+    co: &Company,
+    other: &Company,
+    [phone, tablet, rep_b]: [&Session; 3],
+) {
     let before = server.count("SELECT COUNT(*) FROM devices WHERE active = TRUE");
-    let deactivate = |token: &str, device: &str| {
-        call(
-            "PATCH",
-            &format!("{url}/v1/admin/devices/{device}"),
-            Some(token),
-            Some(&json!({"active": false})),
-        )
-    };
-    assert_error(&devices(&rep_b.access_token), 403, "forbidden");
+    let deactivate = |token: &str, device: &str| deactivate_device(server, token, device);
+    assert_error(
+        &devices_of_a(server, co, &rep_b.access_token),
+        403,
+        "forbidden",
+    );
     assert_error(
         &deactivate(&rep_b.access_token, &phone.device_id),
         403,
@@ -1582,7 +1638,11 @@ fn deactivating_a_device_ends_its_access_at_once_and_spares_the_others() {
         403,
         "forbidden",
     );
-    assert_error(&devices(&other.admin_token), 404, "not_found");
+    assert_error(
+        &devices_of_a(server, co, &other.admin_token),
+        404,
+        "not_found",
+    );
     assert_error(
         &deactivate(&other.admin_token, &phone.device_id),
         404,
@@ -1597,29 +1657,41 @@ fn deactivating_a_device_ends_its_access_at_once_and_spares_the_others() {
         server.count("SELECT COUNT(*) FROM devices WHERE active = TRUE"),
         before
     );
-    assert_status(&empty_sync(&server, Some(&phone.access_token)), 200);
+    assert_status(&empty_sync(server, Some(&phone.access_token)), 200);
+}
 
-    // The admin deactivates the phone: its unexpired token is refused on the next request,
-    // its refresh token too; the tablet, the same user, goes on.
-    let a = deactivate(&co.admin_token, &phone.device_id);
+/// The admin deactivates the phone: its unexpired token is refused on the next request,
+/// its refresh token too; the tablet, the same user, goes on. Signing in again naming
+/// the lost phone gives a new device, never the old one back. Returns the tablet's
+/// renewed session and the new sign-in's.
+fn the_admin_deactivates_a_lost_phone(
+    server: &TestServer,
+    co: &Company,
+    phone: &Session,
+    tablet: &Session,
+) -> (Session, Session) {
+    let a = deactivate_device(server, &co.admin_token, &phone.device_id);
     assert_status(&a, 200);
     assert_eq!(a.json()["active"], false);
     assert_error(
-        &empty_sync(&server, Some(&phone.access_token)),
+        &empty_sync(server, Some(&phone.access_token)),
         401,
         "unauthorized",
     );
-    assert_error(&scorecard(&phone.access_token), 401, "unauthorized");
-    assert_error(&refresh(&server, &phone.refresh_token), 401, "unauthorized");
-    assert_status(&empty_sync(&server, Some(&tablet.access_token)), 200);
-    assert_status(&scorecard(&tablet.access_token), 200);
-    let renewed = refresh(&server, &tablet.refresh_token);
+    assert_error(
+        &own_scorecard(server, &phone.access_token),
+        401,
+        "unauthorized",
+    );
+    assert_error(&refresh(server, &phone.refresh_token), 401, "unauthorized");
+    assert_status(&empty_sync(server, Some(&tablet.access_token)), 200);
+    assert_status(&own_scorecard(server, &tablet.access_token), 200);
+    let renewed = refresh(server, &tablet.refresh_token);
     assert_status(&renewed, 200);
     let tablet: Session = serde_json::from_slice(&renewed.body).expect("a session");
-    // Signing in again naming the lost phone gives a new device, never the old one back.
     let a = call(
         "POST",
-        &format!("{url}/v1/auth/login"),
+        &format!("{}/v1/auth/login", server.url),
         None,
         Some(&json!({
             "company": "acme", "username": "a", "password": PASSWORD,
@@ -1630,8 +1702,17 @@ fn deactivating_a_device_ends_its_access_at_once_and_spares_the_others() {
     let again: Session = serde_json::from_slice(&a.body).expect("a session");
     assert_ne!(again.device_id, phone.device_id);
     assert_ne!(again.actor_id, phone.actor_id);
+    (tablet, again)
+}
 
-    // The same from the command line, for the tablet.
+/// The same from the command line, for the tablet: deactivated, listed inactive with the
+/// phone; and the command refuses another company's name for a device.
+fn the_command_line_deactivates_the_tablet(
+    server: &TestServer,
+    phone: &Session,
+    tablet: &Session,
+    again: &Session,
+) {
     let out = server.admin_cli(&[
         "deactivate-device",
         "--company",
@@ -1645,15 +1726,11 @@ fn deactivating_a_device_ends_its_access_at_once_and_spares_the_others() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_error(
-        &empty_sync(&server, Some(&tablet.access_token)),
+        &empty_sync(server, Some(&tablet.access_token)),
         401,
         "unauthorized",
     );
-    assert_error(
-        &refresh(&server, &tablet.refresh_token),
-        401,
-        "unauthorized",
-    );
+    assert_error(&refresh(server, &tablet.refresh_token), 401, "unauthorized");
     let out = server.admin_cli(&["devices", "--company", "acme", "--user", "a"]);
     assert!(
         out.status.success(),
@@ -1680,6 +1757,35 @@ fn deactivating_a_device_ends_its_access_at_once_and_spares_the_others() {
         !out.status.success(),
         "another company's device was deactivated"
     );
+}
+
+#[test]
+fn deactivating_a_device_ends_its_access_at_once_and_spares_the_others() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let other = Company::setup(&server, "other");
+    let url = &server.url;
+    let phone = login(url, "acme", "a");
+    let tablet = login(url, "acme", "a");
+    let rep_b = login(url, "acme", "b");
+    for s in [&phone, &tablet] {
+        assert_status(&empty_sync(&server, Some(&s.access_token)), 200);
+        assert_status(&own_scorecard(&server, &s.access_token), 200);
+    }
+    let listed = devices_of_a(&server, &co, &co.admin_token);
+    assert_status(&listed, 200);
+    let listed: BTreeSet<String> = listed
+        .json()
+        .as_array()
+        .expect("devices")
+        .iter()
+        .map(|d| d["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(listed, ids([&phone.device_id, &tablet.device_id]));
+
+    only_the_admin_deactivates_devices(&server, &co, &other, [&phone, &tablet, &rep_b]);
+    let (tablet, again) = the_admin_deactivates_a_lost_phone(&server, &co, &phone, &tablet);
+    the_command_line_deactivates_the_tablet(&server, &phone, &tablet, &again);
     // The new sign-in and B were never touched.
     assert_status(&empty_sync(&server, Some(&again.access_token)), 200);
     assert_status(&empty_sync(&server, Some(&rep_b.access_token)), 200);
@@ -1842,13 +1948,9 @@ fn pushes_to_another_companys_document_leave_it_byte_identical() {
     println!("{attempts} pushes into another company's document refused");
 }
 
-#[test]
-fn author_fields_forged_inside_documents_are_refused() {
-    let server = TestServer::start();
-    let co = Company::setup(&server, "acme");
-    let a = login(&server.url, "acme", "a");
-    let b = login(&server.url, "acme", "b");
-    let manager = login(&server.url, "acme", "manager");
+/// A logs a visit on the shared account whose document claims, in each spelling, to be
+/// B's: authorship is never a field of a record, so the document is refused whole.
+fn author_claims_are_unknown_fields(server: &TestServer, co: &Company, a: &Session) {
     let b_id = co.user_id("b");
     let forged_keys = [
         "author_id",
@@ -1858,86 +1960,63 @@ fn author_fields_forged_inside_documents_are_refused() {
         "created_by",
         "by_user",
     ];
-    let before = server.fingerprint();
-
-    // A logs a visit on the shared account whose document claims, in each spelling, to
-    // be B's: authorship is never a field of a record, so the document is refused whole.
     for key in forged_keys {
         let (id, mut doc, mut changes) =
-            new_record(actor(&a), &visit_in_week(&co.account_shared, "Tasting"));
+            new_record(actor(a), &visit_in_week(&co.account_shared, "Tasting"));
         let heads = doc.get_heads();
         doc.put(ROOT, key, b_id).expect("put");
         doc.commit();
         changes.extend(wire(doc.get_changes(&heads)));
         let reason = assert_rejected(
-            &push_one(&server, &a.access_token, &id, "visit", changes),
+            &push_one(server, &a.access_token, &id, "visit", changes),
             "unknown_field",
         );
         assert!(reason.contains(key), "{key}: {reason}");
     }
-    assert_eq!(server.fingerprint(), before, "a forged document was stored");
+}
 
-    // The same visit without them is A's, by the server's own record of who pushed it.
-    let (id, mut doc, changes) =
-        new_record(actor(&a), &visit_in_week(&co.account_shared, "Tasting"));
-    assert_eq!(
-        push_one(&server, &a.access_token, &id, "visit", changes),
-        Outcome::Accepted
-    );
-    let author =
-        |table: &str| server.text(&format!("SELECT author_id FROM {table} WHERE id = '{id}'"));
-    assert_eq!(author("visits"), co.user_id("a"));
-    assert_eq!(author("documents"), co.user_id("a"));
-
-    // B (who serves the shared account) edits it and claims it: refused, it is A's.
-    let (mut b_doc, edit) =
-        edit_as::<Visit>(&mut doc, actor(&b), |v| v.notes = "B was there".into());
+/// B (who serves the shared account) edits A's visit `id` and claims it: refused, it is
+/// A's; without the claim, B's edit is still not B's to make. Nothing is stored.
+fn a_teammate_cannot_claim_a_visit(
+    server: &TestServer,
+    co: &Company,
+    b: &Session,
+    id: &str,
+    doc: &mut AutoCommit,
+) {
+    let (mut b_doc, edit) = edit_as::<Visit>(doc, actor(b), |v| v.notes = "B was there".into());
     let heads = b_doc.get_heads();
-    b_doc.put(ROOT, "author_id", b_id).expect("put");
+    b_doc.put(ROOT, "author_id", co.user_id("b")).expect("put");
     b_doc.commit();
     let mut b_changes = edit.clone();
     b_changes.extend(wire(b_doc.get_changes(&heads)));
     let stored = server.fingerprint();
     assert!(
         matches!(
-            push_one(&server, &b.access_token, &id, "visit", b_changes),
+            push_one(server, &b.access_token, id, "visit", b_changes),
             Outcome::Rejected { .. }
         ),
         "B's claim was accepted"
     );
-    // Without the claim, B's edit is still not B's to make.
     assert_rejected(
-        &push_one(&server, &b.access_token, &id, "visit", edit),
+        &push_one(server, &b.access_token, id, "visit", edit),
         "not_author",
     );
     assert_eq!(server.fingerprint(), stored);
-    // Their manager corrects it: accepted, and still A's.
-    co.assign(&server, &co.account_shared, "manager");
-    let (_, fix) = edit_as::<Visit>(&mut doc, actor(&manager), |v| v.notes = "corrected".into());
-    assert_eq!(
-        push_one(&server, &manager.access_token, &id, "visit", fix),
-        Outcome::Accepted
-    );
-    assert_eq!(author("visits"), co.user_id("a"));
-    assert_eq!(author("documents"), co.user_id("a"));
+}
 
-    // The reports count it for A, not for B.
-    let a_report = weekly(&server, Some(&manager.access_token), None);
-    assert_status(&a_report, 200);
-    let visits_of = |user: &str| {
-        a_report.json()["reps"]
-            .as_array()
-            .expect("reps")
-            .iter()
-            .find(|r| r["user_id"] == user)
-            .map(|r| r["visits"].as_u64().expect("visits"))
-            .expect("the rep is listed")
-    };
-    assert_eq!((visits_of(co.user_id("a")), visits_of(b_id)), (1, 0));
+/// The reps in the manager's weekly report, with their visits.
+fn visits_by_rep(server: &TestServer, manager: &Session) -> Value {
+    let report = weekly(server, Some(&manager.access_token), None);
+    assert_status(&report, 200);
+    report.json()["reps"].clone()
+}
 
-    // A stage move whose step names B is refused; without the names it is recorded as
-    // A's: the server knows who pushed.
-    let mut account = pulled_doc(&server, &a.access_token, &co.account_a).with_actor(actor(&a));
+/// A stage move whose step names B is refused; without the names it is recorded as
+/// A's: the server knows who pushed.
+fn a_stage_move_is_its_pushers(server: &TestServer, co: &Company, a: &Session) {
+    let b_id = co.user_id("b");
+    let mut account = pulled_doc(server, &a.access_token, &co.account_a).with_actor(actor(a));
     let mut record: model::Account = model::read_record(&account).expect("an account");
     record.stage = Some(rapport_client_core::model::Stage::Initial);
     record
@@ -1950,7 +2029,7 @@ fn author_fields_forged_inside_documents_are_refused() {
     let heads = account.get_heads();
     model::write_record(&mut account, &record).expect("write");
     let stage_move = wire(account.get_changes(&heads));
-    let mut forged = account.fork().with_actor(actor(&a));
+    let mut forged = account.fork().with_actor(actor(a));
     let (_, history) = forged
         .get(ROOT, "stage_history")
         .expect("read")
@@ -1965,7 +2044,7 @@ fn author_fields_forged_inside_documents_are_refused() {
     let stored = server.fingerprint();
     assert_rejected(
         &push_one(
-            &server,
+            server,
             &a.access_token,
             &co.account_a,
             "account",
@@ -1976,7 +2055,7 @@ fn author_fields_forged_inside_documents_are_refused() {
     assert_eq!(server.fingerprint(), stored);
     assert_eq!(
         push_one(
-            &server,
+            server,
             &a.access_token,
             &co.account_a,
             "account",
@@ -1997,4 +2076,56 @@ fn author_fields_forged_inside_documents_are_refused() {
         )),
         0
     );
+}
+
+#[test]
+fn author_fields_forged_inside_documents_are_refused() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let a = login(&server.url, "acme", "a");
+    let b = login(&server.url, "acme", "b");
+    let manager = login(&server.url, "acme", "manager");
+    let before = server.fingerprint();
+    author_claims_are_unknown_fields(&server, &co, &a);
+    assert_eq!(server.fingerprint(), before, "a forged document was stored");
+
+    // The same visit without them is A's, by the server's own record of who pushed it.
+    let (id, mut doc, changes) =
+        new_record(actor(&a), &visit_in_week(&co.account_shared, "Tasting"));
+    assert_eq!(
+        push_one(&server, &a.access_token, &id, "visit", changes),
+        Outcome::Accepted
+    );
+    let author =
+        |table: &str| server.text(&format!("SELECT author_id FROM {table} WHERE id = '{id}'"));
+    assert_eq!(author("visits"), co.user_id("a"));
+    assert_eq!(author("documents"), co.user_id("a"));
+
+    a_teammate_cannot_claim_a_visit(&server, &co, &b, &id, &mut doc);
+    // Their manager corrects it: accepted, and still A's.
+    co.assign(&server, &co.account_shared, "manager");
+    let (_, fix) = edit_as::<Visit>(&mut doc, actor(&manager), |v| v.notes = "corrected".into());
+    assert_eq!(
+        push_one(&server, &manager.access_token, &id, "visit", fix),
+        Outcome::Accepted
+    );
+    assert_eq!(author("visits"), co.user_id("a"));
+    assert_eq!(author("documents"), co.user_id("a"));
+
+    // The reports count it for A, not for B.
+    let reps = visits_by_rep(&server, &manager);
+    let visits_of = |user: &str| {
+        reps.as_array()
+            .expect("reps")
+            .iter()
+            .find(|r| r["user_id"] == user)
+            .map(|r| r["visits"].as_u64().expect("visits"))
+            .expect("the rep is listed")
+    };
+    assert_eq!(
+        (visits_of(co.user_id("a")), visits_of(co.user_id("b"))),
+        (1, 0)
+    );
+
+    a_stage_move_is_its_pushers(&server, &co, &a);
 }

@@ -77,230 +77,276 @@ fn rejection_of(device: &Device, id: &str) -> Option<String> {
 
 // ----- 1. authorship -----
 
-#[test]
-fn a_teammate_cannot_remove_or_rewrite_a_colleagues_records_but_a_manager_corrects_them() {
-    let server = TestServer::start();
-    let co = Company::setup(&server, "acme");
-    let shared = co.account_shared.clone();
-    let a_id = co.user_id("a").to_owned();
-    let manager_id = co.user_id("manager").to_owned();
-    let a = Device::new(&server.url, "acme", "a");
-    let b = Device::new(&server.url, "acme", "b");
-    a.sync().expect("sync");
-    b.sync().expect("sync");
+/// One record of every authored kind that rep A logs on the shared account, a contact
+/// and an opportunity.
+struct RecordsOfA {
+    visit_id: String,
+    favour_id: String,
+    intel_id: String,
+    info_id: String,
+    greeting_id: String,
+    event_id: String,
+    contact_id: String,
+    opportunity_id: String,
+}
 
-    // A logs one record of every authored kind on the account A and B share, a contact
-    // and an opportunity.
-    let visit_id = a
-        .create(&visit_in_week(&shared, "Quarterly review"))
-        .expect("visit");
-    let favour_id = a
-        .create(&Favour {
-            account_id: shared.clone(),
-            kind: FavourKind::Business,
-            description: "Banquet for the purchasing team".into(),
-            value: Some(1800.0),
-            occurred_at: in_week(),
-            ..Default::default()
-        })
-        .expect("favour");
-    let intel_id = a
-        .create(&Intel {
-            account_id: shared.clone(),
-            competitor: "Baosteel Trading".into(),
-            observation: "quoted 5% under us".into(),
-            confidence: Confidence::High,
-            occurred_at: in_week(),
-            ..Default::default()
-        })
-        .expect("intel");
-    let info_id = a
-        .create(&InfoReport {
-            account_id: shared.clone(),
-            kind: InfoKind::Inventory,
-            figure: Some(1200.0),
-            details: "three weeks of stock".into(),
-            occurred_at: in_week(),
-            ..Default::default()
-        })
-        .expect("info report");
-    let greeting_id = a
-        .create(&Greeting {
-            account_id: shared.clone(),
-            occasion: Occasion::MidAutumn,
-            channel: Channel::WeChat,
-            occurred_at: in_week(),
-            ..Default::default()
-        })
-        .expect("greeting");
-    let event_id = a
-        .create(&RelationshipEvent {
-            account_id: shared.clone(),
-            kind: EventKind::FirstThought,
-            description: "called us first about the new line".into(),
-            occurred_at: in_week(),
-            ..Default::default()
-        })
-        .expect("event");
-    let contact_id = a
-        .create(&Contact {
-            account_id: shared.clone(),
-            name: "Zhou Min".into(),
-            key_contact: true,
-            ..Default::default()
-        })
-        .expect("contact");
-    let opportunity_id = a
-        .create(&Opportunity {
-            account_id: shared.clone(),
-            name: "Line 3 packaging upgrade".into(),
-            ..Default::default()
-        })
-        .expect("opportunity");
-    assert_eq!(a.sync().expect("sync").rejected, 0);
-    b.sync().expect("sync");
+impl RecordsOfA {
+    fn log(a: &Device, shared: &str) -> RecordsOfA {
+        let account_id = shared.to_owned();
+        let visit_id = a
+            .create(&visit_in_week(shared, "Quarterly review"))
+            .expect("visit");
+        let favour_id = a
+            .create(&Favour {
+                account_id: account_id.clone(),
+                kind: FavourKind::Business,
+                description: "Banquet for the purchasing team".into(),
+                value: Some(1800.0),
+                occurred_at: in_week(),
+                ..Default::default()
+            })
+            .expect("favour");
+        let intel_id = a
+            .create(&Intel {
+                account_id: account_id.clone(),
+                competitor: "Baosteel Trading".into(),
+                observation: "quoted 5% under us".into(),
+                confidence: Confidence::High,
+                occurred_at: in_week(),
+                ..Default::default()
+            })
+            .expect("intel");
+        let info_id = a
+            .create(&InfoReport {
+                account_id: account_id.clone(),
+                kind: InfoKind::Inventory,
+                figure: Some(1200.0),
+                details: "three weeks of stock".into(),
+                occurred_at: in_week(),
+                ..Default::default()
+            })
+            .expect("info report");
+        let greeting_id = a
+            .create(&Greeting {
+                account_id: account_id.clone(),
+                occasion: Occasion::MidAutumn,
+                channel: Channel::WeChat,
+                occurred_at: in_week(),
+                ..Default::default()
+            })
+            .expect("greeting");
+        let event_id = a
+            .create(&RelationshipEvent {
+                account_id: account_id.clone(),
+                kind: EventKind::FirstThought,
+                description: "called us first about the new line".into(),
+                occurred_at: in_week(),
+                ..Default::default()
+            })
+            .expect("event");
+        let contact_id = a
+            .create(&Contact {
+                account_id: account_id.clone(),
+                name: "Zhou Min".into(),
+                key_contact: true,
+                ..Default::default()
+            })
+            .expect("contact");
+        let opportunity_id = a
+            .create(&Opportunity {
+                account_id,
+                name: "Line 3 packaging upgrade".into(),
+                ..Default::default()
+            })
+            .expect("opportunity");
+        RecordsOfA {
+            visit_id,
+            favour_id,
+            intel_id,
+            info_id,
+            greeting_id,
+            event_id,
+            contact_id,
+            opportunity_id,
+        }
+    }
 
-    let manager_token = login(&server.url, "acme", "manager").access_token;
-    assert_eq!(weekly_visits(&server, &manager_token, WEEK)["a"], 1);
-    assert_eq!(over_limit(&server, &manager_token), vec![favour_id.clone()]);
-    let before = stored(&server);
+    /// The attack: B removes A's visit, lowers A's favour to 1, and removes or rewrites
+    /// every other record A logged, and removes A's contact. Every change is rejected and
+    /// B's device shows why.
+    fn teammate_attacks(&self, b: &Device) {
+        b.remove::<Visit>(&self.visit_id)
+            .expect("remove on the device");
+        b.update::<Favour>(&self.favour_id, |f| f.value = Some(1.0))
+            .expect("edit on the device");
+        b.update::<Intel>(&self.intel_id, |i| i.observation = "nothing new".into())
+            .expect("edit");
+        b.remove::<InfoReport>(&self.info_id).expect("remove");
+        b.update::<Greeting>(&self.greeting_id, |g| g.channel = Channel::Phone)
+            .expect("edit");
+        b.remove::<RelationshipEvent>(&self.event_id)
+            .expect("remove");
+        b.remove::<Contact>(&self.contact_id).expect("remove");
+        let report = b.sync().expect("sync");
+        assert_eq!(report.rejected, 7, "{report:?}");
+        assert_eq!(report.accepted, 0, "{report:?}");
+        for id in [
+            &self.visit_id,
+            &self.favour_id,
+            &self.intel_id,
+            &self.info_id,
+            &self.greeting_id,
+            &self.event_id,
+            &self.contact_id,
+        ] {
+            let reason =
+                rejection_of(b, id).unwrap_or_else(|| panic!("{id} is not shown as rejected"));
+            assert!(
+                reason.contains("only its author"),
+                "{id}: the reason shown is {reason:?}"
+            );
+        }
+    }
 
-    // The attack: B removes A's visit, lowers A's favour to 1, and removes or rewrites
-    // every other record A logged, and removes A's contact.
-    b.remove::<Visit>(&visit_id).expect("remove on the device");
-    b.update::<Favour>(&favour_id, |f| f.value = Some(1.0))
-        .expect("edit on the device");
-    b.update::<Intel>(&intel_id, |i| i.observation = "nothing new".into())
-        .expect("edit");
-    b.remove::<InfoReport>(&info_id).expect("remove");
-    b.update::<Greeting>(&greeting_id, |g| g.channel = Channel::Phone)
-        .expect("edit");
-    b.remove::<RelationshipEvent>(&event_id).expect("remove");
-    b.remove::<Contact>(&contact_id).expect("remove");
-    let report = b.sync().expect("sync");
-    assert_eq!(report.rejected, 7, "{report:?}");
-    assert_eq!(report.accepted, 0, "{report:?}");
-    for id in [
-        &visit_id,
-        &favour_id,
-        &intel_id,
-        &info_id,
-        &greeting_id,
-        &event_id,
-        &contact_id,
-    ] {
-        let reason =
-            rejection_of(&b, id).unwrap_or_else(|| panic!("{id} is not shown as rejected"));
-        assert!(
-            reason.contains("only its author"),
-            "{id}: the reason shown is {reason:?}"
+    /// Shared records stay co-edited: B fills in the VIP card of A's contact and edits
+    /// A's opportunity (on another device: the first one holds the rejected removal of the
+    /// contact, which it would send again with the next edit).
+    fn teammate_co_edits_shared_records(&self, server: &TestServer) {
+        let b2 = Device::new(&server.url, "acme", "b");
+        b2.sync().expect("sync");
+        b2.update::<Contact>(&self.contact_id, |c| {
+            c.vip_card = Some(VipCard {
+                knows_rep_name: true,
+                ..Default::default()
+            })
+        })
+        .expect("edit the card");
+        b2.update::<Opportunity>(&self.opportunity_id, |o| {
+            o.notes = "decision in November".into()
+        })
+        .expect("edit the opportunity");
+        let report = b2.sync().expect("sync");
+        assert_eq!((report.accepted, report.rejected), (2, 0), "{report:?}");
+    }
+
+    /// A manager on the account's team corrects A's favour and removes A's visit:
+    /// accepted, recorded as the manager's, and the records stay A's.
+    fn manager_corrects(&self, server: &TestServer, co: &Company, manager_token: &str) {
+        co.assign(server, &co.account_shared, "manager");
+        let manager = Device::new(&server.url, "acme", "manager");
+        manager.sync().expect("sync");
+        manager
+            .update::<Favour>(&self.favour_id, |f| f.value = Some(1.0))
+            .expect("correct");
+        manager.remove::<Visit>(&self.visit_id).expect("remove");
+        let report = manager.sync().expect("sync");
+        assert_eq!((report.accepted, report.rejected), (2, 0), "{report:?}");
+        assert_eq!(
+            weekly_visits(server, manager_token, WEEK).get("a").copied(),
+            Some(0)
+        );
+        assert!(over_limit(server, manager_token).is_empty());
+        for (table, id) in [("visits", &self.visit_id), ("favours", &self.favour_id)] {
+            assert_eq!(
+                server.text(&format!("SELECT author_id FROM {table} WHERE id = '{id}'")),
+                co.user_id("a"),
+                "{table}: the author changed"
+            );
+            assert_eq!(
+                server.strings(&format!(
+                    "SELECT by_user FROM corrections WHERE doc_id = '{id}'"
+                )),
+                vec![co.user_id("manager").to_owned()],
+                "{table}: the correction is not recorded as the manager's"
+            );
+        }
+    }
+
+    /// An admin, put on the account's team, corrects A's intel; the correction is recorded.
+    fn admin_corrects(&self, server: &TestServer, co: &Company) {
+        let admin_id = login(&server.url, "acme", "admin").user_id;
+        let put = call(
+            "PUT",
+            &format!(
+                "{}/v1/admin/accounts/{}/team/{admin_id}",
+                server.url, co.account_shared
+            ),
+            Some(&co.admin_token),
+            None,
+        );
+        assert_eq!(put.status, 204, "{}", String::from_utf8_lossy(&put.body));
+        let admin = Device::new(&server.url, "acme", "admin");
+        admin.sync().expect("sync");
+        admin
+            .update::<Intel>(&self.intel_id, |i| i.price = Some(98.5))
+            .expect("correct");
+        assert_eq!(admin.sync().expect("sync").rejected, 0);
+        assert_eq!(
+            server.count(&format!(
+                "SELECT COUNT(*) FROM corrections WHERE doc_id = '{}'",
+                self.intel_id
+            )),
+            1
         );
     }
-    assert_eq!(stored(&server), before, "a refused change was stored");
-    assert_eq!(weekly_visits(&server, &manager_token, WEEK)["a"], 1);
-    assert_eq!(over_limit(&server, &manager_token), vec![favour_id.clone()]);
+}
 
-    // The same attack pushed raw, from a session of B's: rejected with its code.
+/// The removal of A's visit pushed raw, from a session of B's: rejected with its code.
+fn a_raw_removal_is_not_the_authors(server: &TestServer, visit_id: &str) {
     let b_session = login(&server.url, "acme", "b");
-    let mut doc = pull_doc(&server, &b_session.access_token, &visit_id);
+    let mut doc = pull_doc(server, &b_session.access_token, visit_id);
     doc.set_actor(raw::actor(&b_session));
     let mut visit: Visit = rapport_client_core::model::read_record(&doc).expect("visit");
     visit.deleted = true;
     let changes =
         raw::wire(rapport_client_core::model::write_record(&mut doc, &visit).expect("write"));
-    let outcome = raw::push_one(
-        &server,
-        &b_session.access_token,
-        &visit_id,
-        "visit",
-        changes,
-    );
+    let outcome = raw::push_one(server, &b_session.access_token, visit_id, "visit", changes);
     let reason = assert_rejected(&outcome, "not_author");
     assert!(reason.contains("only its author"), "{reason}");
+}
+
+#[test]
+fn a_teammate_cannot_remove_or_rewrite_a_colleagues_records_but_a_manager_corrects_them() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let a = Device::new(&server.url, "acme", "a");
+    let b = Device::new(&server.url, "acme", "b");
+    a.sync().expect("sync");
+    b.sync().expect("sync");
+
+    let records = RecordsOfA::log(&a, &co.account_shared);
+    assert_eq!(a.sync().expect("sync").rejected, 0);
+    b.sync().expect("sync");
+
+    let manager_token = login(&server.url, "acme", "manager").access_token;
+    let favour_id = &records.favour_id;
+    assert_eq!(weekly_visits(&server, &manager_token, WEEK)["a"], 1);
+    assert_eq!(over_limit(&server, &manager_token), vec![favour_id.clone()]);
+    let before = stored(&server);
+
+    records.teammate_attacks(&b);
+    assert_eq!(stored(&server), before, "a refused change was stored");
+    assert_eq!(weekly_visits(&server, &manager_token, WEEK)["a"], 1);
+    assert_eq!(over_limit(&server, &manager_token), vec![favour_id.clone()]);
+
+    a_raw_removal_is_not_the_authors(&server, &records.visit_id);
     assert_eq!(stored(&server), before, "a refused change was stored");
 
-    // Shared records stay co-edited: B fills in the VIP card of A's contact and edits A's
-    // opportunity (on another device: the first one holds the rejected removal of the
-    // contact, which it would send again with the next edit).
-    let b2 = Device::new(&server.url, "acme", "b");
-    b2.sync().expect("sync");
-    b2.update::<Contact>(&contact_id, |c| {
-        c.vip_card = Some(VipCard {
-            knows_rep_name: true,
-            ..Default::default()
-        })
-    })
-    .expect("edit the card");
-    b2.update::<Opportunity>(&opportunity_id, |o| o.notes = "decision in November".into())
-        .expect("edit the opportunity");
-    let report = b2.sync().expect("sync");
-    assert_eq!((report.accepted, report.rejected), (2, 0), "{report:?}");
-
-    // A manager on the account's team corrects A's favour and removes A's visit: accepted,
-    // recorded as the manager's, and the records stay A's.
-    co.assign(&server, &shared, "manager");
-    let manager = Device::new(&server.url, "acme", "manager");
-    manager.sync().expect("sync");
-    manager
-        .update::<Favour>(&favour_id, |f| f.value = Some(1.0))
-        .expect("correct");
-    manager.remove::<Visit>(&visit_id).expect("remove");
-    let report = manager.sync().expect("sync");
-    assert_eq!((report.accepted, report.rejected), (2, 0), "{report:?}");
-    assert_eq!(
-        weekly_visits(&server, &manager_token, WEEK)
-            .get("a")
-            .copied(),
-        Some(0)
-    );
-    assert!(over_limit(&server, &manager_token).is_empty());
-    for (table, id) in [("visits", &visit_id), ("favours", &favour_id)] {
-        assert_eq!(
-            server.text(&format!("SELECT author_id FROM {table} WHERE id = '{id}'")),
-            a_id,
-            "{table}: the author changed"
-        );
-        assert_eq!(
-            server.strings(&format!(
-                "SELECT by_user FROM corrections WHERE doc_id = '{id}'"
-            )),
-            vec![manager_id.clone()],
-            "{table}: the correction is not recorded as the manager's"
-        );
-    }
+    records.teammate_co_edits_shared_records(&server);
+    records.manager_corrects(&server, &co, &manager_token);
     // A's own device receives the correction.
     a.sync().expect("sync");
-    assert_eq!(
-        a.get::<Favour>(&favour_id).expect("favour").value,
-        Some(1.0)
-    );
-    assert!(a.get::<Visit>(&visit_id).expect("visit").deleted);
+    assert_eq!(a.get::<Favour>(favour_id).expect("favour").value, Some(1.0));
+    assert!(a.get::<Visit>(&records.visit_id).expect("visit").deleted);
 
     // An admin may correct too.
-    let admin_id = login(&server.url, "acme", "admin").user_id;
-    let put = call(
-        "PUT",
-        &format!("{}/v1/admin/accounts/{shared}/team/{admin_id}", server.url),
-        Some(&co.admin_token),
-        None,
-    );
-    assert_eq!(put.status, 204, "{}", String::from_utf8_lossy(&put.body));
-    let admin = Device::new(&server.url, "acme", "admin");
-    admin.sync().expect("sync");
-    admin
-        .update::<Intel>(&intel_id, |i| i.price = Some(98.5))
-        .expect("correct");
-    assert_eq!(admin.sync().expect("sync").rejected, 0);
-    assert_eq!(
-        server.count(&format!(
-            "SELECT COUNT(*) FROM corrections WHERE doc_id = '{intel_id}'"
-        )),
-        1
-    );
+    records.admin_corrects(&server, &co);
     // And the author keeps editing their own record.
     a.sync().expect("sync");
-    a.update::<Intel>(&intel_id, |i| i.product = Some("cold-rolled coil".into()))
-        .expect("edit");
+    a.update::<Intel>(&records.intel_id, |i| {
+        i.product = Some("cold-rolled coil".into())
+    })
+    .expect("edit");
     assert_eq!(a.sync().expect("sync").rejected, 0);
 }
 

@@ -524,8 +524,9 @@ fn admin_rule(other_admin: &'static str) -> impl Fn(Actor) -> &'static str {
     })
 }
 
-fn endpoints() -> Vec<Endpoint> {
-    let mut list = vec![
+/// The open endpoints, sync (a pull and a push about A's visit) and the scorecards.
+fn public_sync_and_scorecard_endpoints() -> Vec<Endpoint> {
+    vec![
         endpoint(
             "GET /healthz",
             false,
@@ -587,7 +588,12 @@ fn endpoints() -> Vec<Endpoint> {
                 }
             }),
         ),
-    ];
+    ]
+}
+
+/// The team reports, for A's team: its manager's and the admin's.
+fn report_list_endpoints() -> Vec<Endpoint> {
+    let mut list = Vec::new();
     for list_name in [
         "visits/weekly",
         "visits/trend",
@@ -614,6 +620,12 @@ fn endpoints() -> Vec<Endpoint> {
             }),
         ));
     }
+    list
+}
+
+/// The admin's lists; another company's admin sees only their own company's.
+fn admin_list_endpoints() -> Vec<Endpoint> {
+    let mut list = Vec::new();
     for (path, what) in [
         ("/v1/admin/teams", "teams"),
         ("/v1/admin/users", "users"),
@@ -639,7 +651,12 @@ fn endpoints() -> Vec<Endpoint> {
             admin_rule(OK),
         ));
     }
-    list.extend([
+    list
+}
+
+/// The admin's writes, and creating a company, which is the operator's alone.
+fn admin_write_endpoints() -> Vec<Endpoint> {
+    vec![
         endpoint(
             "POST /v1/admin/teams",
             true,
@@ -747,6 +764,12 @@ fn endpoints() -> Vec<Endpoint> {
             },
             |_| UNAUTHORIZED,
         ),
+    ]
+}
+
+/// The dashboard's pages and its export.
+fn dashboard_endpoints() -> Vec<Endpoint> {
+    vec![
         endpoint(
             "GET /dashboard?team=A's team",
             false,
@@ -797,8 +820,20 @@ fn endpoints() -> Vec<Endpoint> {
                 _ => PAGE_FORBIDDEN,
             }),
         ),
-    ]);
-    list
+    ]
+}
+
+fn endpoints() -> Vec<Endpoint> {
+    [
+        public_sync_and_scorecard_endpoints(),
+        report_list_endpoints(),
+        admin_list_endpoints(),
+        admin_write_endpoints(),
+        dashboard_endpoints(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 #[test]
@@ -890,13 +925,12 @@ fn every_endpoint_refuses_every_caller_it_should() {
     );
 }
 
-/// Every endpoint that takes an id: the id of something in another company and an id
-/// that exists nowhere get the same status and the same error code, for every caller.
-#[test]
-fn ids_across_companies_are_answered_like_ids_that_exist_nowhere() {
-    let w = world();
-    type Probe = Box<dyn Fn(&World, Actor, &Foreign) -> Option<Label>>;
-    let probes: Vec<(&str, Probe)> = vec![
+/// A request naming a foreign id, made by a caller; its answer's label.
+type Probe = Box<dyn Fn(&World, Actor, &Foreign) -> Option<Label>>;
+
+/// Every endpoint that takes an id, with a probe that names the id given.
+fn id_probes() -> Vec<(&'static str, Probe)> {
+    vec![
         (
             "GET /v1/reports/scorecard?rep=",
             Box::new(|w, a, f| {
@@ -1010,7 +1044,15 @@ fn ids_across_companies_are_answered_like_ids_that_exist_nowhere() {
                 w.page(a, &format!("/dashboard/export/overdue.csv?team={}", f.team))
             }),
         ),
-    ];
+    ]
+}
+
+/// Every endpoint that takes an id: the id of something in another company and an id
+/// that exists nowhere get the same status and the same error code, for every caller.
+#[test]
+fn ids_across_companies_are_answered_like_ids_that_exist_nowhere() {
+    let w = world();
+    let probes = id_probes();
     let before = w.fingerprint();
     let acme_snapshot = w.server.text(&format!(
         "SELECT CAST(LENGTH(snapshot) AS TEXT) || ':' || CAST(updated_seq AS TEXT) FROM documents WHERE id = '{}'",

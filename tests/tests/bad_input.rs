@@ -630,30 +630,9 @@ fn a_rep_cannot_create_an_account() {
 /// status expected.
 type RawCase<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, &'a [u8], u16);
 
-#[test]
-fn malformed_json_is_refused_with_json_errors() {
-    let server = TestServer::start();
-    let co = Company::setup(&server, "acme");
-    let url = &server.url;
-    let before = server.fingerprint();
-    let tables = [
-        "tenants",
-        "teams",
-        "users",
-        "account_teams",
-        "refresh_tokens",
-        "devices",
-    ];
-    let counts = |s: &TestServer| -> Vec<i64> {
-        tables
-            .iter()
-            .map(|t| s.count(&format!("SELECT COUNT(*) FROM {t}")))
-            .collect()
-    };
-    let counts_before = counts(&server);
-
-    // Raw bodies to the JSON endpoints.
-    let raw: Vec<RawCase> = vec![
+/// Raw bodies to the JSON endpoints that are not JSON, not whole, or not sent as JSON.
+fn raw_json_cases(admin_token: &str) -> Vec<RawCase<'_>> {
+    vec![
         (
             "login: malformed JSON",
             "/v1/auth/login",
@@ -706,21 +685,19 @@ fn malformed_json_is_refused_with_json_errors() {
             "admin: malformed JSON",
             "/v1/admin/accounts",
             "application/json",
-            Some(co.admin_token.as_str()),
+            Some(admin_token),
             b"{\"name\": }",
             400,
         ),
-    ];
-    for (what, path, content_type, token, body, status) in raw {
-        let a = post_bytes(&format!("{url}{path}"), token, content_type, body);
-        assert_json_error(what, &a, status, None);
-        assert_unchanged(what, &server, &before);
-    }
+    ]
+}
 
-    // Well-formed JSON of the wrong shape.
-    let admin = Some(co.admin_token.as_str());
-    let rep_id = co.user_id("a").to_owned();
-    let shaped: Vec<(&str, &str, String, Option<&str>, Value)> = vec![
+/// Well-formed JSON of the wrong shape: what it is, method, path, token and body.
+type ShapedCase<'a> = (&'static str, &'static str, String, Option<&'a str>, Value);
+
+/// Bodies of the wrong shape to the endpoints of signing in and of refreshing a session.
+fn sign_in_shaped_cases() -> Vec<ShapedCase<'static>> {
+    vec![
         (
             "login: missing fields",
             "POST",
@@ -756,6 +733,12 @@ fn malformed_json_is_refused_with_json_errors() {
             None,
             json!({"refresh_token": 42}),
         ),
+    ]
+}
+
+/// Bodies of the wrong shape to the admin's and the operator's endpoints.
+fn admin_shaped_cases<'a>(admin: Option<&'a str>, rep_id: &str) -> Vec<ShapedCase<'a>> {
+    vec![
         (
             "account: name a number",
             "POST",
@@ -843,7 +826,44 @@ fn malformed_json_is_refused_with_json_errors() {
                 "admin_username": "admin", "admin_password": PASSWORD,
             }),
         ),
+    ]
+}
+
+#[test]
+fn malformed_json_is_refused_with_json_errors() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let url = &server.url;
+    let before = server.fingerprint();
+    let tables = [
+        "tenants",
+        "teams",
+        "users",
+        "account_teams",
+        "refresh_tokens",
+        "devices",
     ];
+    let counts = |s: &TestServer| -> Vec<i64> {
+        tables
+            .iter()
+            .map(|t| s.count(&format!("SELECT COUNT(*) FROM {t}")))
+            .collect()
+    };
+    let counts_before = counts(&server);
+
+    // Raw bodies to the JSON endpoints.
+    let raw = raw_json_cases(&co.admin_token);
+    for (what, path, content_type, token, body, status) in raw {
+        let a = post_bytes(&format!("{url}{path}"), token, content_type, body);
+        assert_json_error(what, &a, status, None);
+        assert_unchanged(what, &server, &before);
+    }
+
+    // Well-formed JSON of the wrong shape.
+    let admin = Some(co.admin_token.as_str());
+    let rep_id = co.user_id("a").to_owned();
+    let mut shaped = sign_in_shaped_cases();
+    shaped.extend(admin_shaped_cases(admin, &rep_id));
     for (what, method, path, token, body) in &shaped {
         let a = call(method, &format!("{url}{path}"), *token, Some(body));
         assert!(

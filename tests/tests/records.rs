@@ -308,24 +308,139 @@ fn pull_document(server: &TestServer, session: &Session, id: &str) -> AutoCommit
 
 // ----- 1. every kind -----
 
-#[test]
-fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_right() {
-    let mut server = TestServer::start();
-    let co = Company::setup(&server, "acme");
-    let plant = located_account(&server, &co, "Haorun Foods Plant 2");
-    let shared = co.account_shared.clone();
-    let a_id = co.user_id("a").to_owned();
-    let b_id = co.user_id("b").to_owned();
-    let a = Device::new(&server.url, "acme", "a");
-    let b = Device::new(&server.url, "acme", "b");
-    a.sync().expect("first sync");
-    b.sync().expect("first sync");
-    let located = a.get::<Account>(&plant).expect("the located account");
-    assert!(located.location.is_some(), "{located:?}");
+/// A record a rep created on the phone, with the id its document got.
+struct Logged<R> {
+    id: String,
+    record: R,
+}
 
-    // Everything below is logged with the server down.
-    server.kill();
+impl<R: Record> Logged<R> {
+    /// Creates `record` on `device`; `what` names it in a failure.
+    fn create(device: &Device, what: &str, record: R) -> Logged<R> {
+        let id = device
+            .create(&record)
+            .unwrap_or_else(|e| panic!("{what} offline: {e:?}"));
+        Logged { id, record }
+    }
+}
 
+/// Everything rep A logs with the server down: two contacts, an opportunity, and the
+/// visits, favours, intel, reports, greetings and events around them, plus A's part of
+/// the shared account.
+struct OfflineDay {
+    zhou: Logged<Contact>,
+    li: Logged<Contact>,
+    opportunity: Logged<Opportunity>,
+    near: Logged<Visit>,
+    far: Logged<Visit>,
+    vague: Logged<Visit>,
+    late: Logged<Visit>,
+    big: Logged<Favour>,
+    at_limit: Logged<Favour>,
+    small: Logged<Favour>,
+    no_value: Logged<Favour>,
+    intel: Logged<Intel>,
+    shipments: Logged<InfoReport>,
+    feedback: Logged<InfoReport>,
+    holiday: Logged<Greeting>,
+    birthday: Logged<Greeting>,
+    first_thought: Logged<RelationshipEvent>,
+    best_display: Logged<RelationshipEvent>,
+    account: Account,
+}
+
+impl OfflineDay {
+    /// Logs the whole day on `a`, about the `shared` account and the located `plant`.
+    fn log(a: &Device, shared: &str, plant: &str) -> OfflineDay {
+        let (zhou, li) = zhou_and_li(shared);
+        let zhou = Logged::create(a, "contact", zhou);
+        let li = Logged::create(a, "contact", li);
+        let opportunity = line_3_opportunity(shared, &zhou.id, &li.id);
+        let opportunity = Logged::create(a, "opportunity", opportunity);
+        let [near, far, vague, late] =
+            visits_around_the_plant(plant, &zhou.id, &li.id).map(|v| Logged::create(a, "visit", v));
+        let [big, at_limit, small, no_value] = favours_around_the_limit(shared, &zhou.id, &li.id)
+            .map(|f| Logged::create(a, "favour", f));
+        let intel = Logged::create(a, "intel", baosteel_intel(shared, &li.id));
+        let [shipments, feedback] =
+            info_reports(shared, &zhou.id).map(|r| Logged::create(a, "info", r));
+        let [holiday, birthday] =
+            greetings(shared, &zhou.id).map(|g| Logged::create(a, "greeting", g));
+        let [first_thought, best_display] =
+            relationship_events(shared, &zhou.id).map(|e| Logged::create(a, "event", e));
+        let account = edit_account_offline(a, shared);
+        OfflineDay {
+            zhou,
+            li,
+            opportunity,
+            near,
+            far,
+            vague,
+            late,
+            big,
+            at_limit,
+            small,
+            no_value,
+            intel,
+            shipments,
+            feedback,
+            holiday,
+            birthday,
+            first_thought,
+            best_display,
+            account,
+        }
+    }
+
+    /// Every device holds every record of the day, field for field.
+    fn assert_held_by(&self, devices: &[&Device], shared: &str) {
+        assert_same(devices, &self.zhou.id, &self.zhou.record);
+        assert_same(devices, &self.li.id, &self.li.record);
+        assert_same(devices, &self.opportunity.id, &self.opportunity.record);
+        for v in [&self.near, &self.far, &self.vague, &self.late] {
+            assert_same(devices, &v.id, &v.record);
+        }
+        for f in [&self.big, &self.at_limit, &self.small, &self.no_value] {
+            assert_same(devices, &f.id, &f.record);
+        }
+        assert_same(devices, &self.intel.id, &self.intel.record);
+        assert_same(devices, &self.shipments.id, &self.shipments.record);
+        assert_same(devices, &self.feedback.id, &self.feedback.record);
+        assert_same(devices, &self.holiday.id, &self.holiday.record);
+        assert_same(devices, &self.birthday.id, &self.birthday.record);
+        assert_same(devices, &self.first_thought.id, &self.first_thought.record);
+        assert_same(devices, &self.best_display.id, &self.best_display.record);
+        assert_same(devices, shared, &self.account);
+    }
+
+    /// The ids of the day's records that appear on an account's timeline.
+    fn timeline_ids(&self) -> [&String; 18] {
+        [
+            &self.zhou.id,
+            &self.li.id,
+            &self.opportunity.id,
+            &self.near.id,
+            &self.far.id,
+            &self.vague.id,
+            &self.late.id,
+            &self.big.id,
+            &self.at_limit.id,
+            &self.small.id,
+            &self.no_value.id,
+            &self.intel.id,
+            &self.shipments.id,
+            &self.feedback.id,
+            &self.holiday.id,
+            &self.birthday.id,
+            &self.first_thought.id,
+            &self.best_display.id,
+        ]
+    }
+}
+
+/// Zhou Min, the purchasing director with a full VIP card, and Li Qiang, a line engineer
+/// whose card holds only a birthday.
+fn zhou_and_li(shared: &str) -> (Contact, Contact) {
     let zhou = Contact {
         title: Some("Purchasing director".into()),
         phone: Some("+86 21 5555 0101".into()),
@@ -347,7 +462,7 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
             helped_with_concern: true,
             notes: "met at the Canton fair".into(),
         }),
-        ..contact(&shared, "Zhou Min")
+        ..contact(shared, "Zhou Min")
     };
     let li = Contact {
         title: Some("Line engineer".into()),
@@ -364,13 +479,15 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
             }),
             ..Default::default()
         }),
-        ..contact(&shared, "Li Qiang")
+        ..contact(shared, "Li Qiang")
     };
-    let zhou_id = a.create(&zhou).expect("contact offline");
-    let li_id = a.create(&li).expect("contact offline");
+    (zhou, li)
+}
 
-    let opportunity = Opportunity {
-        account_id: shared.clone(),
+/// An open opportunity with every assessment step judged and both contacts in roles.
+fn line_3_opportunity(shared: &str, zhou_id: &str, li_id: &str) -> Opportunity {
+    Opportunity {
+        account_id: shared.to_owned(),
         name: "Line 3 packaging upgrade".into(),
         value: Some(250_000.0),
         status: OpportunityStatus::Open,
@@ -394,92 +511,95 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
             },
         },
         roles: RoleContacts {
-            user: vec![li_id.clone()],
-            technical_gatekeeper: vec![li_id.clone()],
-            coach: vec![zhou_id.clone()],
-            decision_maker: vec![zhou_id.clone()],
+            user: vec![li_id.to_owned()],
+            technical_gatekeeper: vec![li_id.to_owned()],
+            coach: vec![zhou_id.to_owned()],
+            decision_maker: vec![zhou_id.to_owned()],
         },
         notes: "decision in November".into(),
         deleted: false,
-    };
-    let opportunity_id = a.create(&opportunity).expect("opportunity offline");
+    }
+}
 
-    // Visits: checked in 300 m from the plant; 7 km away; nearby with a vague fix; and one
-    // logged 30 hours after it happened.
+/// Visits to the plant: checked in 300 m from it (near); 7 km away (far); nearby with a
+/// vague fix (vague); and one logged 30 hours after it happened (late).
+fn visits_around_the_plant(plant: &str, zhou_id: &str, li_id: &str) -> [Visit; 4] {
     let near = Visit {
         notes: "walked the line with Li".into(),
-        contacts_met: vec![zhou_id.clone(), li_id.clone()],
+        contacts_met: vec![zhou_id.to_owned(), li_id.to_owned()],
         check_in: Some(north_of_plant(300.0, 20.0)),
         spin: vec![Spin::Situation, Spin::Problem, Spin::NeedPayoff],
         objections: vec![Objection::NoBudget],
         signals: vec![Signal::NextStep, Signal::TechnicalExchange],
         next_step: Some("Technical exchange with the plant engineers".into()),
         next_step_due: Some("2026-09-30".into()),
-        ..visit(&plant, at(2026, 9, 21, 10, 0), "Line 3 walk-through")
+        ..visit(plant, at(2026, 9, 21, 10, 0), "Line 3 walk-through")
     };
     let far = Visit {
         check_in: Some(north_of_plant(7_000.0, 15.0)),
-        ..visit(&plant, at(2026, 9, 22, 14, 0), "Lunch near the office")
+        ..visit(plant, at(2026, 9, 22, 14, 0), "Lunch near the office")
     };
     let vague = Visit {
         check_in: Some(north_of_plant(50.0, 2_000.0)),
-        ..visit(&plant, at(2026, 9, 22, 16, 0), "Delivered samples")
+        ..visit(plant, at(2026, 9, 22, 16, 0), "Delivered samples")
     };
     let late = Visit {
         logged_at: hours_later(at(2026, 9, 23, 9, 0), 30),
         check_in: Some(north_of_plant(100.0, 10.0)),
-        ..visit(&plant, at(2026, 9, 23, 9, 0), "Quarterly review")
+        ..visit(plant, at(2026, 9, 23, 9, 0), "Quarterly review")
     };
-    let near_id = a.create(&near).expect("visit offline");
-    let far_id = a.create(&far).expect("visit offline");
-    let vague_id = a.create(&vague).expect("visit offline");
-    let late_id = a.create(&late).expect("visit offline");
+    [near, far, vague, late]
+}
 
-    // Favours around the default limit of 500.
+/// Favours around the default limit of 500: over it (big), at it, under it (small), and
+/// one without a value.
+fn favours_around_the_limit(shared: &str, zhou_id: &str, li_id: &str) -> [Favour; 4] {
     let big = Favour {
-        contact_id: Some(zhou_id.clone()),
-        ..favour(&shared, Some(650.0), "Dinner for the purchasing team")
+        contact_id: Some(zhou_id.to_owned()),
+        ..favour(shared, Some(650.0), "Dinner for the purchasing team")
     };
-    let at_limit = favour(&shared, Some(500.0), "Mid-Autumn mooncake box");
+    let at_limit = favour(shared, Some(500.0), "Mid-Autumn mooncake box");
     let small = Favour {
         kind: FavourKind::Business,
-        ..favour(&shared, Some(120.0), "Courier for urgent samples")
+        ..favour(shared, Some(120.0), "Courier for urgent samples")
     };
     let no_value = Favour {
         kind: FavourKind::Business,
-        contact_id: Some(li_id.clone()),
-        ..favour(&shared, None, "Introduced a logistics supplier")
+        contact_id: Some(li_id.to_owned()),
+        ..favour(shared, None, "Introduced a logistics supplier")
     };
-    let big_id = a.create(&big).expect("favour offline");
-    let at_limit_id = a.create(&at_limit).expect("favour offline");
-    let small_id = a.create(&small).expect("favour offline");
-    let no_value_id = a.create(&no_value).expect("favour offline");
+    [big, at_limit, small, no_value]
+}
 
-    let intel = Intel {
-        account_id: shared.clone(),
+/// A competitor's quote that Li passed on.
+fn baosteel_intel(shared: &str, li_id: &str) -> Intel {
+    Intel {
+        account_id: shared.to_owned(),
         competitor: "Baosteel Trading".into(),
         product: Some("Coil coating line".into()),
         price: Some(42.5),
         observation: "quoted 5% under us, delivery in 8 weeks".into(),
-        source_contact_id: Some(li_id.clone()),
+        source_contact_id: Some(li_id.to_owned()),
         confidence: Confidence::High,
         occurred_at: at(2026, 9, 21, 11, 0),
         deleted: false,
-    };
-    let intel_id = a.create(&intel).expect("intel offline");
+    }
+}
 
+/// A shipments figure from Zhou, and consumer feedback without a figure or a contact.
+fn info_reports(shared: &str, zhou_id: &str) -> [InfoReport; 2] {
     let shipments = InfoReport {
-        account_id: shared.clone(),
+        account_id: shared.to_owned(),
         kind: InfoKind::Shipments,
         figure: Some(1200.0),
         unit: Some("tonnes".into()),
         details: "September shipments, up 8% on August".into(),
-        contact_id: Some(zhou_id.clone()),
+        contact_id: Some(zhou_id.to_owned()),
         occurred_at: at(2026, 9, 21, 11, 30),
         deleted: false,
     };
     let feedback = InfoReport {
-        account_id: shared.clone(),
+        account_id: shared.to_owned(),
         kind: InfoKind::ConsumerFeedback,
         figure: None,
         unit: None,
@@ -488,11 +608,13 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
         occurred_at: at(2026, 9, 22, 10, 0),
         deleted: false,
     };
-    let shipments_id = a.create(&shipments).expect("info offline");
-    let feedback_id = a.create(&feedback).expect("info offline");
+    [shipments, feedback]
+}
 
+/// A Mid-Autumn greeting to the whole team, and a birthday gift to Zhou.
+fn greetings(shared: &str, zhou_id: &str) -> [Greeting; 2] {
     let holiday = Greeting {
-        account_id: shared.clone(),
+        account_id: shared.to_owned(),
         contact_id: None,
         occasion: Occasion::MidAutumn,
         channel: Channel::WeChat,
@@ -501,150 +623,91 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
         deleted: false,
     };
     let birthday = Greeting {
-        account_id: shared.clone(),
-        contact_id: Some(zhou_id.clone()),
+        account_id: shared.to_owned(),
+        contact_id: Some(zhou_id.to_owned()),
         occasion: Occasion::Birthday,
         channel: Channel::Gift,
         occurred_at: at(2026, 9, 30, 9, 0),
         notes: "tea set".into(),
         deleted: false,
     };
-    let holiday_id = a.create(&holiday).expect("greeting offline");
-    let birthday_id = a.create(&birthday).expect("greeting offline");
+    [holiday, birthday]
+}
 
+/// Zhou thinking of us first, and our best display at the plant.
+fn relationship_events(shared: &str, zhou_id: &str) -> [RelationshipEvent; 2] {
     let first_thought = RelationshipEvent {
-        account_id: shared.clone(),
+        account_id: shared.to_owned(),
         kind: EventKind::FirstThought,
         description: "called us first about the new plant".into(),
-        contact_id: Some(zhou_id.clone()),
+        contact_id: Some(zhou_id.to_owned()),
         occurred_at: at(2026, 9, 24, 15, 0),
         deleted: false,
     };
     let best_display = RelationshipEvent {
-        account_id: shared.clone(),
+        account_id: shared.to_owned(),
         kind: EventKind::BestDisplay,
         description: "our banner at the canteen entrance".into(),
         contact_id: None,
         occurred_at: at(2026, 9, 24, 16, 0),
         deleted: false,
     };
-    let first_thought_id = a.create(&first_thought).expect("event offline");
-    let best_display_id = a.create(&best_display).expect("event offline");
+    [first_thought, best_display]
+}
 
-    // The rep's part of the account: value metrics (score 0.4·100 + 0.3·20 + 0.2·30 +
-    // 0.1·10 = 53 for the latest period: tier B), cadence, scorecard, stage.
-    let account = a
-        .update::<Account>(&shared, |acc| {
-            acc.metrics = vec![
-                PeriodMetrics {
-                    period: "2026-Q2".into(),
-                    sales: Some(900.0),
-                    ..Default::default()
-                },
-                PeriodMetrics {
-                    period: "2026-Q3".into(),
-                    sales: Some(100.0),
-                    profit: Some(20.0),
-                    collections: Some(30.0),
-                    transactions: Some(10),
-                },
-            ];
-            acc.cadence_days = Some(10);
-            acc.current_value = Some(4);
-            acc.potential_value = Some(5);
-            acc.stage = Some(Stage::Initial);
-            acc.stage_history.push(StageStep {
-                id: model::new_id(),
-                stage: Stage::Initial,
-                at: at(2026, 9, 21, 18, 0),
-            });
-        })
-        .expect("account edit offline");
+/// The rep's part of the account: value metrics (score 0.4·100 + 0.3·20 + 0.2·30 +
+/// 0.1·10 = 53 for the latest period: tier B), cadence, scorecard, stage.
+fn edit_account_offline(a: &Device, shared: &str) -> Account {
+    a.update::<Account>(shared, |acc| {
+        acc.metrics = vec![
+            PeriodMetrics {
+                period: "2026-Q2".into(),
+                sales: Some(900.0),
+                ..Default::default()
+            },
+            PeriodMetrics {
+                period: "2026-Q3".into(),
+                sales: Some(100.0),
+                profit: Some(20.0),
+                collections: Some(30.0),
+                transactions: Some(10),
+            },
+        ];
+        acc.cadence_days = Some(10);
+        acc.current_value = Some(4);
+        acc.potential_value = Some(5);
+        acc.stage = Some(Stage::Initial);
+        acc.stage_history.push(StageStep {
+            id: model::new_id(),
+            stage: Stage::Initial,
+            at: at(2026, 9, 21, 18, 0),
+        });
+    })
+    .expect("account edit offline")
+}
 
-    assert!(matches!(
-        a.sync(),
-        Err(rapport_client_core::Error::Offline(_))
-    ));
-    server.restart();
-    let report = a.sync().expect("sync after the restart");
-    assert_eq!(
-        (report.accepted, report.rejected, report.waiting),
-        (19, 0, 0),
-        "{report:?}"
-    );
-    b.sync().expect("sync");
+/// Rows of `account`'s stage events that satisfy `cond` (an `AND …` clause, or nothing).
+fn stage_events(server: &TestServer, account: &str, cond: &str) -> i64 {
+    server.count(&format!(
+        "SELECT COUNT(*) FROM stage_events WHERE account_id = '{account}' {cond}"
+    ))
+}
 
-    // Identical on A's phone and on B's.
-    let both = [&a, &b];
-    assert_same(&both, &zhou_id, &zhou);
-    assert_same(&both, &li_id, &li);
-    assert_same(&both, &opportunity_id, &opportunity);
-    for (id, v) in [
-        (&near_id, &near),
-        (&far_id, &far),
-        (&vague_id, &vague),
-        (&late_id, &late),
-    ] {
-        assert_same(&both, id, v);
-    }
-    for (id, f) in [
-        (&big_id, &big),
-        (&at_limit_id, &at_limit),
-        (&small_id, &small),
-        (&no_value_id, &no_value),
-    ] {
-        assert_same(&both, id, f);
-    }
-    assert_same(&both, &intel_id, &intel);
-    assert_same(&both, &shipments_id, &shipments);
-    assert_same(&both, &feedback_id, &feedback);
-    assert_same(&both, &holiday_id, &holiday);
-    assert_same(&both, &birthday_id, &birthday);
-    assert_same(&both, &first_thought_id, &first_thought);
-    assert_same(&both, &best_display_id, &best_display);
-    assert_same(&both, &shared, &account);
-    // B's timelines hold every record.
-    let timeline: Vec<String> = b
-        .timeline(&shared)
-        .expect("timeline")
-        .into_iter()
-        .chain(b.timeline(&plant).expect("timeline"))
-        .map(|r| r.id)
-        .collect();
-    assert_eq!(timeline.len(), 18, "{timeline:?}");
-    for id in [
-        &zhou_id,
-        &li_id,
-        &opportunity_id,
-        &near_id,
-        &far_id,
-        &vague_id,
-        &late_id,
-        &big_id,
-        &at_limit_id,
-        &small_id,
-        &no_value_id,
-        &intel_id,
-        &shipments_id,
-        &feedback_id,
-        &holiday_id,
-        &birthday_id,
-        &first_thought_id,
-        &best_display_id,
-    ] {
-        assert!(timeline.contains(id), "{id} missing from B's timeline");
-    }
-
-    // The read model.
-    let by_a = format!("author_id = '{a_id}'");
-    let on = |acc: &str| format!("account_id = '{acc}'");
+/// The read model of the day's contacts and opportunity, with its roles.
+fn assert_contact_and_opportunity_rows(
+    server: &TestServer,
+    day: &OfflineDay,
+    by_a: &str,
+    shared: &str,
+) {
+    let on_shared = format!("account_id = '{shared}'");
     assert_row(
-        &server,
+        server,
         "contacts",
-        &zhou_id,
+        &day.zhou.id,
         &[
-            &by_a,
-            &on(&shared),
+            by_a,
+            &on_shared,
             "name = 'Zhou Min'",
             "title = 'Purchasing director'",
             "admin_level = 'executive'",
@@ -665,11 +728,11 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
         ],
     );
     assert_row(
-        &server,
+        server,
         "contacts",
-        &li_id,
+        &day.li.id,
         &[
-            &by_a,
+            by_a,
             "admin_level = 'staff'",
             "relationship_level = 'acquainted'",
             "roles = 'user,technical_gatekeeper'",
@@ -686,12 +749,12 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
         ],
     );
     assert_row(
-        &server,
+        server,
         "opportunities",
-        &opportunity_id,
+        &day.opportunity.id,
         &[
-            &by_a,
-            &on(&shared),
+            by_a,
+            &on_shared,
             "name = 'Line 3 packaging upgrade'",
             "value = 250000",
             "status = 'open'",
@@ -705,15 +768,16 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
     );
     let roles_of = |cond: &str| {
         server.count(&format!(
-            "SELECT COUNT(*) FROM opportunity_roles WHERE opportunity_id = '{opportunity_id}' {cond}"
+            "SELECT COUNT(*) FROM opportunity_roles WHERE opportunity_id = '{}' {cond}",
+            day.opportunity.id
         ))
     };
     assert_eq!(roles_of(""), 4);
     for (role, who) in [
-        ("user", &li_id),
-        ("technical_gatekeeper", &li_id),
-        ("coach", &zhou_id),
-        ("decision_maker", &zhou_id),
+        ("user", &day.li.id),
+        ("technical_gatekeeper", &day.li.id),
+        ("coach", &day.zhou.id),
+        ("decision_maker", &day.zhou.id),
     ] {
         assert_eq!(
             roles_of(&format!("AND role = '{role}' AND contact_id = '{who}'")),
@@ -721,13 +785,19 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
             "{role}"
         );
     }
+}
+
+/// The read model of the day's visits: verified and late as the check-ins make them,
+/// with their marks and the contacts met.
+fn assert_visit_rows(server: &TestServer, day: &OfflineDay, by_a: &str, plant: &str) {
+    let (near_id, far_id) = (&day.near.id, &day.far.id);
     assert_row(
-        &server,
+        server,
         "visits",
-        &near_id,
+        near_id,
         &[
-            &by_a,
-            &on(&plant),
+            by_a,
+            &format!("account_id = '{plant}'"),
             "verified = TRUE",
             "late = FALSE",
             "next_step = 'Technical exchange with the plant engineers'",
@@ -736,21 +806,21 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
         ],
     );
     assert_row(
-        &server,
+        server,
         "visits",
-        &far_id,
+        far_id,
         &["verified = FALSE", "late = FALSE"],
     );
     assert_row(
-        &server,
+        server,
         "visits",
-        &vague_id,
+        &day.vague.id,
         &["verified = FALSE", "late = FALSE"],
     );
     assert_row(
-        &server,
+        server,
         "visits",
-        &late_id,
+        &day.late.id,
         &["verified = TRUE", "late = TRUE"],
     );
     let marks = |visit: &str, cond: &str| {
@@ -758,7 +828,7 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
             "SELECT COUNT(*) FROM visit_marks WHERE visit_id = '{visit}' {cond}"
         ))
     };
-    assert_eq!(marks(&near_id, ""), 6);
+    assert_eq!(marks(near_id, ""), 6);
     for mark in [
         "spin:situation",
         "spin:problem",
@@ -767,81 +837,88 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
         "signal:next_step",
         "signal:technical_exchange",
     ] {
-        assert_eq!(
-            marks(&near_id, &format!("AND mark = '{mark}'")),
-            1,
-            "{mark}"
-        );
+        assert_eq!(marks(near_id, &format!("AND mark = '{mark}'")), 1, "{mark}");
     }
-    assert_eq!(marks(&far_id, ""), 0);
+    assert_eq!(marks(far_id, ""), 0);
     assert_eq!(
         server.count(&format!(
             "SELECT COUNT(*) FROM visit_contacts WHERE visit_id = '{near_id}'
-             AND contact_id IN ('{zhou_id}', '{li_id}')"
+             AND contact_id IN ('{}', '{}')",
+            day.zhou.id, day.li.id
         )),
         2
     );
+}
+
+/// The read model of the day's favours: only the one over the limit is flagged.
+fn assert_favour_rows(server: &TestServer, day: &OfflineDay, by_a: &str, shared: &str) {
     assert_row(
-        &server,
+        server,
         "favours",
-        &big_id,
+        &day.big.id,
         &[
-            &by_a,
-            &on(&shared),
+            by_a,
+            &format!("account_id = '{shared}'"),
             "over_limit = TRUE",
             "value = 650",
             "kind = 'personal'",
-            &format!("contact_id = '{zhou_id}'"),
+            &format!("contact_id = '{}'", day.zhou.id),
             "description = 'Dinner for the purchasing team'",
         ],
     );
     assert_row(
-        &server,
+        server,
         "favours",
-        &at_limit_id,
+        &day.at_limit.id,
         &["over_limit = FALSE", "value = 500"],
     );
     assert_row(
-        &server,
+        server,
         "favours",
-        &small_id,
+        &day.small.id,
         &["over_limit = FALSE", "value = 120", "kind = 'business'"],
     );
     assert_row(
-        &server,
+        server,
         "favours",
-        &no_value_id,
+        &day.no_value.id,
         &[
             "over_limit = FALSE",
             "value IS NULL",
-            &format!("contact_id = '{li_id}'"),
+            &format!("contact_id = '{}'", day.li.id),
         ],
     );
     assert_eq!(
         server.count("SELECT COUNT(*) FROM favours WHERE over_limit = TRUE"),
         1
     );
+}
+
+/// The read model of the day's intel, information reports, greetings and relationship
+/// events.
+fn assert_report_rows(server: &TestServer, day: &OfflineDay, by_a: &str, shared: &str) {
+    let (zhou_id, li_id) = (&day.zhou.id, &day.li.id);
     assert_row(
-        &server,
+        server,
         "intel",
-        &intel_id,
+        &day.intel.id,
         &[
-            &by_a,
-            &on(&shared),
+            by_a,
+            &format!("account_id = '{shared}'"),
             "competitor = 'Baosteel Trading'",
             "product = 'Coil coating line'",
             "price = 42.5",
             "confidence = 'high'",
             &format!("source_contact_id = '{li_id}'"),
-            &format!("occurred_at = {}", intel.occurred_at.utc_ms),
+            &format!("occurred_at = {}", day.intel.record.occurred_at.utc_ms),
         ],
     );
     assert_row(
-        &server,
+        server,
         "info_reports",
-        &shipments_id,
+        &day.shipments.id,
         &[
-            &by_a,
+            by_a,
             "kind = 'shipments'",
             "figure = 1200",
             "unit = 'tonnes'",
@@ -849,9 +926,9 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
         ],
     );
     assert_row(
-        &server,
+        server,
         "info_reports",
-        &feedback_id,
+        &day.feedback.id,
         &[
             "kind = 'consumer_feedback'",
             "figure IS NULL",
@@ -859,20 +936,20 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
         ],
     );
     assert_row(
-        &server,
+        server,
         "greetings",
-        &holiday_id,
+        &day.holiday.id,
         &[
-            &by_a,
+            by_a,
             "occasion = 'mid_autumn'",
             "channel = 'wechat'",
             "contact_id IS NULL",
         ],
     );
     assert_row(
-        &server,
+        server,
         "greetings",
-        &birthday_id,
+        &day.birthday.id,
         &[
             "occasion = 'birthday'",
             "channel = 'gift'",
@@ -880,25 +957,30 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
         ],
     );
     assert_row(
-        &server,
+        server,
         "relationship_events",
-        &first_thought_id,
+        &day.first_thought.id,
         &[
-            &by_a,
+            by_a,
             "kind = 'first_thought'",
             &format!("contact_id = '{zhou_id}'"),
         ],
     );
     assert_row(
-        &server,
+        server,
         "relationship_events",
-        &best_display_id,
+        &day.best_display.id,
         &["kind = 'best_display'", "contact_id IS NULL"],
     );
+}
+
+/// The read model of the shared account after A's offline edit: tier B from the value
+/// score, the rep's fields, both periods' metrics and the first stage event.
+fn assert_account_rows(server: &TestServer, shared: &str, a_id: &str) {
     assert_row(
-        &server,
+        server,
         "accounts",
-        &shared,
+        shared,
         &[
             "tier = 'b'",
             "value_score > 52.99 AND value_score < 53.01",
@@ -926,22 +1008,30 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
         metrics("AND period = '2026-Q2' AND sales = 900 AND profit IS NULL"),
         1
     );
-    let stage_events = |cond: &str| {
-        server.count(&format!(
-            "SELECT COUNT(*) FROM stage_events WHERE account_id = '{shared}' {cond}"
-        ))
-    };
-    assert_eq!(stage_events(""), 1);
+    assert_eq!(stage_events(server, shared, ""), 1);
     assert_eq!(
-        stage_events(&format!(
-            "AND from_stage IS NULL AND to_stage = 'initial' AND by_user = '{a_id}'"
-        )),
+        stage_events(
+            server,
+            shared,
+            &format!("AND from_stage IS NULL AND to_stage = 'initial' AND by_user = '{a_id}'")
+        ),
         1
     );
+}
 
-    // Online now: A sets the tier by hand and moves the stage on; then B moves it again.
+/// Online now: A sets the tier by hand and moves the stage on; then B moves it again.
+/// Both devices agree at each step and every move is a stage event by its mover.
+fn both_reps_move_the_stage_online(
+    server: &TestServer,
+    a: &Device,
+    b: &Device,
+    shared: &str,
+    co: &Company,
+) {
+    let (a_id, b_id) = (co.user_id("a"), co.user_id("b"));
+    let both = [a, b];
     let account = a
-        .update::<Account>(&shared, |acc| {
+        .update::<Account>(shared, |acc| {
             acc.tier_override = Some(Tier::A);
             acc.stage = Some(Stage::Intermediate);
             acc.stage_history.push(StageStep {
@@ -953,15 +1043,15 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
         .expect("edit");
     a.sync().expect("sync");
     b.sync().expect("sync");
-    assert_same(&both, &shared, &account);
+    assert_same(&both, shared, &account);
     assert_row(
-        &server,
+        server,
         "accounts",
-        &shared,
+        shared,
         &["tier = 'a'", "stage = 'intermediate'"],
     );
     let account = b
-        .update::<Account>(&shared, |acc| {
+        .update::<Account>(shared, |acc| {
             acc.stage = Some(Stage::Advanced);
             acc.stage_history.push(StageStep {
                 id: model::new_id(),
@@ -973,22 +1063,85 @@ fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_rig
     let report = b.sync().expect("sync");
     assert_eq!((report.accepted, report.rejected), (1, 0), "{report:?}");
     a.sync().expect("sync");
-    assert_same(&both, &shared, &account);
+    assert_same(&both, shared, &account);
     assert_eq!(account.stage_history.len(), 3);
-    assert_row(&server, "accounts", &shared, &["stage = 'advanced'"]);
-    assert_eq!(stage_events(""), 3);
+    assert_row(server, "accounts", shared, &["stage = 'advanced'"]);
+    assert_eq!(stage_events(server, shared, ""), 3);
     assert_eq!(
-        stage_events(&format!(
-            "AND from_stage = 'initial' AND to_stage = 'intermediate' AND by_user = '{a_id}'"
-        )),
+        stage_events(
+            server,
+            shared,
+            &format!(
+                "AND from_stage = 'initial' AND to_stage = 'intermediate' AND by_user = '{a_id}'"
+            )
+        ),
         1
     );
     assert_eq!(
-        stage_events(&format!(
-            "AND from_stage = 'intermediate' AND to_stage = 'advanced' AND by_user = '{b_id}'"
-        )),
+        stage_events(
+            server,
+            shared,
+            &format!(
+                "AND from_stage = 'intermediate' AND to_stage = 'advanced' AND by_user = '{b_id}'"
+            )
+        ),
         1
     );
+}
+
+#[test]
+fn every_kind_logged_offline_reaches_a_teammate_identical_and_the_read_model_right() {
+    let mut server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let plant = located_account(&server, &co, "Haorun Foods Plant 2");
+    let shared = co.account_shared.clone();
+    let a = Device::new(&server.url, "acme", "a");
+    let b = Device::new(&server.url, "acme", "b");
+    a.sync().expect("first sync");
+    b.sync().expect("first sync");
+    let located = a.get::<Account>(&plant).expect("the located account");
+    assert!(located.location.is_some(), "{located:?}");
+
+    // Everything is logged with the server down.
+    server.kill();
+    let day = OfflineDay::log(&a, &shared, &plant);
+    assert!(matches!(
+        a.sync(),
+        Err(rapport_client_core::Error::Offline(_))
+    ));
+    server.restart();
+    let report = a.sync().expect("sync after the restart");
+    assert_eq!(
+        (report.accepted, report.rejected, report.waiting),
+        (19, 0, 0),
+        "{report:?}"
+    );
+    b.sync().expect("sync");
+
+    // Identical on A's phone and on B's.
+    day.assert_held_by(&[&a, &b], &shared);
+    // B's timelines hold every record.
+    let timeline: Vec<String> = b
+        .timeline(&shared)
+        .expect("timeline")
+        .into_iter()
+        .chain(b.timeline(&plant).expect("timeline"))
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(timeline.len(), 18, "{timeline:?}");
+    for id in day.timeline_ids() {
+        assert!(timeline.contains(id), "{id} missing from B's timeline");
+    }
+
+    // The read model.
+    let by_a = format!("author_id = '{}'", co.user_id("a"));
+    assert_contact_and_opportunity_rows(&server, &day, &by_a, &shared);
+    assert_visit_rows(&server, &day, &by_a, &plant);
+    assert_favour_rows(&server, &day, &by_a, &shared);
+    assert_report_rows(&server, &day, &by_a, &shared);
+    assert_account_rows(&server, &shared, co.user_id("a"));
+
+    both_reps_move_the_stage_online(&server, &a, &b, &shared, &co);
 }
 
 // ----- 2. concurrent VIP card edits -----
@@ -1135,95 +1288,152 @@ type NewCase = (
 
 type AccountEdit = Box<dyn FnOnce(&mut Account)>;
 
-#[test]
-fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() {
-    let server = TestServer::start();
-    let co = Company::setup(&server, "acme");
-    let other = Company::setup(&server, "other");
-    let a_id = co.user_id("a").to_owned();
-    let b_id = co.user_id("b").to_owned();
-    let rep = login(&server.url, "acme", "a");
-    let rep_b = login(&server.url, "acme", "b");
-    let me = || actor(&rep);
-    let shared = co.account_shared.clone();
-    let when = at(2026, 9, 22, 10, 0);
+/// What the server stores: its fingerprint and the read model's row counts.
+type Stored = (Vec<i64>, Vec<(&'static str, i64)>);
 
-    let good_visit = visit(&shared, when, "Quarterly review");
-    let good_opportunity = Opportunity {
-        account_id: shared.clone(),
-        name: "Line 3 packaging upgrade".into(),
-        value: Some(250_000.0),
-        ..Default::default()
-    };
-    let good_favour = favour(&shared, Some(80.0), "Courier for urgent samples");
-    let good_intel = Intel {
-        account_id: shared.clone(),
-        competitor: "Baosteel Trading".into(),
-        observation: "quoted 5% under us".into(),
-        occurred_at: when,
-        ..Default::default()
-    };
-    let good_greeting = Greeting {
-        account_id: shared.clone(),
-        occasion: Occasion::MidAutumn,
-        channel: Channel::WeChat,
-        occurred_at: when,
-        ..Default::default()
-    };
-    let good_contact = Contact {
-        vip_card: Some(VipCard {
-            birthday: Some(Birthday {
-                calendar: Calendar::Lunar,
-                month: 8,
-                day: 20,
-                leap_month: false,
-            }),
-            ..Default::default()
-        }),
-        ..contact(&shared, "Zhou Min")
-    };
+/// Valid records of each kind the validation cases break one way each.
+struct GoodRecords {
+    visit: Visit,
+    opportunity: Opportunity,
+    favour: Favour,
+    intel: Intel,
+    greeting: Greeting,
+    contact: Contact,
+}
 
-    // Problems found, reported together at the end so that one does not hide the others.
-    let mut problems: Vec<String> = Vec::new();
-    let expect_rejection =
-        |what: &str,
-         problems: &mut Vec<String>,
-         outcome: Result<Outcome, String>,
-         code: &str,
-         field: Option<&str>,
-         before: &(Vec<i64>, Vec<(&'static str, i64)>)| {
-            match outcome {
-                Ok(Outcome::Rejected { code: c, reason }) => {
-                    if c != code {
-                        problems.push(format!("{what}: rejected as {c} ({reason}), not {code}"));
-                    }
-                    if let Some(f) = field
-                        && !reason.contains(f)
-                    {
-                        problems.push(format!("{what}: the reason {reason:?} does not name {f}"));
-                    }
+impl GoodRecords {
+    /// One valid record of each kind on the `shared` account, dated `when`.
+    fn on(shared: &str, when: LocalTime) -> GoodRecords {
+        GoodRecords {
+            visit: visit(shared, when, "Quarterly review"),
+            opportunity: Opportunity {
+                account_id: shared.to_owned(),
+                name: "Line 3 packaging upgrade".into(),
+                value: Some(250_000.0),
+                ..Default::default()
+            },
+            favour: favour(shared, Some(80.0), "Courier for urgent samples"),
+            intel: Intel {
+                account_id: shared.to_owned(),
+                competitor: "Baosteel Trading".into(),
+                observation: "quoted 5% under us".into(),
+                occurred_at: when,
+                ..Default::default()
+            },
+            greeting: Greeting {
+                account_id: shared.to_owned(),
+                occasion: Occasion::MidAutumn,
+                channel: Channel::WeChat,
+                occurred_at: when,
+                ..Default::default()
+            },
+            contact: Contact {
+                vip_card: Some(VipCard {
+                    birthday: Some(Birthday {
+                        calendar: Calendar::Lunar,
+                        month: 8,
+                        day: 20,
+                        leap_month: false,
+                    }),
+                    ..Default::default()
+                }),
+                ..contact(shared, "Zhou Min")
+            },
+        }
+    }
+}
+
+/// Rep A pushing hand-built documents, with the problems found so far; they are reported
+/// together at the end so that one does not hide the others.
+struct Validation<'a> {
+    server: &'a TestServer,
+    rep: Session,
+    problems: Vec<String>,
+}
+
+impl Validation<'_> {
+    /// The actor of rep A's session, as a device of A's writes changes.
+    fn me(&self) -> ActorId {
+        actor(&self.rep)
+    }
+
+    /// What the server stores now.
+    fn snapshot(&self) -> Stored {
+        (self.server.fingerprint(), read_model(self.server))
+    }
+
+    /// Notes a problem unless `outcome` is a rejection with `code` whose reason names
+    /// `field`, that left what the server stores as it was `before` and the server well.
+    fn expect_rejection(
+        &mut self,
+        what: &str,
+        outcome: Result<Outcome, String>,
+        code: &str,
+        field: Option<&str>,
+        before: &Stored,
+    ) {
+        match outcome {
+            Ok(Outcome::Rejected { code: c, reason }) => {
+                if c != code {
+                    self.problems
+                        .push(format!("{what}: rejected as {c} ({reason}), not {code}"));
                 }
-                Ok(Outcome::Accepted) => problems.push(format!("{what}: accepted")),
-                Err(e) => problems.push(format!("{what}: {e}")),
+                if let Some(f) = field
+                    && !reason.contains(f)
+                {
+                    self.problems
+                        .push(format!("{what}: the reason {reason:?} does not name {f}"));
+                }
             }
-            let after = (server.fingerprint(), read_model(&server));
-            if &after != before {
-                problems.push(format!(
-                    "{what} changed what the server stores: {before:?} -> {after:?}"
-                ));
-            }
-            if !server.is_healthy() {
-                problems.push(format!("the server is unwell after {what}"));
-            }
-        };
-    let snapshot = |s: &TestServer| (s.fingerprint(), read_model(s));
+            Ok(Outcome::Accepted) => self.problems.push(format!("{what}: accepted")),
+            Err(e) => self.problems.push(format!("{what}: {e}")),
+        }
+        let after = self.snapshot();
+        if &after != before {
+            self.problems.push(format!(
+                "{what} changed what the server stores: {before:?} -> {after:?}"
+            ));
+        }
+        if !self.server.is_healthy() {
+            self.problems
+                .push(format!("the server is unwell after {what}"));
+        }
+    }
 
-    // New documents, each broken one way.
-    let new_cases: Vec<NewCase> = vec![
+    /// Pushes `changes` to the account `id`, of which `doc` is the replica, and expects
+    /// them rejected as `code`, naming `field`.
+    fn reject_account_edit(
+        &mut self,
+        id: &str,
+        doc: &mut AutoCommit,
+        what: &str,
+        changes: Vec<Change>,
+        code: &str,
+        field: Option<&str>,
+    ) {
+        let before = self.snapshot();
+        let outcome = push_edit(self.server, &self.rep, id, doc, changes);
+        self.expect_rejection(what, outcome, code, field, &before);
+    }
+
+    /// Fails the test with every problem found.
+    fn finish(self) {
+        assert!(
+            self.problems.is_empty(),
+            "{} problem(s):\n{}",
+            self.problems.len(),
+            self.problems.join("\n")
+        );
+    }
+}
+
+/// New documents whose fields hold a value of the wrong type or outside their kind's set.
+fn mistyped_new_documents(me: impl Fn() -> ActorId, good: &GoodRecords) -> Vec<NewCase> {
+    vec![
         (
             "an opportunity whose value is a string",
             "opportunity",
-            raw_new(me(), &good_opportunity, |d| {
+            raw_new(me(), &good.opportunity, |d| {
                 d.put(ROOT, "value", "250000").expect("put");
             }),
             "invalid_document",
@@ -1232,7 +1442,7 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
         (
             "a visit whose duration is a float",
             "visit",
-            raw_new(me(), &good_visit, |d| {
+            raw_new(me(), &good.visit, |d| {
                 d.put(ROOT, "duration_min", 45.5).expect("put");
             }),
             "invalid_document",
@@ -1241,7 +1451,7 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
         (
             "a favour of kind Bribe",
             "favour",
-            raw_new(me(), &good_favour, |d| {
+            raw_new(me(), &good.favour, |d| {
                 d.put(ROOT, "kind", "Bribe").expect("put");
             }),
             "invalid_document",
@@ -1250,7 +1460,7 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
         (
             "a greeting for Halloween",
             "greeting",
-            raw_new(me(), &good_greeting, |d| {
+            raw_new(me(), &good.greeting, |d| {
                 d.put(ROOT, "occasion", "Halloween").expect("put");
             }),
             "invalid_document",
@@ -1259,7 +1469,7 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
         (
             "an opportunity of status Pending",
             "opportunity",
-            raw_new(me(), &good_opportunity, |d| {
+            raw_new(me(), &good.opportunity, |d| {
                 d.put(ROOT, "status", "Pending").expect("put");
             }),
             "invalid_document",
@@ -1272,7 +1482,7 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
                 me(),
                 &Visit {
                     signals: vec![Signal::NextStep],
-                    ..good_visit.clone()
+                    ..good.visit.clone()
                 },
                 |d| {
                     let list = d.get(ROOT, "signals").expect("get").expect("signals").1;
@@ -1282,10 +1492,22 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
             "invalid_document",
             Some("signals"),
         ),
+    ]
+}
+
+/// New documents missing a required field, holding an impossible value, or placed on
+/// another company's account.
+fn incomplete_or_foreign_new_documents(
+    me: impl Fn() -> ActorId,
+    good: &GoodRecords,
+    other: &Company,
+    when: LocalTime,
+) -> Vec<NewCase> {
+    vec![
         (
             "an intel without a competitor",
             "competitor_intel",
-            raw_new(me(), &good_intel, |d| {
+            raw_new(me(), &good.intel, |d| {
                 d.delete(ROOT, "competitor").expect("delete");
             }),
             "invalid_document",
@@ -1294,7 +1516,7 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
         (
             "a favour without a description",
             "favour",
-            raw_new(me(), &good_favour, |d| {
+            raw_new(me(), &good.favour, |d| {
                 d.delete(ROOT, "description").expect("delete");
             }),
             "invalid_document",
@@ -1309,7 +1531,7 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
                     occasion: Occasion::Birthday,
                     channel: Channel::Gift,
                     contact_id: None,
-                    ..good_greeting.clone()
+                    ..good.greeting.clone()
                 },
                 |_| {},
             ),
@@ -1319,7 +1541,7 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
         (
             "a VIP card birthday on the 13th month",
             "contact",
-            raw_new(me(), &good_contact, |d| {
+            raw_new(me(), &good.contact, |d| {
                 // A birthday is one value, e.g. "lunar 08-20".
                 let card = d.get(ROOT, "vip_card").expect("get").expect("card").1;
                 d.put(&card, "birthday", "solar 13-01").expect("put");
@@ -1345,33 +1567,24 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
             "forbidden",
             None,
         ),
-    ];
-    for (what, kind, changes, code, field) in new_cases {
-        let before = snapshot(&server);
-        let outcome = push(&server, &rep, &model::new_id(), kind, changes);
-        expect_rejection(what, &mut problems, outcome, code, field, &before);
-    }
-    // Nothing of the other company was touched either.
-    assert_eq!(
-        server.count(&format!(
-            "SELECT COUNT(*) FROM visits WHERE account_id = '{}'",
-            other.account_a
-        )),
-        0
-    );
+    ]
+}
 
-    // Control: the same raw documents, untouched, are valid records.
+/// Control: the same raw documents, untouched, are valid records. Returns the stored
+/// visit's id and document, for the edits that follow.
+fn good_documents_are_accepted(v: &Validation, good: &GoodRecords) -> (String, AutoCommit) {
+    let me = || v.me();
     let visit_id = model::new_id();
     let base_visit = {
         let mut doc = AutoCommit::new().with_actor(me());
-        autosurgeon::reconcile(&mut doc, &good_visit).expect("reconcile");
+        autosurgeon::reconcile(&mut doc, &good.visit).expect("reconcile");
         doc.commit();
         doc
     };
     assert_eq!(
         push(
-            &server,
-            &rep,
+            v.server,
+            &v.rep,
             &visit_id,
             "visit",
             wire(base_visit.clone().get_changes(&[]))
@@ -1379,70 +1592,55 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
         Ok(Outcome::Accepted)
     );
     for (kind, changes) in [
-        ("opportunity", raw_new(me(), &good_opportunity, |_| {})),
-        ("favour", raw_new(me(), &good_favour, |_| {})),
-        ("competitor_intel", raw_new(me(), &good_intel, |_| {})),
-        ("greeting", raw_new(me(), &good_greeting, |_| {})),
-        ("contact", raw_new(me(), &good_contact, |_| {})),
+        ("opportunity", raw_new(me(), &good.opportunity, |_| {})),
+        ("favour", raw_new(me(), &good.favour, |_| {})),
+        ("competitor_intel", raw_new(me(), &good.intel, |_| {})),
+        ("greeting", raw_new(me(), &good.greeting, |_| {})),
+        ("contact", raw_new(me(), &good.contact, |_| {})),
     ] {
         assert_eq!(
-            push(&server, &rep, &model::new_id(), kind, changes),
+            push(v.server, &v.rep, &model::new_id(), kind, changes),
             Ok(Outcome::Accepted),
             "{kind}"
         );
     }
+    (visit_id, base_visit)
+}
 
-    // Edits of stored records.
-    let before = snapshot(&server);
-    let outcome = push(
-        &server,
-        &rep,
-        &visit_id,
-        "visit",
-        raw_edit::<Visit>(
-            &base_visit,
-            me(),
-            |v| v.account_id = co.account_a.clone(),
+/// A stored visit cannot be moved to another account, the rep's own or another
+/// company's; it stays on `shared`.
+fn stored_visits_stay_on_their_account(
+    v: &mut Validation,
+    (visit_id, base_visit): (&str, &AutoCommit),
+    to: [&str; 2],
+    shared: &str,
+) {
+    for (what, account) in [
+        ("a visit moved to another account", to[0]),
+        ("a visit moved to another company's account", to[1]),
+    ] {
+        let before = v.snapshot();
+        let changes = raw_edit::<Visit>(
+            base_visit,
+            v.me(),
+            |visit| visit.account_id = account.to_owned(),
             |_| {},
-        ),
-    );
-    expect_rejection(
-        "a visit moved to another account",
-        &mut problems,
-        outcome,
-        "account_changed",
-        None,
-        &before,
-    );
-    let outcome = push(
-        &server,
-        &rep,
-        &visit_id,
-        "visit",
-        raw_edit::<Visit>(
-            &base_visit,
-            me(),
-            |v| v.account_id = other.account_a.clone(),
-            |_| {},
-        ),
-    );
-    expect_rejection(
-        "a visit moved to another company's account",
-        &mut problems,
-        outcome,
-        "account_changed",
-        None,
-        &before,
-    );
+        );
+        let outcome = push(v.server, &v.rep, visit_id, "visit", changes);
+        v.expect_rejection(what, outcome, "account_changed", None, &before);
+    }
     assert_eq!(
-        server.text(&format!(
+        v.server.text(&format!(
             "SELECT account_id FROM visits WHERE id = '{visit_id}'"
         )),
         shared
     );
+}
 
-    // The rep's account, as the server sends it.
-    let mut account_doc = pull_document(&server, &rep, &co.account_a);
+/// The admin's fields of an account are not a rep's to edit, nor may a rep write metrics
+/// for a period that is not one, or a tier or stage outside their sets. The account stays
+/// as the admin made it.
+fn reps_cannot_break_their_account(v: &mut Validation, account: &str, doc: &mut AutoCommit) {
     let admin_edits: Vec<(&str, AccountEdit)> = vec![
         (
             "renaming",
@@ -1468,73 +1666,52 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
         ),
     ];
     for (what, edit) in admin_edits {
-        let before = snapshot(&server);
-        let changes = raw_edit::<Account>(&account_doc, me(), edit, |_| {});
-        let outcome = push_edit(&server, &rep, &co.account_a, &mut account_doc, changes);
-        expect_rejection(
-            &format!("a rep {what} an account"),
-            &mut problems,
-            outcome,
-            "admin_only",
-            None,
-            &before,
-        );
+        let changes = raw_edit::<Account>(doc, v.me(), edit, |_| {});
+        let what = format!("a rep {what} an account");
+        v.reject_account_edit(account, doc, &what, changes, "admin_only", None);
     }
     let bad_periods = [
         "Q3", "2026-13", "2026-Q5", "26-11", "2026/11", "2026-Q3 ", "+026", "-001", "2026-+3",
         "2026-Q+1",
     ];
     for period in bad_periods {
-        let before = snapshot(&server);
-        let changes = raw_edit::<Account>(
-            &account_doc,
-            me(),
-            |acc| {
-                acc.metrics = vec![PeriodMetrics {
-                    period: period.into(),
-                    sales: Some(100.0),
-                    ..Default::default()
-                }]
-            },
-            |_| {},
-        );
-        let outcome = push_edit(&server, &rep, &co.account_a, &mut account_doc, changes);
-        expect_rejection(
-            &format!("metrics for the period {period:?}"),
-            &mut problems,
-            outcome,
+        let changes = raw_edit::<Account>(doc, v.me(), |acc| sales_in(acc, period), |_| {});
+        let what = format!("metrics for the period {period:?}");
+        v.reject_account_edit(
+            account,
+            doc,
+            &what,
+            changes,
             "invalid_document",
             Some("metrics"),
-            &before,
         );
     }
     for (what, field, value) in [
         ("a tier S", "tier_override", "S"),
         ("the stage Married", "stage", "Married"),
     ] {
-        let before = snapshot(&server);
         let changes = raw_edit::<Account>(
-            &account_doc,
-            me(),
+            doc,
+            v.me(),
             |_| {},
             |d| {
                 d.put(ROOT, field, value).expect("put");
             },
         );
-        let outcome = push_edit(&server, &rep, &co.account_a, &mut account_doc, changes);
-        expect_rejection(
-            &format!("an account with {what}"),
-            &mut problems,
-            outcome,
+        let what = format!("an account with {what}");
+        v.reject_account_edit(
+            account,
+            doc,
+            &what,
+            changes,
             "invalid_document",
             Some(field),
-            &before,
         );
     }
     assert_row(
-        &server,
+        v.server,
         "accounts",
-        &co.account_a,
+        account,
         &[
             "name = 'Huadong Steel'",
             "city = 'Shanghai'",
@@ -1543,39 +1720,57 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
             "stage IS NULL",
         ],
     );
+}
 
-    // Control: the rep's own fields of the account are the rep's to edit.
+/// Sets the account's metrics to sales of 100 in `period` alone.
+fn sales_in(acc: &mut Account, period: &str) {
+    acc.metrics = vec![PeriodMetrics {
+        period: period.into(),
+        sales: Some(100.0),
+        ..Default::default()
+    }]
+}
+
+/// Control: the rep's own fields of the account are the rep's to edit.
+fn the_reps_fields_are_the_reps(v: &Validation, account: &str, doc: &mut AutoCommit) {
     let changes = raw_edit::<Account>(
-        &account_doc,
-        me(),
+        doc,
+        v.me(),
         |acc| {
-            acc.metrics = vec![PeriodMetrics {
-                period: "2026-11".into(),
-                sales: Some(100.0),
-                ..Default::default()
-            }];
+            sales_in(acc, "2026-11");
             acc.cadence_days = Some(7);
         },
         |_| {},
     );
     assert_eq!(
-        push_edit(&server, &rep, &co.account_a, &mut account_doc, changes),
+        push_edit(v.server, &v.rep, account, doc, changes),
         Ok(Outcome::Accepted)
     );
-    assert_row(&server, "accounts", &co.account_a, &["cadence_days = 7"]);
+    assert_row(v.server, "accounts", account, &["cadence_days = 7"]);
     assert_eq!(
-        server.count(&format!(
-            "SELECT COUNT(*) FROM account_metrics WHERE account_id = '{}' AND period = '2026-11'",
-            co.account_a
+        v.server.count(&format!(
+            "SELECT COUNT(*) FROM account_metrics WHERE account_id = '{account}' AND period = '2026-11'"
         )),
         1
     );
+}
 
-    // An author named inside a document: whatever the server makes of the field, the
-    // author is who pushed the record, and stays so through a teammate's edit.
+/// The visit `id` is A's in the read model and in the documents table.
+#[track_caller]
+fn assert_authored_by(server: &TestServer, id: &str, author: &str) {
+    for table in ["visits", "documents"] {
+        assert_row(server, table, id, &[&format!("author_id = '{author}'")]);
+    }
+}
+
+/// An author named inside a document: whatever the server makes of the field, the
+/// author is who pushed the record, and stays so through a teammate's edit.
+fn a_forged_author_is_not_believed(v: &mut Validation, good_visit: &Visit, co: &Company) {
+    let (a_id, b_id) = (co.user_id("a"), co.user_id("b"));
+    let rep_b = login(&v.server.url, "acme", "b");
     let forged_id = model::new_id();
-    let forged = raw_new(me(), &good_visit, |d| {
-        d.put(ROOT, "author_id", b_id.as_str()).expect("put");
+    let forged = raw_new(v.me(), good_visit, |d| {
+        d.put(ROOT, "author_id", b_id).expect("put");
     });
     let base_forged = {
         let mut doc = AutoCommit::new();
@@ -1587,88 +1782,59 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
         .expect("apply");
         doc
     };
-    let before = snapshot(&server);
-    match push(&server, &rep, &forged_id, "visit", forged) {
+    let before = v.snapshot();
+    match push(v.server, &v.rep, &forged_id, "visit", forged) {
         Ok(Outcome::Accepted) => {
-            assert_row(
-                &server,
-                "visits",
-                &forged_id,
-                &[&format!("author_id = '{a_id}'")],
-            );
-            assert_row(
-                &server,
-                "documents",
-                &forged_id,
-                &[&format!("author_id = '{a_id}'")],
-            );
+            assert_authored_by(v.server, &forged_id, a_id);
             // B edits it, naming himself the author.
             let changes = raw_edit::<Visit>(
                 &base_forged,
                 actor(&rep_b),
-                |v| v.notes = "B's notes".into(),
+                |visit| visit.notes = "B's notes".into(),
                 |d| {
-                    d.put(ROOT, "author_id", b_id.as_str()).expect("put");
+                    d.put(ROOT, "author_id", b_id).expect("put");
                 },
             );
-            let before = snapshot(&server);
-            match push(&server, &rep_b, &forged_id, "visit", changes) {
+            let before = v.snapshot();
+            match push(v.server, &rep_b, &forged_id, "visit", changes) {
                 Ok(Outcome::Accepted) => {}
-                Ok(Outcome::Rejected { .. }) => assert_eq!(snapshot(&server), before),
-                Err(e) => problems.push(format!("B's edit with a forged author: {e}")),
+                Ok(Outcome::Rejected { .. }) => assert_eq!(v.snapshot(), before),
+                Err(e) => v
+                    .problems
+                    .push(format!("B's edit with a forged author: {e}")),
             }
-            assert_row(
-                &server,
-                "visits",
-                &forged_id,
-                &[&format!("author_id = '{a_id}'")],
-            );
-            assert_row(
-                &server,
-                "documents",
-                &forged_id,
-                &[&format!("author_id = '{a_id}'")],
-            );
+            assert_authored_by(v.server, &forged_id, a_id);
         }
-        Ok(Outcome::Rejected { .. }) => assert_eq!(snapshot(&server), before),
-        Err(e) => problems.push(format!("a visit with a forged author: {e}")),
+        Ok(Outcome::Rejected { .. }) => assert_eq!(v.snapshot(), before),
+        Err(e) => v
+            .problems
+            .push(format!("a visit with a forged author: {e}")),
     }
     assert_eq!(
-        server.count(&format!(
+        v.server.count(&format!(
             "SELECT COUNT(*) FROM visits WHERE author_id = '{b_id}'"
         )),
         0
     );
+}
 
-    // A period in Chinese (第三季度, "third quarter") is not a period either: refused, by
-    // the server and by the device library, never a crash.
-    let before = snapshot(&server);
-    let changes = raw_edit::<Account>(
-        &account_doc,
-        me(),
-        |acc| {
-            acc.metrics = vec![PeriodMetrics {
-                period: "第三季度".into(),
-                sales: Some(100.0),
-                ..Default::default()
-            }]
-        },
-        |_| {},
-    );
-    let outcome = push_edit(&server, &rep, &co.account_a, &mut account_doc, changes);
-    expect_rejection(
+/// A period in Chinese (第三季度, "third quarter") is not a period either: refused, by
+/// the server and by the device library, never a crash.
+fn a_chinese_period_is_refused_everywhere(v: &mut Validation, account: &str, doc: &mut AutoCommit) {
+    let changes = raw_edit::<Account>(doc, v.me(), |acc| sales_in(acc, "第三季度"), |_| {});
+    v.reject_account_edit(
+        account,
+        doc,
         "metrics for the period \"第三季度\"",
-        &mut problems,
-        outcome,
+        changes,
         "invalid_document",
         Some("metrics"),
-        &before,
     );
-    let device = Device::new(&server.url, "acme", "a");
+    let device = Device::new(&v.server.url, "acme", "a");
     device.sync().expect("sync");
     for period in ["2026-Q5", "第三季度"] {
         let edit = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            device.update::<Account>(&co.account_a, |acc| {
+            device.update::<Account>(account, |acc| {
                 acc.metrics.push(PeriodMetrics {
                     period: period.into(),
                     ..Default::default()
@@ -1677,23 +1843,279 @@ fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() 
         }));
         match edit {
             Ok(Err(rapport_client_core::Error::Invalid(i))) if i.field == "metrics" => {}
-            Ok(other) => problems.push(format!(
+            Ok(other) => v.problems.push(format!(
                 "the device's edit of the period {period:?}: {other:?}, not invalid metrics"
             )),
-            Err(_) => problems.push(format!(
+            Err(_) => v.problems.push(format!(
                 "the device library panicked on the period {period:?}"
             )),
         }
     }
-    assert!(
-        problems.is_empty(),
-        "{} problem(s):\n{}",
-        problems.len(),
-        problems.join("\n")
+}
+
+#[test]
+fn hand_built_bad_documents_are_rejected_with_their_reason_and_change_nothing() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let other = Company::setup(&server, "other");
+    let shared = co.account_shared.clone();
+    let when = at(2026, 9, 22, 10, 0);
+    let good = GoodRecords::on(&shared, when);
+    let mut v = Validation {
+        server: &server,
+        rep: login(&server.url, "acme", "a"),
+        problems: Vec::new(),
+    };
+
+    // New documents, each broken one way.
+    let me = || v.me();
+    let new_cases: Vec<NewCase> = mistyped_new_documents(me, &good)
+        .into_iter()
+        .chain(incomplete_or_foreign_new_documents(me, &good, &other, when))
+        .collect();
+    for (what, kind, changes, code, field) in new_cases {
+        let before = v.snapshot();
+        let outcome = push(&server, &v.rep, &model::new_id(), kind, changes);
+        v.expect_rejection(what, outcome, code, field, &before);
+    }
+    // Nothing of the other company was touched either.
+    assert_eq!(
+        server.count(&format!(
+            "SELECT COUNT(*) FROM visits WHERE account_id = '{}'",
+            other.account_a
+        )),
+        0
     );
+
+    let (visit_id, base_visit) = good_documents_are_accepted(&v, &good);
+    // Edits of stored records.
+    stored_visits_stay_on_their_account(
+        &mut v,
+        (&visit_id, &base_visit),
+        [&co.account_a, &other.account_a],
+        &shared,
+    );
+    // The rep's account, as the server sends it.
+    let mut account_doc = pull_document(&server, &v.rep, &co.account_a);
+    reps_cannot_break_their_account(&mut v, &co.account_a, &mut account_doc);
+    the_reps_fields_are_the_reps(&v, &co.account_a, &mut account_doc);
+    a_forged_author_is_not_believed(&mut v, &good.visit, &co);
+    a_chinese_period_is_refused_everywhere(&mut v, &co.account_a, &mut account_doc);
+    v.finish();
 }
 
 // ----- 4. tombstones -----
+
+/// The records a rep logs on an account, some to be removed and some kept.
+struct Removal {
+    zhou_id: String,
+    liu_id: String,
+    visit_gone_id: String,
+    visit_kept_id: String,
+    favour_gone_id: String,
+    favour_kept_id: String,
+    opportunity_gone_id: String,
+    intel_gone_id: String,
+}
+
+impl Removal {
+    /// Logs the records on `phone`: two contacts, two visits (the one to go with a next
+    /// step), two favours, an opportunity naming Zhou and an intel.
+    fn log(phone: &Device, shared: &str) -> Removal {
+        let zhou_id = phone.create(&contact(shared, "Zhou Min")).expect("contact");
+        let liu_id = phone.create(&contact(shared, "Liu Yang")).expect("contact");
+        let visit_gone = Visit {
+            next_step: Some("Send the revised quote".into()),
+            next_step_due: Some("2026-09-25".into()),
+            ..visit(shared, at(2026, 9, 21, 10, 0), "Quarterly review")
+        };
+        let visit_gone_id = phone.create(&visit_gone).expect("visit");
+        let visit_kept_id = phone
+            .create(&visit(shared, at(2026, 9, 22, 10, 0), "Plant tour"))
+            .expect("visit");
+        let favour_gone_id = phone
+            .create(&favour(shared, Some(650.0), "Dinner"))
+            .expect("favour");
+        let favour_kept_id = phone
+            .create(&favour(shared, Some(80.0), "Courier"))
+            .expect("favour");
+        let opportunity_gone_id = phone
+            .create(&Opportunity {
+                account_id: shared.to_owned(),
+                name: "Line 3 packaging upgrade".into(),
+                roles: RoleContacts {
+                    decision_maker: vec![zhou_id.clone()],
+                    ..Default::default()
+                },
+                ..Default::default()
+            })
+            .expect("opportunity");
+        let intel_gone_id = phone
+            .create(&Intel {
+                account_id: shared.to_owned(),
+                competitor: "Baosteel Trading".into(),
+                observation: "quoted 5% under us".into(),
+                occurred_at: at(2026, 9, 22, 11, 0),
+                ..Default::default()
+            })
+            .expect("intel");
+        Removal {
+            zhou_id,
+            liu_id,
+            visit_gone_id,
+            visit_kept_id,
+            favour_gone_id,
+            favour_kept_id,
+            opportunity_gone_id,
+            intel_gone_id,
+        }
+    }
+
+    /// The ids of the records that are removed.
+    fn gone(&self) -> [&String; 5] {
+        [
+            &self.visit_gone_id,
+            &self.zhou_id,
+            &self.favour_gone_id,
+            &self.opportunity_gone_id,
+            &self.intel_gone_id,
+        ]
+    }
+
+    /// Whether `device`'s due list from 20 September holds the removable visit's next step.
+    fn step_is_due(&self, device: &Device) -> bool {
+        device
+            .due(date(2026, 9, 20), 14)
+            .expect("due")
+            .iter()
+            .any(|i| matches!(&i.what, Due::NextStep { visit_id, .. } if *visit_id == self.visit_gone_id))
+    }
+
+    /// A's phone removes the visit, the contact, the favour (while A's tablet edits it,
+    /// offline), the opportunity and the intel. (Only a record's author, a manager or an
+    /// admin removes it: see authorship.rs.)
+    fn remove(&self, phone: &Device, tablet: &Device, shared: &str) {
+        phone.remove::<Visit>(&self.visit_gone_id).expect("remove");
+        phone.remove::<Contact>(&self.zhou_id).expect("remove");
+        phone
+            .remove::<Favour>(&self.favour_gone_id)
+            .expect("remove");
+        tablet
+            .update::<Favour>(&self.favour_gone_id, |f| {
+                f.description = "Dinner for the purchasing team".into()
+            })
+            .expect("edit");
+        phone
+            .remove::<Opportunity>(&self.opportunity_gone_id)
+            .expect("remove");
+        phone.remove::<Intel>(&self.intel_gone_id).expect("remove");
+        // Gone from the remover's lists at once.
+        assert!(
+            phone
+                .list::<Visit>(Some(shared))
+                .expect("list")
+                .iter()
+                .all(|i| i.id != self.visit_gone_id)
+        );
+    }
+
+    /// Device `n` lists only the kept records, and still reads the removed ones as
+    /// tombstones.
+    fn assert_device(&self, n: usize, d: &Device, shared: &str) {
+        let timeline: Vec<String> = d
+            .timeline(shared)
+            .expect("timeline")
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        for id in self.gone() {
+            assert!(
+                !timeline.contains(id),
+                "device {n}: {id} still in the timeline"
+            );
+        }
+        for id in [&self.liu_id, &self.visit_kept_id, &self.favour_kept_id] {
+            assert!(timeline.contains(id), "device {n}: {id} lost");
+        }
+        assert_eq!(timeline.len(), 3, "device {n}: {timeline:?}");
+        assert_eq!(
+            ids(d.list::<Visit>(Some(shared)).expect("list")),
+            vec![self.visit_kept_id.clone()],
+            "device {n}"
+        );
+        assert_eq!(
+            ids(d.list::<Favour>(None).expect("list")),
+            vec![self.favour_kept_id.clone()],
+            "device {n}"
+        );
+        assert_eq!(
+            ids(d.list::<Contact>(Some(shared)).expect("list")),
+            vec![self.liu_id.clone()],
+            "device {n}"
+        );
+        assert!(
+            d.list::<Opportunity>(None).expect("list").is_empty(),
+            "device {n}"
+        );
+        assert!(
+            d.list::<Intel>(None).expect("list").is_empty(),
+            "device {n}"
+        );
+        self.assert_tombstones(n, d);
+    }
+
+    /// Tombstones, not lost history: the records still read on device `n`, marked
+    /// removed; and a removed visit's next step is no longer due.
+    fn assert_tombstones(&self, n: usize, d: &Device) {
+        assert!(d.get::<Visit>(&self.visit_gone_id).expect("visit").deleted);
+        assert!(d.get::<Contact>(&self.zhou_id).expect("contact").deleted);
+        let f = d.get::<Favour>(&self.favour_gone_id).expect("favour");
+        assert!(
+            f.deleted,
+            "device {n}: the concurrent edit revived the favour"
+        );
+        assert_eq!(f.description, "Dinner for the purchasing team");
+        assert!(
+            d.get::<Opportunity>(&self.opportunity_gone_id)
+                .expect("opportunity")
+                .deleted
+        );
+        assert!(!self.step_is_due(d), "device {n}");
+    }
+
+    /// The read model marks the removed records deleted (the favour with its concurrent
+    /// edit) and the kept ones not.
+    fn assert_rows(&self, server: &TestServer) {
+        assert_row(server, "visits", &self.visit_gone_id, &["deleted = TRUE"]);
+        assert_row(server, "contacts", &self.zhou_id, &["deleted = TRUE"]);
+        assert_row(
+            server,
+            "favours",
+            &self.favour_gone_id,
+            &[
+                "deleted = TRUE",
+                "description = 'Dinner for the purchasing team'",
+            ],
+        );
+        assert_row(
+            server,
+            "opportunities",
+            &self.opportunity_gone_id,
+            &["deleted = TRUE"],
+        );
+        assert_row(server, "intel", &self.intel_gone_id, &["deleted = TRUE"]);
+        for (table, id) in [
+            ("visits", &self.visit_kept_id),
+            ("contacts", &self.liu_id),
+            ("favours", &self.favour_kept_id),
+        ] {
+            assert_row(server, table, id, &["deleted = FALSE"]);
+        }
+        for id in self.gone() {
+            assert_row(server, "documents", id, &["deleted = TRUE"]);
+        }
+    }
+}
 
 #[test]
 fn removed_records_leave_every_device_and_are_marked_deleted_in_the_read_model() {
@@ -1706,176 +2128,20 @@ fn removed_records_leave_every_device_and_are_marked_deleted_in_the_read_model()
     let all = [&phone, &tablet, &b];
     sync_all(&all);
 
-    let zhou = contact(&shared, "Zhou Min");
-    let zhou_id = phone.create(&zhou).expect("contact");
-    let liu_id = phone
-        .create(&contact(&shared, "Liu Yang"))
-        .expect("contact");
-    let visit_gone = Visit {
-        next_step: Some("Send the revised quote".into()),
-        next_step_due: Some("2026-09-25".into()),
-        ..visit(&shared, at(2026, 9, 21, 10, 0), "Quarterly review")
-    };
-    let visit_gone_id = phone.create(&visit_gone).expect("visit");
-    let visit_kept_id = phone
-        .create(&visit(&shared, at(2026, 9, 22, 10, 0), "Plant tour"))
-        .expect("visit");
-    let favour_gone_id = phone
-        .create(&favour(&shared, Some(650.0), "Dinner"))
-        .expect("favour");
-    let favour_kept_id = phone
-        .create(&favour(&shared, Some(80.0), "Courier"))
-        .expect("favour");
-    let opportunity_gone_id = phone
-        .create(&Opportunity {
-            account_id: shared.clone(),
-            name: "Line 3 packaging upgrade".into(),
-            roles: RoleContacts {
-                decision_maker: vec![zhou_id.clone()],
-                ..Default::default()
-            },
-            ..Default::default()
-        })
-        .expect("opportunity");
-    let intel_gone_id = phone
-        .create(&Intel {
-            account_id: shared.clone(),
-            competitor: "Baosteel Trading".into(),
-            observation: "quoted 5% under us".into(),
-            occurred_at: at(2026, 9, 22, 11, 0),
-            ..Default::default()
-        })
-        .expect("intel");
+    let records = Removal::log(&phone, &shared);
     sync_all(&all);
     for d in all {
         assert_eq!(d.timeline(&shared).expect("timeline").len(), 8);
-        assert!(d.due(date(2026, 9, 20), 14).expect("due").iter().any(
-            |i| matches!(&i.what, Due::NextStep { visit_id, .. } if *visit_id == visit_gone_id)
-        ));
+        assert!(records.step_is_due(d));
     }
 
-    // A's phone removes the visit, the contact, the favour (while A's tablet edits it,
-    // offline), the opportunity and the intel; B's device receives it all. (Only a
-    // record's author, a manager or an admin removes it: see authorship.rs.)
-    phone.remove::<Visit>(&visit_gone_id).expect("remove");
-    phone.remove::<Contact>(&zhou_id).expect("remove");
-    phone.remove::<Favour>(&favour_gone_id).expect("remove");
-    tablet
-        .update::<Favour>(&favour_gone_id, |f| {
-            f.description = "Dinner for the purchasing team".into()
-        })
-        .expect("edit");
-    phone
-        .remove::<Opportunity>(&opportunity_gone_id)
-        .expect("remove");
-    phone.remove::<Intel>(&intel_gone_id).expect("remove");
-    // Gone from the remover's lists at once.
-    assert!(
-        phone
-            .list::<Visit>(Some(&shared))
-            .expect("list")
-            .iter()
-            .all(|i| i.id != visit_gone_id)
-    );
+    // B's device receives the removals.
+    records.remove(&phone, &tablet, &shared);
     sync_all(&all);
-
-    let gone = [
-        &visit_gone_id,
-        &zhou_id,
-        &favour_gone_id,
-        &opportunity_gone_id,
-        &intel_gone_id,
-    ];
     for (n, d) in all.iter().enumerate() {
-        let timeline: Vec<String> = d
-            .timeline(&shared)
-            .expect("timeline")
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        for id in gone {
-            assert!(
-                !timeline.contains(id),
-                "device {n}: {id} still in the timeline"
-            );
-        }
-        for id in [&liu_id, &visit_kept_id, &favour_kept_id] {
-            assert!(timeline.contains(id), "device {n}: {id} lost");
-        }
-        assert_eq!(timeline.len(), 3, "device {n}: {timeline:?}");
-        assert_eq!(
-            ids(d.list::<Visit>(Some(&shared)).expect("list")),
-            vec![visit_kept_id.clone()],
-            "device {n}"
-        );
-        assert_eq!(
-            ids(d.list::<Favour>(None).expect("list")),
-            vec![favour_kept_id.clone()],
-            "device {n}"
-        );
-        assert_eq!(
-            ids(d.list::<Contact>(Some(&shared)).expect("list")),
-            vec![liu_id.clone()],
-            "device {n}"
-        );
-        assert!(
-            d.list::<Opportunity>(None).expect("list").is_empty(),
-            "device {n}"
-        );
-        assert!(
-            d.list::<Intel>(None).expect("list").is_empty(),
-            "device {n}"
-        );
-        // Tombstones, not lost history: the records still read, marked removed.
-        assert!(d.get::<Visit>(&visit_gone_id).expect("visit").deleted);
-        assert!(d.get::<Contact>(&zhou_id).expect("contact").deleted);
-        let f = d.get::<Favour>(&favour_gone_id).expect("favour");
-        assert!(
-            f.deleted,
-            "device {n}: the concurrent edit revived the favour"
-        );
-        assert_eq!(f.description, "Dinner for the purchasing team");
-        assert!(
-            d.get::<Opportunity>(&opportunity_gone_id)
-                .expect("opportunity")
-                .deleted
-        );
-        // A removed visit's next step is no longer due.
-        assert!(
-            !d.due(date(2026, 9, 20), 14).expect("due").iter().any(
-                |i| matches!(&i.what, Due::NextStep { visit_id, .. } if *visit_id == visit_gone_id)
-            ),
-            "device {n}"
-        );
+        records.assert_device(n, d, &shared);
     }
-    assert_row(&server, "visits", &visit_gone_id, &["deleted = TRUE"]);
-    assert_row(&server, "contacts", &zhou_id, &["deleted = TRUE"]);
-    assert_row(
-        &server,
-        "favours",
-        &favour_gone_id,
-        &[
-            "deleted = TRUE",
-            "description = 'Dinner for the purchasing team'",
-        ],
-    );
-    assert_row(
-        &server,
-        "opportunities",
-        &opportunity_gone_id,
-        &["deleted = TRUE"],
-    );
-    assert_row(&server, "intel", &intel_gone_id, &["deleted = TRUE"]);
-    for (table, id) in [
-        ("visits", &visit_kept_id),
-        ("contacts", &liu_id),
-        ("favours", &favour_kept_id),
-    ] {
-        assert_row(&server, table, id, &["deleted = FALSE"]);
-    }
-    for id in gone {
-        assert_row(&server, "documents", id, &["deleted = TRUE"]);
-    }
+    records.assert_rows(&server);
     // A device signing in afterwards never lists them.
     let late_comer = Device::new(&server.url, "acme", "b");
     late_comer.sync().expect("sync");
@@ -1883,6 +2149,78 @@ fn removed_records_leave_every_device_and_are_marked_deleted_in_the_read_model()
 }
 
 // ----- 5. rules -----
+
+/// A visit to the plant 30 hours late, checked in 700 m away.
+fn late_far_visit(plant: &str, occurred: LocalTime) -> Visit {
+    Visit {
+        logged_at: hours_later(occurred, 30),
+        check_in: Some(north_of_plant(700.0, 20.0)),
+        ..visit(plant, occurred, "Quarterly review")
+    }
+}
+
+/// A successful PATCH of the rules by the admin; its answer's body.
+fn patch_rules(rules_url: &str, admin: Option<&str>, body: serde_json::Value) -> serde_json::Value {
+    let patched = call("PATCH", rules_url, admin, Some(&body));
+    assert_eq!(
+        patched.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&patched.body)
+    );
+    patched.json()
+}
+
+/// Reps and managers may not read or change the rules.
+fn only_the_admin_touches_the_rules(server: &TestServer, rules_url: &str) {
+    let rep = login(&server.url, "acme", "a");
+    let manager = login(&server.url, "acme", "manager");
+    for (who, token) in [
+        ("rep", &rep.access_token),
+        ("manager", &manager.access_token),
+    ] {
+        for (method, body) in [("GET", None), ("PATCH", Some(json!({"favour_limit": 1})))] {
+            let a = call(method, rules_url, Some(token.as_str()), body.as_ref());
+            assert_eq!(
+                a.status,
+                403,
+                "{who} {method}: {}",
+                String::from_utf8_lossy(&a.body)
+            );
+            assert_eq!(a.error_code(), "forbidden", "{who} {method}");
+        }
+    }
+}
+
+/// Nonsense is refused whole, and changes nothing: the rules stay at `version` with a
+/// favour limit of 100.
+fn nonsense_rules_are_refused(rules_url: &str, admin: Option<&str>, version: u64) {
+    for body in [
+        json!({"favour_limit": -1}),
+        json!({"favour_limit": "lots"}),
+        json!({"favour_limit": null}),
+        json!({"favour_limit": 50, "no_such_rule": 5}),
+        json!({"checkin_radius_m": 0}),
+        json!({"late_after_hours": 0}),
+        json!({"late_after_hours": 1.5}),
+        json!({"tier_a_min": 10}),
+        json!({"cadence_b_days": 400}),
+        json!({"weekly_visit_target": -1}),
+        json!({"weight_sales": -0.5}),
+    ] {
+        let a = call("PATCH", rules_url, admin, Some(&body));
+        assert_eq!(
+            a.status,
+            422,
+            "{body}: {}",
+            String::from_utf8_lossy(&a.body)
+        );
+        assert_eq!(a.error_code(), "invalid_input", "{body}");
+    }
+    let got = call("GET", rules_url, admin, None).json();
+    assert_eq!(got["version"].as_u64(), Some(version));
+    assert_eq!(got["rules"]["favour_limit"], json!(100.0));
+}
 
 #[test]
 fn an_admin_sets_rules_that_devices_receive_and_new_records_are_judged_by() {
@@ -1907,11 +2245,7 @@ fn an_admin_sets_rules_that_devices_receive_and_new_records_are_judged_by() {
         .create(&favour(&shared, Some(300.0), "Dinner"))
         .expect("favour");
     let visit_before = phone
-        .create(&Visit {
-            logged_at: hours_later(at(2026, 9, 21, 10, 0), 30),
-            check_in: Some(north_of_plant(700.0, 20.0)),
-            ..visit(&plant, at(2026, 9, 21, 10, 0), "Quarterly review")
-        })
+        .create(&late_far_visit(&plant, at(2026, 9, 21, 10, 0)))
         .expect("visit");
     phone.sync().expect("sync");
     assert_row(&server, "favours", &favour_before, &["over_limit = FALSE"]);
@@ -1922,39 +2256,10 @@ fn an_admin_sets_rules_that_devices_receive_and_new_records_are_judged_by() {
         &["verified = FALSE", "late = TRUE"],
     );
 
-    // Reps and managers may not read or change the rules.
-    let rep = login(&server.url, "acme", "a");
-    let manager = login(&server.url, "acme", "manager");
-    for (who, token) in [
-        ("rep", &rep.access_token),
-        ("manager", &manager.access_token),
-    ] {
-        for (method, body) in [("GET", None), ("PATCH", Some(json!({"favour_limit": 1})))] {
-            let a = call(method, &rules_url, Some(token.as_str()), body.as_ref());
-            assert_eq!(
-                a.status,
-                403,
-                "{who} {method}: {}",
-                String::from_utf8_lossy(&a.body)
-            );
-            assert_eq!(a.error_code(), "forbidden", "{who} {method}");
-        }
-    }
+    only_the_admin_touches_the_rules(&server, &rules_url);
 
     // The admin lowers the limit.
-    let patched = call(
-        "PATCH",
-        &rules_url,
-        admin,
-        Some(&json!({"favour_limit": 100})),
-    );
-    assert_eq!(
-        patched.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&patched.body)
-    );
-    let body = patched.json();
+    let body = patch_rules(&rules_url, admin, json!({"favour_limit": 100}));
     assert_eq!(body["rules"]["favour_limit"], json!(100.0));
     let version1 = body["version"].as_u64().expect("version");
     assert!(version1 > version0);
@@ -1982,45 +2287,13 @@ fn an_admin_sets_rules_that_devices_receive_and_new_records_are_judged_by() {
     // What was judged under the old rules keeps its judgement.
     assert_row(&server, "favours", &favour_before, &["over_limit = FALSE"]);
 
-    // Nonsense is refused whole, and changes nothing.
-    for body in [
-        json!({"favour_limit": -1}),
-        json!({"favour_limit": "lots"}),
-        json!({"favour_limit": null}),
-        json!({"favour_limit": 50, "no_such_rule": 5}),
-        json!({"checkin_radius_m": 0}),
-        json!({"late_after_hours": 0}),
-        json!({"late_after_hours": 1.5}),
-        json!({"tier_a_min": 10}),
-        json!({"cadence_b_days": 400}),
-        json!({"weekly_visit_target": -1}),
-        json!({"weight_sales": -0.5}),
-    ] {
-        let a = call("PATCH", &rules_url, admin, Some(&body));
-        assert_eq!(
-            a.status,
-            422,
-            "{body}: {}",
-            String::from_utf8_lossy(&a.body)
-        );
-        assert_eq!(a.error_code(), "invalid_input", "{body}");
-    }
-    let got = call("GET", &rules_url, admin, None).json();
-    assert_eq!(got["version"].as_u64(), Some(version1));
-    assert_eq!(got["rules"]["favour_limit"], json!(100.0));
+    nonsense_rules_are_refused(&rules_url, admin, version1);
 
     // Check-in radius and late logging follow the rules too.
-    let patched = call(
-        "PATCH",
+    patch_rules(
         &rules_url,
         admin,
-        Some(&json!({"checkin_radius_m": 1000, "late_after_hours": 48})),
-    );
-    assert_eq!(
-        patched.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&patched.body)
+        json!({"checkin_radius_m": 1000, "late_after_hours": 48}),
     );
     phone.sync().expect("sync");
     let rules = phone.rules().expect("rules");
@@ -2033,11 +2306,7 @@ fn an_admin_sets_rules_that_devices_receive_and_new_records_are_judged_by() {
         }
     );
     let visit_after = phone
-        .create(&Visit {
-            logged_at: hours_later(at(2026, 9, 22, 10, 0), 30),
-            check_in: Some(north_of_plant(700.0, 20.0)),
-            ..visit(&plant, at(2026, 9, 22, 10, 0), "Quarterly review")
-        })
+        .create(&late_far_visit(&plant, at(2026, 9, 22, 10, 0)))
         .expect("visit");
     phone.sync().expect("sync");
     assert_row(
@@ -2050,49 +2319,55 @@ fn an_admin_sets_rules_that_devices_receive_and_new_records_are_judged_by() {
 
 // ----- 6. the due list -----
 
-#[test]
-fn the_due_list_shows_visits_next_steps_birthdays_and_holidays() {
-    let server = TestServer::start();
-    let co = Company::setup(&server, "acme");
-    let shared = co.account_shared.clone();
-    let phone = Device::new(&server.url, "acme", "a");
-    phone.sync().expect("sync");
-    let today = date(2026, 9, 20);
-
-    // Account A (tier D, 90 days) was never visited. The shared one is visited every 14
-    // days; it was last visited at 07:30 on 10 September, Shanghai time.
-    phone
-        .update::<Account>(&shared, |acc| acc.cadence_days = Some(14))
-        .expect("cadence");
-    let step = |v: Visit, what: &str, due: &str| Visit {
+/// A visit with the next step `what` due on `due`.
+fn with_step(v: Visit, what: &str, due: &str) -> Visit {
+    Visit {
         next_step: Some(what.into()),
         next_step_due: Some(due.into()),
         ..v
-    };
+    }
+}
+
+/// A VIP card holding only a birthday.
+fn card(birthday: Birthday) -> Option<VipCard> {
+    Some(VipCard {
+        birthday: Some(birthday),
+        ..Default::default()
+    })
+}
+
+/// The shared account is visited every 14 days; it was last visited at 07:30 on 10
+/// September, Shanghai time. Of the next steps logged, one is due in the fortnight from
+/// 20 September, one is late, one long forgotten, one beyond the fortnight and one a due
+/// date without a step. Returns the ids of the visits with the due and the late step.
+fn log_visits_with_steps(phone: &Device, shared: &str) -> (String, String) {
+    phone
+        .update::<Account>(shared, |acc| acc.cadence_days = Some(14))
+        .expect("cadence");
     let recent = phone
-        .create(&step(
-            visit(&shared, at(2026, 9, 10, 7, 30), "Breakfast meeting"),
+        .create(&with_step(
+            visit(shared, at(2026, 9, 10, 7, 30), "Breakfast meeting"),
             "Send the revised quote",
             "2026-09-28",
         ))
         .expect("visit");
     let overdue = phone
-        .create(&step(
-            visit(&shared, at(2026, 8, 20, 10, 0), "Trial order"),
+        .create(&with_step(
+            visit(shared, at(2026, 8, 20, 10, 0), "Trial order"),
             "Call back about the trial order",
             "2026-09-05",
         ))
         .expect("visit");
     phone
-        .create(&step(
-            visit(&shared, at(2026, 8, 1, 10, 0), "Long ago"),
+        .create(&with_step(
+            visit(shared, at(2026, 8, 1, 10, 0), "Long ago"),
             "Forgotten",
             "2026-08-10",
         ))
         .expect("visit");
     phone
-        .create(&step(
-            visit(&shared, at(2026, 8, 25, 10, 0), "Planning"),
+        .create(&with_step(
+            visit(shared, at(2026, 8, 25, 10, 0), "Planning"),
             "Annual review",
             "2026-10-20",
         ))
@@ -2101,11 +2376,17 @@ fn the_due_list_shows_visits_next_steps_birthdays_and_holidays() {
         .create(&Visit {
             next_step: None,
             next_step_due: Some("2026-09-22".into()),
-            ..visit(&shared, at(2026, 8, 26, 10, 0), "No step")
+            ..visit(shared, at(2026, 8, 26, 10, 0), "No step")
         })
         .expect("visit");
+    (recent, overdue)
+}
 
-    // Zhou's birthday is the 20th of the 8th lunar month: 30 September in 2026.
+/// Zhou's birthday is the 20th of the 8th lunar month: 30 September in 2026. Not within
+/// the fortnight: a Christmas birthday; a contact without a card; and a removed contact
+/// whose birthday would be. Returns Zhou's id.
+fn log_birthdays(phone: &Device, co: &Company, today: NaiveDate) -> String {
+    let shared = &co.account_shared;
     let lunar = Birthday {
         calendar: Calendar::Lunar,
         month: 8,
@@ -2116,29 +2397,22 @@ fn the_due_list_shows_visits_next_steps_birthdays_and_holidays() {
         model::calendar::next_birthday(lunar, today, 14),
         Some(date(2026, 9, 30))
     );
-    let card = |b: Birthday| {
-        Some(VipCard {
-            birthday: Some(b),
-            ..Default::default()
-        })
+    let solar = |month, day| Birthday {
+        calendar: Calendar::Solar,
+        month,
+        day,
+        leap_month: false,
     };
     let zhou = phone
         .create(&Contact {
             key_contact: true,
             vip_card: card(lunar),
-            ..contact(&shared, "Zhou Min")
+            ..contact(shared, "Zhou Min")
         })
         .expect("contact");
-    // Not within the fortnight: a Christmas birthday; a contact without a card; and a
-    // removed contact whose birthday would be.
     phone
         .create(&Contact {
-            vip_card: card(Birthday {
-                calendar: Calendar::Solar,
-                month: 12,
-                day: 25,
-                leap_month: false,
-            }),
+            vip_card: card(solar(12, 25)),
             ..contact(&co.account_a, "Wang Fang")
         })
         .expect("contact");
@@ -2147,19 +2421,48 @@ fn the_due_list_shows_visits_next_steps_birthdays_and_holidays() {
         .expect("contact");
     let removed = phone
         .create(&Contact {
-            vip_card: card(Birthday {
-                calendar: Calendar::Solar,
-                month: 9,
-                day: 26,
-                leap_month: false,
-            }),
-            ..contact(&shared, "Sun Li")
+            vip_card: card(solar(9, 26)),
+            ..contact(shared, "Sun Li")
         })
         .expect("contact");
     phone.remove::<Contact>(&removed).expect("remove");
+    zhou
+}
+
+/// A due item on the shared account, Haorun Foods.
+fn on_shared(shared: &str, date: NaiveDate, what: Due) -> DueItem {
+    DueItem {
+        date,
+        what,
+        account_id: Some(shared.to_owned()),
+        account_name: Some("Haorun Foods".to_owned()),
+    }
+}
+
+/// A holiday on the due list, on no account.
+fn holiday(date: NaiveDate, occasion: Occasion) -> DueItem {
+    DueItem {
+        date,
+        what: Due::Holiday(occasion),
+        account_id: None,
+        account_name: None,
+    }
+}
+
+#[test]
+fn the_due_list_shows_visits_next_steps_birthdays_and_holidays() {
+    let server = TestServer::start();
+    let co = Company::setup(&server, "acme");
+    let shared = co.account_shared.clone();
+    let phone = Device::new(&server.url, "acme", "a");
+    phone.sync().expect("sync");
+    let today = date(2026, 9, 20);
+
+    // Account A (tier D, 90 days) was never visited.
+    let (recent, overdue) = log_visits_with_steps(&phone, &shared);
+    let zhou = log_birthdays(&phone, &co, today);
 
     let due = phone.due(today, 14).expect("due");
-    let shared_name = Some("Haorun Foods".to_owned());
     let never_visited = DueItem {
         date: today,
         what: Due::Visit {
@@ -2169,39 +2472,30 @@ fn the_due_list_shows_visits_next_steps_birthdays_and_holidays() {
         account_id: Some(co.account_a.clone()),
         account_name: Some("Huadong Steel".into()),
     };
-    let next_step = DueItem {
-        date: date(2026, 9, 28),
-        what: Due::NextStep {
-            visit_id: recent.clone(),
+    let next_step = on_shared(
+        &shared,
+        date(2026, 9, 28),
+        Due::NextStep {
+            visit_id: recent,
             step: "Send the revised quote".into(),
         },
-        account_id: Some(shared.clone()),
-        account_name: shared_name.clone(),
-    };
-    let late_step = DueItem {
-        date: date(2026, 9, 5),
-        what: Due::NextStep {
-            visit_id: overdue.clone(),
+    );
+    let late_step = on_shared(
+        &shared,
+        date(2026, 9, 5),
+        Due::NextStep {
+            visit_id: overdue,
             step: "Call back about the trial order".into(),
         },
-        account_id: Some(shared.clone()),
-        account_name: shared_name.clone(),
-    };
-    let birthday = DueItem {
-        date: date(2026, 9, 30),
-        what: Due::Birthday {
-            contact_id: zhou.clone(),
+    );
+    let birthday = on_shared(
+        &shared,
+        date(2026, 9, 30),
+        Due::Birthday {
+            contact_id: zhou,
             contact_name: "Zhou Min".into(),
         },
-        account_id: Some(shared.clone()),
-        account_name: shared_name.clone(),
-    };
-    let holiday = |d: NaiveDate, o: Occasion| DueItem {
-        date: d,
-        what: Due::Holiday(o),
-        account_id: None,
-        account_name: None,
-    };
+    );
     let mid_autumn = holiday(date(2026, 9, 25), Occasion::MidAutumn);
     let national_day = holiday(date(2026, 10, 1), Occasion::NationalDay);
     for (what, item) in [
@@ -2216,15 +2510,14 @@ fn the_due_list_shows_visits_next_steps_birthdays_and_holidays() {
     }
     // The shared account falls due 14 days after the day of its last visit, as the rep
     // lived it (10 September in Shanghai), not the UTC date of that morning.
-    let cadence = DueItem {
-        date: date(2026, 9, 24),
-        what: Due::Visit {
+    let cadence = on_shared(
+        &shared,
+        date(2026, 9, 24),
+        Due::Visit {
             last_visit: Some(date(2026, 9, 10)),
             cadence_days: 14,
         },
-        account_id: Some(shared.clone()),
-        account_name: shared_name.clone(),
-    };
+    );
     assert_eq!(
         due,
         vec![

@@ -9,24 +9,83 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
+use clap::{Args, Subcommand};
 use rapport_client_core::Item;
 use rapport_client_core::model::{
     self, Account, Contact, DocKind, LocalTime, Opportunity, OpportunityStatus, PeriodMetrics,
     Rules, Stage, StageStep, Tier, Visit,
 };
 
-use super::{
-    Ctx, abbr, clear_term, clear_value, days_from_today, done, fail, find_account, out_table, term,
-    value,
-};
-use crate::AccountCommand;
-use crate::AccountEdit;
+use super::lookup::find_account;
+use super::timeline::Summary;
+use super::values::{clear_term, clear_value, days_from_today, term, today, value};
+use super::{Ctx, abbr, done, fail, out_table};
 use crate::i18n::{Lang, M, paren, semi, t, tf};
 use crate::ids;
 use crate::parse;
 use crate::table::{self, amount, fields, one_line, render};
 use crate::terms::Term;
 use crate::when;
+
+// Parsed once per run: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Everything this device knows of an account: tier, value, cadence, stage, figures,
+    /// stage history, last visit.
+    Show {
+        /// Account id, id prefix or name.
+        account: String,
+    },
+    /// Edit what reps keep of an account. Name, industry, city and location are an admin's.
+    Edit(AccountEdit),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountEdit {
+    /// Account id, id prefix or name.
+    pub account: String,
+    /// Relationship stage: gestation (孕育), initial (初级), intermediate (中级), advanced
+    /// (高级) or strategic_alliance (战略联盟). A change is kept in the stage history.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Current value (现实价值) on the scorecard, 1 to 5, or none.
+    #[arg(long, value_name = "1-5")]
+    pub current_value: Option<String>,
+    /// Potential value (潜在价值) on the scorecard, 1 to 5, or none.
+    #[arg(long, value_name = "1-5")]
+    pub potential_value: Option<String>,
+    /// Set the tier by hand: a, b, c or d; none goes back to the tier the figures give.
+    #[arg(long, visible_alias = "tier", value_name = "TIER")]
+    pub tier_override: Option<String>,
+    /// Days between visits, over the tier's cadence; none goes back to the tier's.
+    #[arg(long, visible_alias = "cadence", value_name = "DAYS")]
+    pub cadence_days: Option<String>,
+    /// The period whose figures --sales, --profit, --collections and --transactions set:
+    /// 2026, 2026-Q3 or 2026-11 (added when new).
+    #[arg(long, value_name = "PERIOD")]
+    pub metrics: Option<String>,
+    /// Sales (销售额) of the period; none clears.
+    #[arg(long, requires = "metrics", value_name = "AMOUNT")]
+    pub sales: Option<String>,
+    /// Profit (利润) of the period; none clears.
+    #[arg(
+        long,
+        requires = "metrics",
+        value_name = "AMOUNT",
+        allow_negative_numbers = true
+    )]
+    pub profit: Option<String>,
+    /// Collections (回款) of the period; none clears.
+    #[arg(long, requires = "metrics", value_name = "AMOUNT")]
+    pub collections: Option<String>,
+    /// Number of transactions (交易次数) in the period; none clears.
+    #[arg(long, requires = "metrics", value_name = "N")]
+    pub transactions: Option<String>,
+    /// Remove a period's figures.
+    #[arg(long, value_name = "PERIOD", conflicts_with = "metrics")]
+    pub remove_metrics: Option<String>,
+}
 
 pub(super) fn run(ctx: &Ctx, cmd: AccountCommand) -> Result<()> {
     match cmd {
@@ -157,7 +216,7 @@ fn show(ctx: &Ctx, typed: &str) -> Result<()> {
     let last_line = match last.and_then(|at| when::local_date(at).map(|d| (at, d))) {
         Some((at, date)) => {
             let next = date + chrono::Duration::days(cadence);
-            let due = if next < super::today() {
+            let due = if next < today() {
                 tf(lang, M::OverdueSince, &[("date", &next)])
             } else {
                 tf(lang, M::NextVisitDue, &[("date", &next)])
@@ -299,123 +358,11 @@ fn edit(ctx: &Ctx, e: AccountEdit) -> Result<()> {
         return Err(fail(t(lang, M::NothingToChange).to_owned()));
     }
     let account = find_account(ctx, &e.account)?;
-    let stage = match &e.stage {
-        Some(s) => Some(term::<Stage>(lang, "stage", s)?),
-        None => None,
-    };
-    let current = match &e.current_value {
-        Some(s) => Some(clear_value(
-            lang,
-            "current-value",
-            s,
-            parse::parse_rating,
-            M::ExpectRating,
-        )?),
-        None => None,
-    };
-    let potential = match &e.potential_value {
-        Some(s) => Some(clear_value(
-            lang,
-            "potential-value",
-            s,
-            parse::parse_rating,
-            M::ExpectRating,
-        )?),
-        None => None,
-    };
-    let tier = match &e.tier_override {
-        Some(s) => Some(clear_term::<Tier>(lang, "tier-override", s)?),
-        None => None,
-    };
-    let cadence = match &e.cadence_days {
-        Some(s) => Some(clear_value(
-            lang,
-            "cadence-days",
-            s,
-            parse::parse_cadence,
-            M::ExpectCadence,
-        )?),
-        None => None,
-    };
-    let amount_of = |flag: &str, v: &Option<String>| -> Result<Option<Option<f64>>> {
-        v.as_deref()
-            .map(|s| clear_value(lang, flag, s, parse::parse_number, M::ExpectNumber))
-            .transpose()
-    };
-    let figures = match &e.metrics {
-        Some(p) => {
-            let period = value(lang, "metrics", p, parse::parse_period, M::ExpectPeriod)?;
-            let f = Figures {
-                period,
-                sales: amount_of("sales", &e.sales)?,
-                profit: amount_of("profit", &e.profit)?,
-                collections: amount_of("collections", &e.collections)?,
-                transactions: e
-                    .transactions
-                    .as_deref()
-                    .map(|s| {
-                        clear_value(lang, "transactions", s, parse::parse_count, M::ExpectCount)
-                    })
-                    .transpose()?,
-            };
-            let none_given = f.sales.is_none()
-                && f.profit.is_none()
-                && f.collections.is_none()
-                && f.transactions.is_none();
-            if none_given {
-                return Err(fail(t(lang, M::MetricsNeedFigure).to_owned()));
-            }
-            Some(f)
-        }
-        None => None,
-    };
-    let remove = match &e.remove_metrics {
-        Some(p) => {
-            let period = value(
-                lang,
-                "remove-metrics",
-                p,
-                parse::parse_period,
-                M::ExpectPeriod,
-            )?;
-            if !account.record.metrics.iter().any(|m| m.period == period) {
-                return Err(fail(tf(lang, M::NoSuchPeriod, &[("period", &period)])));
-            }
-            Some(period)
-        }
-        None => None,
-    };
+    let edits = Edits::read(lang, &e, &account.record)?;
     let now = LocalTime::from_datetime(&chrono::Local::now().fixed_offset());
-    let updated = ctx.client.update::<Account>(&account.id, |a| {
-        if let Some(s) = stage
-            && a.stage != Some(s)
-        {
-            a.stage = Some(s);
-            a.stage_history.push(StageStep {
-                id: model::new_id(),
-                stage: s,
-                at: now,
-            });
-        }
-        if let Some(v) = current {
-            a.current_value = v;
-        }
-        if let Some(v) = potential {
-            a.potential_value = v;
-        }
-        if let Some(v) = tier {
-            a.tier_override = v;
-        }
-        if let Some(v) = cadence {
-            a.cadence_days = v;
-        }
-        if let Some(f) = figures {
-            upsert_figures(&mut a.metrics, f);
-        }
-        if let Some(p) = remove {
-            a.metrics.retain(|m| m.period != p);
-        }
-    })?;
+    let updated = ctx
+        .client
+        .update::<Account>(&account.id, |a| edits.apply(a, now))?;
     done(
         ctx,
         M::Updated,
@@ -445,6 +392,141 @@ fn edit(ctx: &Ctx, e: AccountEdit) -> Result<()> {
     Ok(())
 }
 
+/// What `account edit` changes, read from its options: `None` leaves a value alone,
+/// `Some(None)` clears it.
+struct Edits {
+    stage: Option<Stage>,
+    current: Option<Option<i64>>,
+    potential: Option<Option<i64>>,
+    tier: Option<Option<Tier>>,
+    cadence: Option<Option<i64>>,
+    figures: Option<Figures>,
+    /// The period whose figures go.
+    remove: Option<String>,
+}
+
+impl Edits {
+    /// Reads the options; a period to remove must be one `account` has.
+    fn read(lang: Lang, e: &AccountEdit, account: &Account) -> Result<Edits> {
+        let rating = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|s| clear_value(lang, flag, s, parse::parse_rating, M::ExpectRating))
+                .transpose()
+        };
+        Ok(Edits {
+            stage: e
+                .stage
+                .as_deref()
+                .map(|s| term::<Stage>(lang, "stage", s))
+                .transpose()?,
+            current: rating("current-value", &e.current_value)?,
+            potential: rating("potential-value", &e.potential_value)?,
+            tier: e
+                .tier_override
+                .as_deref()
+                .map(|s| clear_term::<Tier>(lang, "tier-override", s))
+                .transpose()?,
+            cadence: e
+                .cadence_days
+                .as_deref()
+                .map(|s| {
+                    clear_value(
+                        lang,
+                        "cadence-days",
+                        s,
+                        parse::parse_cadence,
+                        M::ExpectCadence,
+                    )
+                })
+                .transpose()?,
+            figures: read_figures(lang, e)?,
+            remove: read_removal(lang, e, account)?,
+        })
+    }
+
+    /// Makes the changes; a new stage is kept in the stage history, dated `now`.
+    fn apply(self, a: &mut Account, now: LocalTime) {
+        if let Some(s) = self.stage
+            && a.stage != Some(s)
+        {
+            a.stage = Some(s);
+            a.stage_history.push(StageStep {
+                id: model::new_id(),
+                stage: s,
+                at: now,
+            });
+        }
+        if let Some(v) = self.current {
+            a.current_value = v;
+        }
+        if let Some(v) = self.potential {
+            a.potential_value = v;
+        }
+        if let Some(v) = self.tier {
+            a.tier_override = v;
+        }
+        if let Some(v) = self.cadence {
+            a.cadence_days = v;
+        }
+        if let Some(f) = self.figures {
+            upsert_figures(&mut a.metrics, f);
+        }
+        if let Some(p) = self.remove {
+            a.metrics.retain(|m| m.period != p);
+        }
+    }
+}
+
+/// `--metrics` and the figures it sets; at least one figure must be given.
+fn read_figures(lang: Lang, e: &AccountEdit) -> Result<Option<Figures>> {
+    let Some(p) = &e.metrics else {
+        return Ok(None);
+    };
+    let amount_of = |flag: &str, v: &Option<String>| -> Result<Option<Option<f64>>> {
+        v.as_deref()
+            .map(|s| clear_value(lang, flag, s, parse::parse_number, M::ExpectNumber))
+            .transpose()
+    };
+    let period = value(lang, "metrics", p, parse::parse_period, M::ExpectPeriod)?;
+    let f = Figures {
+        period,
+        sales: amount_of("sales", &e.sales)?,
+        profit: amount_of("profit", &e.profit)?,
+        collections: amount_of("collections", &e.collections)?,
+        transactions: e
+            .transactions
+            .as_deref()
+            .map(|s| clear_value(lang, "transactions", s, parse::parse_count, M::ExpectCount))
+            .transpose()?,
+    };
+    let none_given = f.sales.is_none()
+        && f.profit.is_none()
+        && f.collections.is_none()
+        && f.transactions.is_none();
+    if none_given {
+        return Err(fail(t(lang, M::MetricsNeedFigure).to_owned()));
+    }
+    Ok(Some(f))
+}
+
+/// `--remove-metrics`: a period whose figures the account keeps.
+fn read_removal(lang: Lang, e: &AccountEdit, account: &Account) -> Result<Option<String>> {
+    let Some(p) = &e.remove_metrics else {
+        return Ok(None);
+    };
+    let period = value(
+        lang,
+        "remove-metrics",
+        p,
+        parse::parse_period,
+        M::ExpectPeriod,
+    )?;
+    if !account.metrics.iter().any(|m| m.period == period) {
+        return Err(fail(tf(lang, M::NoSuchPeriod, &[("period", &period)])));
+    }
+    Ok(Some(period))
+}
+
 /// Sets a period's figures, adding the period when it is new.
 fn upsert_figures(metrics: &mut Vec<PeriodMetrics>, f: Figures) {
     let i = match metrics.iter().position(|m| m.period == f.period) {
@@ -470,6 +552,12 @@ fn upsert_figures(metrics: &mut Vec<PeriodMetrics>, f: Figures) {
         if let Some(v) = f.transactions {
             m.transactions = v;
         }
+    }
+}
+
+impl Summary for Account {
+    fn summary(&self, _: Lang, _: &HashMap<String, String>) -> String {
+        one_line(&self.name)
     }
 }
 

@@ -5,24 +5,128 @@
 //! that they call the rep by name, their interests, their birthday, and a personal concern
 //! (known or helped with).
 
+use std::collections::HashMap;
+
 use anyhow::Result;
+use clap::{Args, Subcommand};
 use rapport_client_core::Item;
 use rapport_client_core::model::{
     AdminLevel, Birthday, BuyingRole, Calendar, Contact, DocKind, Opportunity, RelationshipLevel,
     VipCard, Visit, calendar,
 };
 
-use super::{
-    Ctx, abbr, account_names, clear_term, days_from_today, done, fail, find_account, find_named,
-    optional_text, out_table, saved, term_list, today, value, yes_no,
-};
+use super::lookup::{account_filter, account_names, find_account, find_named};
+use super::timeline::Summary;
+use super::values::{clear_term, days_from_today, optional_text, term_list, today, value, yes_no};
+use super::{Ctx, abbr, done, fail, out_table, saved};
 use crate::i18n::{Lang, M, paren, semi, t, tf};
 use crate::ids;
 use crate::parse;
 use crate::table::{fields, indent, one_line, render};
 use crate::terms::{Term, join_names};
 use crate::when;
-use crate::{CardArgs, ContactCommand, ContactStanding};
+
+/// How a contact stands in the customer's organisation (§二.4, §三.2).
+#[derive(Debug, Args)]
+pub struct ContactStanding {
+    /// Administrative level: executive (高层领导), department_head (部门负责人) or staff.
+    #[arg(long)]
+    pub admin_level: Option<String>,
+    /// How close you are: acquainted, familiar, trusted or ally.
+    #[arg(long)]
+    pub relationship: Option<String>,
+    /// Buying roles, comma separated: user (实际使用者), technical_gatekeeper (技术把关者),
+    /// coach (教练), decision_maker (决策者).
+    #[arg(long)]
+    pub roles: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Add a contact to an account; prints the new id.
+    Add {
+        /// Account id, id prefix or name.
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        /// Job title, e.g. 采购总监.
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[command(flatten)]
+        standing: ContactStanding,
+        /// A key person: the scorecard expects a VIP card for them.
+        #[arg(long)]
+        key: bool,
+    },
+    /// Edit a contact; an empty value (or none) clears an optional field.
+    Edit {
+        /// Contact name, id or id prefix.
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[command(flatten)]
+        standing: ContactStanding,
+        /// Mark as a key person.
+        #[arg(long, conflicts_with = "not_key")]
+        key: bool,
+        /// Mark as not a key person.
+        #[arg(long)]
+        not_key: bool,
+    },
+    /// Keep a key contact's VIP relationship card (客情关系卡); without options, show it.
+    Card(CardArgs),
+    /// Everything about a contact: standing, roles, VIP card, last met.
+    Show {
+        /// Contact name, id or id prefix.
+        id: String,
+    },
+    /// Remove a contact (kept in history).
+    Rm {
+        /// Contact name, id or id prefix.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CardArgs {
+    /// Contact name, id or id prefix.
+    pub id: String,
+    /// They call you by name (互相能叫出名字): yes or no.
+    #[arg(long, value_name = "yes|no")]
+    pub knows_name: Option<String>,
+    /// Interests and hobbies (兴趣爱好).
+    #[arg(long)]
+    pub interests: Option<String>,
+    /// Birthday on the solar calendar, MM-DD (none clears).
+    #[arg(long, value_name = "MM-DD", conflicts_with = "lunar_birthday")]
+    pub birthday: Option<String>,
+    /// Birthday on the lunar calendar (农历), MM-DD.
+    #[arg(long, value_name = "MM-DD")]
+    pub lunar_birthday: Option<String>,
+    /// The lunar birthday is in a leap month (闰月).
+    #[arg(long, requires = "lunar_birthday")]
+    pub leap_month: bool,
+    /// Personal matters you know of (私人情况).
+    #[arg(long)]
+    pub concerns: Option<String>,
+    /// You helped with one (为其解忧): yes or no.
+    #[arg(long, value_name = "yes|no")]
+    pub helped: Option<String>,
+    /// Notes on the card.
+    #[arg(long)]
+    pub notes: Option<String>,
+}
 
 pub(super) fn run(ctx: &Ctx, cmd: ContactCommand) -> Result<()> {
     match cmd {
@@ -441,7 +545,7 @@ fn show(ctx: &Ctx, typed: &str) -> Result<()> {
 
 pub(super) fn list(ctx: &Ctx, account: Option<&str>) -> Result<()> {
     let lang = ctx.lang;
-    let account_id = super::account_filter(ctx, account)?;
+    let account_id = account_filter(ctx, account)?;
     let list = ctx.client.list::<Contact>(account_id.as_deref())?;
     if list.is_empty() {
         out!("{}", t(lang, M::NoContacts));
@@ -486,6 +590,15 @@ pub(super) fn list(ctx: &Ctx, account: Option<&str>) -> Result<()> {
         t(lang, M::ColCard),
     ];
     out_table(&render(&headers, &rows, &[]))
+}
+
+impl Summary for Contact {
+    fn summary(&self, lang: Lang, _: &HashMap<String, String>) -> String {
+        match &self.title {
+            Some(title) => paren(lang, &one_line(&self.name), &one_line(title)),
+            None => one_line(&self.name),
+        }
+    }
 }
 
 #[cfg(test)]

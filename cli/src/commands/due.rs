@@ -4,12 +4,15 @@
 //!
 //! The list is `Client::due`.
 
+use std::collections::HashMap;
+
 use anyhow::Result;
 use chrono::NaiveDate;
 use rapport_client_core::model::Contact;
 use rapport_client_core::{Due, DueItem};
 
-use super::{Ctx, abbr, days_from_today, out_table, relative_day, today};
+use super::values::{days_from_today, relative_day, today};
+use super::{Ctx, abbr, out_table};
 use crate::i18n::{Lang, M, paren, t, tf};
 use crate::ids;
 use crate::table::{self, one_line, render};
@@ -59,205 +62,226 @@ pub(super) fn run(ctx: &Ctx, days: i64) -> Result<()> {
         out!("{}", t(lang, M::NothingDue));
         return Ok(());
     }
-    let abbr = abbr(ctx)?;
+    let view = View {
+        ctx,
+        lang,
+        today,
+        abbr: abbr(ctx)?,
+    };
     let colour = colour();
-    let account = |i: &DueItem| i.account_name.as_deref().map(one_line).unwrap_or_default();
+    let sections = [
+        visits(&view, &items),
+        next_steps(&view, &items),
+        birthdays(&view, &items),
+    ];
+    for section in sections.into_iter().flatten() {
+        section.print(lang, colour)?;
+    }
+    if let Some(section) = holidays(&view, &items)? {
+        section.print(lang, colour)?;
+    }
+    Ok(())
+}
 
-    // Visits.
-    let visits: Vec<&DueItem> = items
-        .iter()
-        .filter(|i| matches!(i.what, Due::Visit { .. }))
-        .collect();
-    let overdue = visits
-        .iter()
-        .filter(|i| {
-            i.date < today
-                || matches!(
-                    i.what,
-                    Due::Visit {
-                        last_visit: None,
-                        ..
-                    }
-                )
+/// What the sections' rows are made with.
+struct View<'a> {
+    ctx: &'a Ctx,
+    lang: Lang,
+    today: NaiveDate,
+    /// Short ids of the device's documents.
+    abbr: HashMap<String, String>,
+}
+
+impl View<'_> {
+    fn due(&self, date: NaiveDate) -> String {
+        due_text(self.lang, date, self.today)
+    }
+
+    fn short(&self, id: &str) -> String {
+        ids::short(&self.abbr, id).to_owned()
+    }
+}
+
+/// The name of the account an item concerns.
+fn account(i: &DueItem) -> String {
+    i.account_name.as_deref().map(one_line).unwrap_or_default()
+}
+
+/// One section of the due list: a heading over a table whose overdue rows are
+/// highlighted on a terminal.
+struct Section {
+    heading: String,
+    columns: Vec<M>,
+    rows: Vec<Vec<String>>,
+    /// The overdue rows, by index.
+    hot: Vec<usize>,
+}
+
+impl Section {
+    /// The section of the items `row` takes (its cells, and whether it is overdue); `None`
+    /// when it takes none. `heading` is given the number of rows and of overdue rows.
+    fn of(
+        items: &[DueItem],
+        columns: Vec<M>,
+        row: impl Fn(&DueItem) -> Option<(Vec<String>, bool)>,
+        heading: impl FnOnce(usize, usize) -> String,
+    ) -> Option<Section> {
+        let mut rows = Vec::new();
+        let mut hot = Vec::new();
+        for (cells, overdue) in items.iter().filter_map(row) {
+            if overdue {
+                hot.push(rows.len());
+            }
+            rows.push(cells);
+        }
+        (!rows.is_empty()).then(|| Section {
+            heading: heading(rows.len(), hot.len()),
+            columns,
+            rows,
+            hot,
         })
-        .count();
-    if !visits.is_empty() {
+    }
+
+    fn print(&self, lang: Lang, colour: bool) -> Result<()> {
         out!("");
-        out!(
-            "{}",
+        out!("{}", self.heading);
+        let headers: Vec<&str> = self.columns.iter().map(|c| t(lang, *c)).collect();
+        let rendered = table::indent(&render(&headers, &self.rows, &[]));
+        out_table(&if colour {
+            table::highlight_rows(&rendered, &self.hot)
+        } else {
+            rendered
+        })
+    }
+}
+
+/// Accounts whose visit cadence runs out; never visited counts as overdue.
+fn visits(view: &View<'_>, items: &[DueItem]) -> Option<Section> {
+    let lang = view.lang;
+    Section::of(
+        items,
+        vec![M::ColDue, M::ColAccount, M::ColLastVisit, M::ColCadence],
+        |i| {
+            let Due::Visit {
+                last_visit,
+                cadence_days,
+            } = &i.what
+            else {
+                return None;
+            };
+            let (due, last) = match last_visit {
+                Some(last) => (
+                    view.due(i.date),
+                    paren(lang, &last.to_string(), &days_from_today(lang, *last)),
+                ),
+                None => (
+                    t(lang, M::DueNow).to_owned(),
+                    t(lang, M::NeverVisited).to_owned(),
+                ),
+            };
+            let cadence = if *cadence_days == 1 {
+                t(lang, M::EveryDay).to_owned()
+            } else {
+                tf(lang, M::EveryDays, &[("n", cadence_days)])
+            };
+            let overdue = i.date < view.today || last_visit.is_none();
+            Some((vec![due, account(i), last, cadence], overdue))
+        },
+        |n, overdue| {
             tf(
                 lang,
                 M::DueVisitsHeading,
-                &[("n", &visits.len()), ("overdue", &overdue)]
+                &[("n", &n), ("overdue", &overdue)],
             )
-        );
-        let mut hot = Vec::new();
-        let rows: Vec<Vec<String>> = visits
-            .iter()
-            .enumerate()
-            .map(|(row, i)| {
-                let Due::Visit {
-                    last_visit,
-                    cadence_days,
-                } = &i.what
-                else {
-                    return Vec::new();
-                };
-                let (due, last) = match last_visit {
-                    Some(last) => (
-                        due_text(lang, i.date, today),
-                        paren(lang, &last.to_string(), &days_from_today(lang, *last)),
-                    ),
-                    None => (
-                        t(lang, M::DueNow).to_owned(),
-                        t(lang, M::NeverVisited).to_owned(),
-                    ),
-                };
-                if i.date < today || last_visit.is_none() {
-                    hot.push(row);
-                }
-                vec![
-                    due,
-                    account(i),
-                    last,
-                    if *cadence_days == 1 {
-                        t(lang, M::EveryDay).to_owned()
-                    } else {
-                        tf(lang, M::EveryDays, &[("n", cadence_days)])
-                    },
-                ]
-            })
-            .collect();
-        let headers = [
-            t(lang, M::ColDue),
-            t(lang, M::ColAccount),
-            t(lang, M::ColLastVisit),
-            t(lang, M::ColCadence),
-        ];
-        let rendered = table::indent(&render(&headers, &rows, &[]));
-        out_table(&if colour {
-            table::highlight_rows(&rendered, &hot)
-        } else {
-            rendered
-        })?;
-    }
+        },
+    )
+}
 
-    // Next steps.
-    let steps: Vec<&DueItem> = items
-        .iter()
-        .filter(|i| matches!(i.what, Due::NextStep { .. }))
-        .collect();
-    if !steps.is_empty() {
-        out!("");
-        out!("{}", tf(lang, M::DueStepsHeading, &[("n", &steps.len())]));
-        let mut hot = Vec::new();
-        let rows: Vec<Vec<String>> = steps
-            .iter()
-            .enumerate()
-            .map(|(row, i)| {
-                let Due::NextStep { visit_id, step } = &i.what else {
-                    return Vec::new();
-                };
-                if i.date < today {
-                    hot.push(row);
-                }
-                vec![
-                    due_text(lang, i.date, today),
-                    account(i),
-                    one_line(step),
-                    ids::short(&abbr, visit_id).to_owned(),
-                ]
-            })
-            .collect();
-        let headers = [
-            t(lang, M::ColDue),
-            t(lang, M::ColAccount),
-            t(lang, M::ColNextStep),
-            t(lang, M::ColVisit),
-        ];
-        let rendered = table::indent(&render(&headers, &rows, &[]));
-        out_table(&if colour {
-            table::highlight_rows(&rendered, &hot)
-        } else {
-            rendered
-        })?;
-    }
+/// Visits' next steps falling due.
+fn next_steps(view: &View<'_>, items: &[DueItem]) -> Option<Section> {
+    Section::of(
+        items,
+        vec![M::ColDue, M::ColAccount, M::ColNextStep, M::ColVisit],
+        |i| {
+            let Due::NextStep { visit_id, step } = &i.what else {
+                return None;
+            };
+            let cells = vec![
+                view.due(i.date),
+                account(i),
+                one_line(step),
+                view.short(visit_id),
+            ];
+            Some((cells, i.date < view.today))
+        },
+        |n, _| tf(view.lang, M::DueStepsHeading, &[("n", &n)]),
+    )
+}
 
-    // Birthdays.
-    let birthdays: Vec<&DueItem> = items
-        .iter()
-        .filter(|i| matches!(i.what, Due::Birthday { .. }))
-        .collect();
-    if !birthdays.is_empty() {
-        out!("");
-        out!(
-            "{}",
-            tf(lang, M::DueBirthdaysHeading, &[("n", &birthdays.len())])
-        );
-        let rows: Vec<Vec<String>> = birthdays
-            .iter()
-            .map(|i| {
-                let Due::Birthday {
-                    contact_id,
-                    contact_name,
-                } = &i.what
-                else {
-                    return Vec::new();
-                };
-                let kept = ctx
-                    .client
-                    .get::<Contact>(contact_id)
-                    .ok()
-                    .and_then(|c| c.vip_card.and_then(|card| card.birthday))
-                    .map(|b| {
-                        let md = format!("{:02}-{:02}", b.month, b.day);
-                        format!("{} {md}", b.calendar.name(lang))
-                    })
-                    .unwrap_or_default();
-                vec![
-                    due_text(lang, i.date, today),
-                    one_line(contact_name),
-                    account(i),
-                    kept,
-                    ids::short(&abbr, contact_id).to_owned(),
-                ]
-            })
-            .collect();
-        let headers = [
-            t(lang, M::ColDue),
-            t(lang, M::ColContact),
-            t(lang, M::ColAccount),
-            t(lang, M::ColBirthday),
-            t(lang, M::ColId),
-        ];
-        out_table(&table::indent(&render(&headers, &rows, &[])))?;
-    }
+/// Key contacts' birthdays, with the birthday their card keeps.
+fn birthdays(view: &View<'_>, items: &[DueItem]) -> Option<Section> {
+    let lang = view.lang;
+    Section::of(
+        items,
+        vec![
+            M::ColDue,
+            M::ColContact,
+            M::ColAccount,
+            M::ColBirthday,
+            M::ColId,
+        ],
+        |i| {
+            let Due::Birthday {
+                contact_id,
+                contact_name,
+            } = &i.what
+            else {
+                return None;
+            };
+            let kept = view
+                .ctx
+                .client
+                .get::<Contact>(contact_id)
+                .ok()
+                .and_then(|c| c.vip_card.and_then(|card| card.birthday))
+                .map(|b| {
+                    let md = format!("{:02}-{:02}", b.month, b.day);
+                    format!("{} {md}", b.calendar.name(lang))
+                })
+                .unwrap_or_default();
+            let cells = vec![
+                view.due(i.date),
+                one_line(contact_name),
+                account(i),
+                kept,
+                view.short(contact_id),
+            ];
+            Some((cells, false))
+        },
+        |n, _| tf(lang, M::DueBirthdaysHeading, &[("n", &n)]),
+    )
+}
 
-    // Holidays.
-    let holidays: Vec<&DueItem> = items
+/// Traditional holidays ahead; the heading says how many key contacts to greet.
+fn holidays(view: &View<'_>, items: &[DueItem]) -> Result<Option<Section>> {
+    let columns = vec![M::ColDue, M::ColOccasion];
+    let row = |i: &DueItem| match &i.what {
+        Due::Holiday(o) => Some((vec![view.due(i.date), o.name(view.lang).to_owned()], false)),
+        _ => None,
+    };
+    // Counting key contacts reads every contact: only when a holiday is due.
+    let Some(mut section) = Section::of(items, columns, row, |_, _| String::new()) else {
+        return Ok(None);
+    };
+    let key = view
+        .ctx
+        .client
+        .list::<Contact>(None)?
         .iter()
-        .filter(|i| matches!(i.what, Due::Holiday(_)))
-        .collect();
-    if !holidays.is_empty() {
-        out!("");
-        let key = ctx
-            .client
-            .list::<Contact>(None)?
-            .iter()
-            .filter(|c| c.record.key_contact)
-            .count();
-        out!("{}", tf(lang, M::DueHolidaysHeading, &[("key", &key)]));
-        let rows: Vec<Vec<String>> = holidays
-            .iter()
-            .map(|i| match &i.what {
-                Due::Holiday(o) => vec![due_text(lang, i.date, today), o.name(lang).to_owned()],
-                _ => Vec::new(),
-            })
-            .collect();
-        let headers = [t(lang, M::ColDue), t(lang, M::ColOccasion)];
-        out_table(&table::indent(&render(&headers, &rows, &[])))?;
-    }
-    Ok(())
+        .filter(|c| c.record.key_contact)
+        .count();
+    section.heading = tf(view.lang, M::DueHolidaysHeading, &[("key", &key)]);
+    Ok(Some(section))
 }
 
 #[cfg(test)]

@@ -4,25 +4,128 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
+use clap::{Args, Subcommand};
 use rapport_client_core::Item;
 use rapport_client_core::model::{
     Account, BuyingRole, Contact, DocKind, Judgement, LocalTime, Opportunity, OpportunityStatus,
     Step, Visit,
 };
 
-use super::{
-    Ctx, abbr, account_names, clear_term, clear_value, contact_names, date_text, days_from_today,
-    done, fail, find_account, find_named, optional_text, out_table, person, resolve_contacts,
-    saved, term,
+use super::lookup::{
+    account_filter, account_names, contact_names, find_account, find_named, person,
+    resolve_contacts,
 };
-use crate::i18n::{Lang, M, paren, t, tf};
+use super::timeline::Summary;
+use super::values::{clear_term, clear_value, date_text, days_from_today, optional_text, term};
+use super::{Ctx, abbr, done, fail, out_table, saved};
+use crate::i18n::{Lang, M, list_sep, paren, t, tf};
 use crate::ids;
 use crate::method::{self, Danger};
 use crate::parse;
 use crate::table::{amount, fields, indent, one_line, render};
 use crate::terms::Term;
 use crate::when;
-use crate::{OpportunityCommand, OpportunityFields, OpportunityFilter};
+
+/// An opportunity's fields other than its account and name.
+#[derive(Debug, Args)]
+pub struct OpportunityFields {
+    /// Expected value of the deal (none clears).
+    #[arg(long, value_name = "AMOUNT")]
+    pub value: Option<String>,
+    /// open, won or lost.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Expected close date, YYYY-MM-DD or +N days (none clears).
+    #[arg(long, visible_alias = "expected-close", value_name = "DATE")]
+    pub close: Option<String>,
+    /// Notes on the opportunity.
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Step 1, is it real (是不是机会): yes, no or unsure (none clears).
+    #[arg(long, value_name = "JUDGEMENT")]
+    pub real: Option<String>,
+    /// Why: the note of step 1.
+    #[arg(long, value_name = "TEXT")]
+    pub real_note: Option<String>,
+    /// Step 2, is there competition (是不是存在竞争): yes, no or unsure.
+    #[arg(long, value_name = "JUDGEMENT")]
+    pub competition: Option<String>,
+    /// Why: the note of step 2.
+    #[arg(long, value_name = "TEXT")]
+    pub competition_note: Option<String>,
+    /// Step 3, can we win (是不是能赢): yes, no or unsure.
+    #[arg(long, value_name = "JUDGEMENT")]
+    pub can_win: Option<String>,
+    /// Why: the note of step 3.
+    #[arg(long, value_name = "TEXT")]
+    pub can_win_note: Option<String>,
+    /// Step 4, is it worth winning (是不是值得赢): yes, no or unsure.
+    #[arg(long, value_name = "JUDGEMENT")]
+    pub worth_winning: Option<String>,
+    /// Why: the note of step 4.
+    #[arg(long, value_name = "TEXT")]
+    pub worth_winning_note: Option<String>,
+    /// Users of the product (实际使用者): contact names or ids, comma separated; replaces
+    /// the list (an empty value clears it).
+    #[arg(long, value_delimiter = ',', value_name = "CONTACTS")]
+    pub user_contacts: Option<Vec<String>>,
+    /// Technical gatekeepers (技术把关者).
+    #[arg(long, value_delimiter = ',', value_name = "CONTACTS")]
+    pub gatekeepers: Option<Vec<String>>,
+    /// Coaches (教练).
+    #[arg(long, value_delimiter = ',', value_name = "CONTACTS")]
+    pub coaches: Option<Vec<String>>,
+    /// Decision makers (决策者).
+    #[arg(long, value_delimiter = ',', value_name = "CONTACTS")]
+    pub decision_makers: Option<Vec<String>>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OpportunityCommand {
+    /// Add an opportunity to an account; prints the new id.
+    Add {
+        /// Account id, id prefix or name.
+        #[arg(long)]
+        account: String,
+        /// What the deal is, e.g. 3号线改造.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        fields: OpportunityFields,
+    },
+    /// Edit an opportunity.
+    Edit {
+        /// Opportunity name, id or id prefix.
+        id: String,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        fields: OpportunityFields,
+    },
+    /// An opportunity's assessment, buying roles and danger-zone check.
+    Show {
+        /// Opportunity name, id or id prefix.
+        id: String,
+    },
+    /// Remove an opportunity (kept in history).
+    Rm {
+        /// Opportunity name, id or id prefix.
+        id: String,
+    },
+    /// Opportunities on this device (the same as `rapport opportunities`).
+    List(OpportunityFilter),
+}
+
+#[derive(Debug, Args)]
+pub struct OpportunityFilter {
+    /// Only this account: id, id prefix or name.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Only this status: open, won or lost.
+    #[arg(long)]
+    pub status: Option<String>,
+}
 
 pub(super) fn run(ctx: &Ctx, cmd: OpportunityCommand) -> Result<()> {
     match cmd {
@@ -400,7 +503,7 @@ fn show(ctx: &Ctx, typed: &str) -> Result<()> {
 
 pub(super) fn list(ctx: &Ctx, filter: &OpportunityFilter) -> Result<()> {
     let lang = ctx.lang;
-    let account_id = super::account_filter(ctx, filter.account.as_deref())?;
+    let account_id = account_filter(ctx, filter.account.as_deref())?;
     let status = filter
         .status
         .as_deref()
@@ -482,6 +585,17 @@ pub(super) fn list(ctx: &Ctx, filter: &OpportunityFilter) -> Result<()> {
         );
     }
     Ok(())
+}
+
+impl Summary for Opportunity {
+    fn summary(&self, lang: Lang, _: &HashMap<String, String>) -> String {
+        let mut aside = self.status.name(lang).to_owned();
+        if let Some(v) = self.value {
+            aside.push_str(list_sep(lang));
+            aside.push_str(&amount(v));
+        }
+        paren(lang, &one_line(&self.name), &aside)
+    }
 }
 
 #[cfg(test)]

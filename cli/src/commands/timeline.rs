@@ -1,21 +1,18 @@
 //! An account's timeline: its records of every kind, newest first, each as one localised
-//! line. [`Summary`] is that line for each kind, also used to name a record in messages
-//! (removals, rejections).
+//! line. [`Summary`] is that line, implemented by each kind's module, also used to name a
+//! record in messages (removals, rejections).
 
 use std::collections::HashMap;
 
 use anyhow::Result;
 use rapport_client_core::Client;
-use rapport_client_core::model::{
-    Account, Contact, DocKind, Favour, Greeting, InfoReport, Intel, LocalTime, Opportunity, Record,
-    RelationshipEvent, Visit,
-};
+use rapport_client_core::model::{self, DocKind, LocalTime, Record};
 
-use super::{Ctx, abbr, contact_names, find_account, kind_name, minutes, out_table};
-use crate::i18n::{Lang, M, colon, list_sep, paren, t, tf};
+use super::lookup::{contact_names, find_account};
+use super::{Ctx, abbr, kind_name, out_table};
+use crate::i18n::{Lang, M, paren, t, tf};
 use crate::ids;
-use crate::table::{amount, one_line, render};
-use crate::terms::Term;
+use crate::table::{one_line, render};
 use crate::when;
 
 /// One line describing a record, in the user's language.
@@ -30,154 +27,11 @@ pub(super) trait Summary {
 }
 
 /// " — 张总" when the contact is known on this device.
-fn with_contact(contacts: &HashMap<String, String>, id: &Option<String>) -> String {
+pub(super) fn with_contact(contacts: &HashMap<String, String>, id: &Option<String>) -> String {
     id.as_deref()
         .and_then(|c| contacts.get(c))
         .map(|n| format!(" — {}", one_line(n)))
         .unwrap_or_default()
-}
-
-impl Summary for Account {
-    fn summary(&self, _: Lang, _: &HashMap<String, String>) -> String {
-        one_line(&self.name)
-    }
-}
-
-impl Summary for Contact {
-    fn summary(&self, lang: Lang, _: &HashMap<String, String>) -> String {
-        match &self.title {
-            Some(title) => paren(lang, &one_line(&self.name), &one_line(title)),
-            None => one_line(&self.name),
-        }
-    }
-}
-
-impl Summary for Opportunity {
-    fn summary(&self, lang: Lang, _: &HashMap<String, String>) -> String {
-        let mut aside = self.status.name(lang).to_owned();
-        if let Some(v) = self.value {
-            aside.push_str(list_sep(lang));
-            aside.push_str(&amount(v));
-        }
-        paren(lang, &one_line(&self.name), &aside)
-    }
-}
-
-impl Summary for Visit {
-    fn when(&self) -> Option<LocalTime> {
-        Some(self.occurred_at)
-    }
-
-    fn summary(&self, lang: Lang, _: &HashMap<String, String>) -> String {
-        paren(
-            lang,
-            &one_line(&self.purpose),
-            &minutes(lang, self.duration_min),
-        )
-    }
-}
-
-impl Summary for Favour {
-    fn when(&self) -> Option<LocalTime> {
-        Some(self.occurred_at)
-    }
-
-    fn summary(&self, lang: Lang, contacts: &HashMap<String, String>) -> String {
-        let what = match self.value {
-            Some(v) => paren(lang, &one_line(&self.description), &amount(v)),
-            None => one_line(&self.description),
-        };
-        format!(
-            "[{}] {what}{}",
-            self.kind.name(lang),
-            with_contact(contacts, &self.contact_id)
-        )
-    }
-}
-
-impl Summary for Intel {
-    fn when(&self) -> Option<LocalTime> {
-        Some(self.occurred_at)
-    }
-
-    fn summary(&self, lang: Lang, _: &HashMap<String, String>) -> String {
-        let product = self
-            .product
-            .as_deref()
-            .map(|p| format!(" {}", one_line(p)))
-            .unwrap_or_default();
-        let price = self
-            .price
-            .map(|p| format!(" @ {}", amount(p)))
-            .unwrap_or_default();
-        format!(
-            "{}{product}{price}{}{} [{}]",
-            one_line(&self.competitor),
-            colon(lang),
-            one_line(&self.observation),
-            tf(
-                lang,
-                M::ConfidenceIs,
-                &[("level", &self.confidence.name(lang))]
-            )
-        )
-    }
-}
-
-impl Summary for InfoReport {
-    fn when(&self) -> Option<LocalTime> {
-        Some(self.occurred_at)
-    }
-
-    fn summary(&self, lang: Lang, contacts: &HashMap<String, String>) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        if let Some(f) = self.figure {
-            match &self.unit {
-                Some(u) => parts.push(format!("{} {}", amount(f), one_line(u))),
-                None => parts.push(amount(f)),
-            }
-        }
-        if !self.details.trim().is_empty() {
-            parts.push(one_line(&self.details));
-        }
-        format!(
-            "{}{}{}{}",
-            self.kind.name(lang),
-            colon(lang),
-            parts.join(list_sep(lang)),
-            with_contact(contacts, &self.contact_id)
-        )
-    }
-}
-
-impl Summary for Greeting {
-    fn when(&self) -> Option<LocalTime> {
-        Some(self.occurred_at)
-    }
-
-    fn summary(&self, lang: Lang, contacts: &HashMap<String, String>) -> String {
-        format!(
-            "{}{}",
-            paren(lang, self.occasion.name(lang), self.channel.name(lang)),
-            with_contact(contacts, &self.contact_id)
-        )
-    }
-}
-
-impl Summary for RelationshipEvent {
-    fn when(&self) -> Option<LocalTime> {
-        Some(self.occurred_at)
-    }
-
-    fn summary(&self, lang: Lang, contacts: &HashMap<String, String>) -> String {
-        format!(
-            "{}{}{}{}",
-            self.kind.name(lang),
-            colon(lang),
-            one_line(&self.description),
-            with_contact(contacts, &self.contact_id)
-        )
-    }
 }
 
 fn load<R: Record + Summary>(
@@ -190,26 +44,30 @@ fn load<R: Record + Summary>(
     Some((r.when(), r.summary(lang, contacts)))
 }
 
-/// When a record of `kind` happened and its line, if this device can read it.
-fn load_kind(
-    client: &Client,
-    kind: DocKind,
-    id: &str,
-    lang: Lang,
-    contacts: &HashMap<String, String>,
-) -> Option<(Option<LocalTime>, String)> {
-    match kind {
-        DocKind::Account => load::<Account>(client, id, lang, contacts),
-        DocKind::Contact => load::<Contact>(client, id, lang, contacts),
-        DocKind::Opportunity => load::<Opportunity>(client, id, lang, contacts),
-        DocKind::Visit => load::<Visit>(client, id, lang, contacts),
-        DocKind::Favour => load::<Favour>(client, id, lang, contacts),
-        DocKind::Intel => load::<Intel>(client, id, lang, contacts),
-        DocKind::InfoReport => load::<InfoReport>(client, id, lang, contacts),
-        DocKind::Greeting => load::<Greeting>(client, id, lang, contacts),
-        DocKind::RelationshipEvent => load::<RelationshipEvent>(client, id, lang, contacts),
-    }
+/// Generates `load_kind`: every kind of the table of kinds (client-core's
+/// `for_each_kind!`) loads as its own record type, so a kind without a [`Summary`] does
+/// not compile.
+macro_rules! load_kind {
+    ($(
+        $kind:ident $wire:literal $table:literal $authored:literal ($en:literal, $zh:literal)
+            $item:ident,
+    )+) => {
+        /// When a record of `kind` happened and its line, if this device can read it.
+        fn load_kind(
+            client: &Client,
+            kind: DocKind,
+            id: &str,
+            lang: Lang,
+            contacts: &HashMap<String, String>,
+        ) -> Option<(Option<LocalTime>, String)> {
+            match kind {
+                $(DocKind::$kind => load::<model::$kind>(client, id, lang, contacts),)+
+            }
+        }
+    };
 }
+
+rapport_client_core::for_each_kind!(load_kind);
 
 /// The kind, time and line of any document on the device, when it can be read.
 pub(super) fn describe(
@@ -272,7 +130,9 @@ pub(super) fn run(ctx: &Ctx, account: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rapport_client_core::model::{Channel, FavourKind, InfoKind, Occasion};
+    use rapport_client_core::model::{
+        Channel, Favour, FavourKind, Greeting, InfoKind, InfoReport, Occasion,
+    };
 
     #[test]
     fn lines_use_the_methods_words_and_name_the_contact() {

@@ -8,22 +8,125 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
+use clap::{Args, Subcommand};
 use rapport_client_core::Item;
 use rapport_client_core::model::{
     Account, CheckIn, Contact, DocKind, LocalTime, Objection, Rules, Signal, Spin, Visit, rules,
 };
 
-use super::{
-    Ctx, abbr, account_names, contact_names, date_text, days_from_today, done, fail, find,
-    find_account, minutes, out_table, parse_at, person, resolve_contacts, saved, term_list,
+use super::lookup::{
+    account_filter, account_names, contact_names, find, find_account, person, resolve_contacts,
 };
+use super::timeline::Summary;
+use super::values::{date_text, days_from_today, parse_at, term_list};
+use super::{Ctx, abbr, done, fail, minutes, out_table, saved};
 use crate::i18n::{Lang, M, list_sep, paren, semi, t, tf};
 use crate::ids;
 use crate::parse;
 use crate::table::{fields, one_line, render};
 use crate::terms::join_names;
 use crate::when;
-use crate::{Position, VisitCommand, VisitMethod};
+
+/// Where the rep was when logging: a check-in.
+#[derive(Debug, Args)]
+pub struct Position {
+    /// Latitude of the check-in, in degrees.
+    #[arg(long, requires = "lon", allow_negative_numbers = true)]
+    pub lat: Option<f64>,
+    /// Longitude of the check-in, in degrees.
+    #[arg(long, requires = "lat", allow_negative_numbers = true)]
+    pub lon: Option<f64>,
+    /// Accuracy of the position in metres (default 0: a position typed by hand).
+    #[arg(long, requires = "lat")]
+    pub accuracy: Option<f64>,
+}
+
+/// What the method asks a rep to note of a visit (§三).
+#[derive(Debug, Args)]
+pub struct VisitMethod {
+    /// SPIN questions asked: situation (背景性), problem (难点性), implication (暗示性),
+    /// need_payoff (效益性); comma separated, replacing the list.
+    #[arg(long, value_name = "LIST")]
+    pub spin: Option<String>,
+    /// Objections met: no_need (不需要), no_trust (不相信), no_budget (没预算), no_hurry
+    /// (不着急).
+    #[arg(long, value_name = "LIST")]
+    pub objections: Option<String>,
+    /// Buying signals achieved: accepted_idea, next_step, introduced_senior,
+    /// technical_exchange.
+    #[arg(long, value_name = "LIST")]
+    pub signals: Option<String>,
+    /// The agreed next step (an empty value clears it and its due date).
+    #[arg(long, value_name = "TEXT")]
+    pub next_step: Option<String>,
+    /// When the next step is due: YYYY-MM-DD, +N days, today, tomorrow (none clears).
+    #[arg(long, value_name = "DATE")]
+    pub next_step_due: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VisitCommand {
+    /// Log a visit; prints the new id.
+    Log {
+        /// Account id, id prefix or name.
+        #[arg(long)]
+        account: String,
+        /// Contacts met: names, ids or unique id prefixes, comma separated.
+        #[arg(long, value_delimiter = ',')]
+        contacts: Vec<String>,
+        /// When the visit started, with its UTC offset, e.g. 2026-11-27T10:30:00+08:00
+        /// (default: now).
+        #[arg(long)]
+        at: Option<String>,
+        /// Duration in minutes.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(i64).range(0..=1440))]
+        duration: i64,
+        /// What the visit was for.
+        #[arg(long)]
+        purpose: String,
+        #[arg(long)]
+        notes: Option<String>,
+        #[command(flatten)]
+        position: Position,
+        #[command(flatten)]
+        method: VisitMethod,
+    },
+    /// Edit a visit.
+    Edit {
+        /// Visit id or unique prefix.
+        id: String,
+        /// Contacts met, replacing the list (an empty value clears it).
+        #[arg(long, value_delimiter = ',')]
+        contacts: Option<Vec<String>>,
+        /// When the visit started, with its UTC offset.
+        #[arg(long)]
+        at: Option<String>,
+        /// Duration in minutes.
+        #[arg(long, value_parser = clap::value_parser!(i64).range(0..=1440))]
+        duration: Option<i64>,
+        #[arg(long)]
+        purpose: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[command(flatten)]
+        position: Position,
+        /// Remove the check-in.
+        #[arg(long, conflicts_with = "lat")]
+        no_check_in: bool,
+        #[command(flatten)]
+        method: VisitMethod,
+    },
+    /// Everything about a visit, with its check-in verification and late-logging flags.
+    Show {
+        /// Visit id or unique prefix.
+        id: String,
+    },
+    /// Remove a visit (kept in history).
+    Rm {
+        /// Visit id or unique prefix.
+        id: String,
+    },
+}
 
 /// Warns (without refusing: clocks drift) when a visit is dated more than an hour ahead,
 /// which is almost always a typo in the date.
@@ -375,7 +478,7 @@ fn show(ctx: &Ctx, typed: &str) -> Result<()> {
 
 pub(super) fn list(ctx: &Ctx, account: Option<&str>) -> Result<()> {
     let lang = ctx.lang;
-    let account_id = super::account_filter(ctx, account)?;
+    let account_id = account_filter(ctx, account)?;
     let list = ctx.client.list::<Visit>(account_id.as_deref())?;
     if list.is_empty() {
         out!("{}", t(lang, M::NoVisits));
@@ -431,6 +534,20 @@ pub(super) fn list(ctx: &Ctx, account: Option<&str>) -> Result<()> {
         t(lang, M::ColFlags),
     ];
     out_table(&render(&headers, &rows, &[2]))
+}
+
+impl Summary for Visit {
+    fn when(&self) -> Option<LocalTime> {
+        Some(self.occurred_at)
+    }
+
+    fn summary(&self, lang: Lang, _: &HashMap<String, String>) -> String {
+        paren(
+            lang,
+            &one_line(&self.purpose),
+            &minutes(lang, self.duration_min),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -412,6 +412,8 @@ impl RapportClient {
 /// lists of the kinds below accounts take an optional account id.
 macro_rules! export_kind {
     ($ffi:ident, $item:ident, $create:ident, $get:ident, $update:ident, $remove:ident $(, $list:ident)?) => {
+        impl Exported for $ffi {}
+
         #[uniffi::export]
         impl RapportClient {
             /// Creates the record offline and returns its id.
@@ -537,6 +539,25 @@ export_kind!(
     remove_relationship_event,
     list_relationship_events
 );
+
+/// A kind whose records the binding exports (implemented by `export_kind!`).
+trait Exported {}
+
+/// Fails to compile while a kind of the table ([`crate::for_each_kind!`]) has no
+/// `export_kind!` above.
+macro_rules! every_kind_exported {
+    ($(
+        $kind:ident $wire:literal $table:literal $authored:literal ($en:literal, $zh:literal)
+            $item:ident,
+    )+) => {
+        const _: () = {
+            const fn exported<T: Exported>() {}
+            $(exported::<$kind>();)+
+        };
+    };
+}
+
+crate::for_each_kind!(every_kind_exported);
 
 #[cfg(test)]
 mod tests {

@@ -289,88 +289,50 @@ ffi_record! {
     }
 }
 
-/// Declares the `{ id, record }` pair lists return, per kind.
-macro_rules! ffi_item {
-    ($($item:ident = $record:ident),+ $(,)?) => {$(
-        #[derive(Debug, Clone, PartialEq, uniffi::Record)]
-        pub struct $item {
-            pub id: String,
-            pub record: $record,
-        }
-
-        impl From<crate::api::Item<<$record as FfiOf>::Model>> for $item {
-            fn from(i: crate::api::Item<<$record as FfiOf>::Model>) -> Self {
-                $item { id: i.id, record: i.record.into() }
-            }
-        }
-    )+};
-}
-
 /// The model type an FFI record stands for.
 pub trait FfiOf {
     type Model;
 }
 
-macro_rules! ffi_of {
-    ($($record:ident),+) => {$(
-        impl FfiOf for $record { type Model = model::$record; }
-    )+};
-}
+/// Generates, from the table of kinds ([`crate::for_each_kind!`]), what the binding has
+/// per kind: which model type each FFI record stands for, the `{ id, record }` pair lists
+/// return, and [`RecordKind`].
+macro_rules! ffi_kinds {
+    ($(
+        $kind:ident $wire:literal $table:literal $authored:literal ($en:literal, $zh:literal)
+            $item:ident,
+    )+) => {
+        $(
+            impl FfiOf for $kind {
+                type Model = model::$kind;
+            }
 
-ffi_of!(
-    Account,
-    Contact,
-    Opportunity,
-    Visit,
-    Favour,
-    Intel,
-    InfoReport,
-    Greeting,
-    RelationshipEvent
-);
+            #[derive(Debug, Clone, PartialEq, uniffi::Record)]
+            pub struct $item {
+                pub id: String,
+                pub record: $kind,
+            }
 
-ffi_item! {
-    AccountItem = Account,
-    ContactItem = Contact,
-    OpportunityItem = Opportunity,
-    VisitItem = Visit,
-    FavourItem = Favour,
-    IntelItem = Intel,
-    InfoReportItem = InfoReport,
-    GreetingItem = Greeting,
-    RelationshipEventItem = RelationshipEvent,
-}
+            impl From<crate::api::Item<model::$kind>> for $item {
+                fn from(i: crate::api::Item<model::$kind>) -> Self {
+                    $item { id: i.id, record: i.record.into() }
+                }
+            }
+        )+
 
-/// The kinds of record, for the timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum RecordKind {
-    Account,
-    Contact,
-    Opportunity,
-    Visit,
-    Favour,
-    Intel,
-    InfoReport,
-    Greeting,
-    RelationshipEvent,
-}
+        /// The kinds of record, for the timeline.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+        pub enum RecordKind { $($kind),+ }
 
-impl From<model::DocKind> for RecordKind {
-    fn from(k: model::DocKind) -> Self {
-        use model::DocKind as K;
-        match k {
-            K::Account => RecordKind::Account,
-            K::Contact => RecordKind::Contact,
-            K::Opportunity => RecordKind::Opportunity,
-            K::Visit => RecordKind::Visit,
-            K::Favour => RecordKind::Favour,
-            K::Intel => RecordKind::Intel,
-            K::InfoReport => RecordKind::InfoReport,
-            K::Greeting => RecordKind::Greeting,
-            K::RelationshipEvent => RecordKind::RelationshipEvent,
+        impl From<model::DocKind> for RecordKind {
+            fn from(k: model::DocKind) -> Self {
+                match k { $(model::DocKind::$kind => RecordKind::$kind),+ }
+            }
         }
-    }
+    };
 }
+
+crate::for_each_kind!(ffi_kinds);
 
 #[cfg(test)]
 mod tests {

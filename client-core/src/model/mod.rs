@@ -11,86 +11,22 @@
 
 use automerge::{ActorId, AutoCommit, ChangeHash, ReadDoc};
 use autosurgeon::{Hydrate, Reconcile};
-use serde::{Deserialize, Serialize};
 
 mod atomic;
 pub mod calendar;
+mod kinds;
 mod records;
 pub mod rules;
+pub mod terms;
 pub mod vocab;
 
+pub use kinds::{AnyRecord, DocKind};
 pub use records::*;
 pub use rules::{
     DANGER_ZONE_DAYS, RULE_RANGES, RoleCoverage, RuleRange, Rules, role_coverage, rule_range,
 };
+pub use terms::{Term, Terms};
 pub use vocab::*;
-
-/// The kinds of document Rapport knows. The wire and the databases name them by
-/// [`DocKind::as_str`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocKind {
-    Account,
-    Contact,
-    Opportunity,
-    Visit,
-    Favour,
-    Intel,
-    InfoReport,
-    Greeting,
-    RelationshipEvent,
-}
-
-impl DocKind {
-    pub const ALL: [DocKind; 9] = [
-        DocKind::Account,
-        DocKind::Contact,
-        DocKind::Opportunity,
-        DocKind::Visit,
-        DocKind::Favour,
-        DocKind::Intel,
-        DocKind::InfoReport,
-        DocKind::Greeting,
-        DocKind::RelationshipEvent,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocKind::Account => "account",
-            DocKind::Contact => "contact",
-            DocKind::Opportunity => "opportunity",
-            DocKind::Visit => "visit",
-            DocKind::Favour => "favour",
-            DocKind::Intel => "competitor_intel",
-            DocKind::InfoReport => "info_report",
-            DocKind::Greeting => "greeting",
-            DocKind::RelationshipEvent => "relationship_event",
-        }
-    }
-
-    /// Whether a record of this kind is its author's alone: what a rep logged (a visit, a
-    /// favour, intelligence, a customer info report, a greeting, a relationship event)
-    /// counts in their scorecard, so only they — or a manager or admin correcting it —
-    /// may change or remove it. Accounts, contacts (with their VIP cards) and
-    /// opportunities are shared: the account team edits them together, but only their
-    /// author, a manager or an admin removes one.
-    pub fn is_authored(self) -> bool {
-        !matches!(
-            self,
-            DocKind::Account | DocKind::Contact | DocKind::Opportunity
-        )
-    }
-
-    pub fn parse(s: &str) -> Option<DocKind> {
-        DocKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
-
-impl std::fmt::Display for DocKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A moment as the rep lived it: the instant (Unix milliseconds, UTC) and the UTC offset
 /// of the place it happened, in minutes east of Greenwich. Stored as one value (RFC 3339,
@@ -731,65 +667,6 @@ impl Record for RelationshipEvent {
         format!("{}: {}", self.kind, self.description)
     }
 }
-
-/// Generates [`AnyRecord`] and its dispatch from one list of kinds.
-macro_rules! any_record {
-    ($($kind:ident),+) => {
-        /// Any record, for code that handles documents of every kind (the server, the
-        /// store index).
-        #[derive(Debug, Clone, PartialEq)]
-        pub enum AnyRecord { $($kind($kind)),+ }
-
-        impl AnyRecord {
-            /// Reads a document as the given kind and checks its rules.
-            pub fn read(kind: DocKind, doc: &AutoCommit) -> Result<AnyRecord, ModelError> {
-                Ok(match kind { $(DocKind::$kind => AnyRecord::$kind(read_record(doc)?)),+ })
-            }
-
-            pub fn kind(&self) -> DocKind {
-                match self { $(AnyRecord::$kind(_) => DocKind::$kind),+ }
-            }
-
-            pub fn account_id<'a>(&'a self, doc_id: &'a str) -> &'a str {
-                match self { $(AnyRecord::$kind(r) => r.account_id(doc_id)),+ }
-            }
-
-            pub fn occurred_ms(&self) -> Option<i64> {
-                match self { $(AnyRecord::$kind(r) => r.occurred_ms()),+ }
-            }
-
-            pub fn title(&self) -> String {
-                match self { $(AnyRecord::$kind(r) => r.title()),+ }
-            }
-
-            pub fn is_deleted(&self) -> bool {
-                match self { $(AnyRecord::$kind(r) => r.is_deleted()),+ }
-            }
-
-            /// Writes the record into its document (see [`write_record`]).
-            pub fn write(&self, doc: &mut AutoCommit) -> Result<Vec<automerge::Change>, ModelError> {
-                match self { $(AnyRecord::$kind(r) => write_record(doc, r)),+ }
-            }
-
-            /// The top-level field names of the kind's documents.
-            pub fn fields(kind: DocKind) -> &'static [&'static str] {
-                match kind { $(DocKind::$kind => <$kind as Shape>::FIELDS),+ }
-            }
-        }
-    };
-}
-
-any_record!(
-    Account,
-    Contact,
-    Opportunity,
-    Visit,
-    Favour,
-    Intel,
-    InfoReport,
-    Greeting,
-    RelationshipEvent
-);
 
 /// Reads a record out of its document and checks its content rules.
 pub fn read_record<R: Record>(doc: &AutoCommit) -> Result<R, ModelError> {

@@ -83,163 +83,52 @@ impl Lang {
     }
 }
 
-/// A closed list: (code, English, Chinese).
-pub type Terms = &'static [(&'static str, &'static str, &'static str)];
+pub use rapport_client_core::model::Terms;
+use rapport_client_core::model::{
+    AdminLevel, BuyingRole, Channel, Confidence, EventKind, FavourKind, InfoKind, Judgement,
+    Objection, Occasion, RelationshipLevel, Signal, Spin, Stage, Tier, terms,
+};
 
 /// The name of `code` in `list`, or the code itself when the list does not know it.
 pub fn term(lang: Lang, list: Terms, code: &str) -> &str {
-    list.iter()
-        .find(|(c, _, _)| *c == code)
-        .map_or(code, |(_, en, zh)| lang.t(en, zh))
+    terms::names_of(list, code).map_or(code, |(en, zh)| lang.t(en, zh))
 }
 
-pub const TIERS: Terms = &[
-    ("a", "A", "A 类"),
-    ("b", "B", "B 类"),
-    ("c", "C", "C 类"),
-    ("d", "D", "D 类"),
-];
+// The method's closed lists, named as client-core's vocabulary names them (the words of
+// the CLI too). Objections and signals are shown among other badges, so each name says
+// which list it is from.
+pub const TIERS: Terms = Tier::TERMS;
+pub const STAGES: Terms = Stage::TERMS;
+pub const ADMIN_LEVELS: Terms = AdminLevel::TERMS;
+pub const RELATIONSHIP_LEVELS: Terms = RelationshipLevel::TERMS;
+pub const BUYING_ROLES: Terms = BuyingRole::TERMS;
+pub const SPIN: Terms = Spin::TERMS;
+pub const OBJECTIONS: Terms = Objection::LABELLED;
+pub const SIGNALS: Terms = Signal::LABELLED;
+pub const JUDGEMENTS: Terms = Judgement::TERMS;
+pub const FAVOUR_KINDS: Terms = FavourKind::TERMS;
+pub const CONFIDENCE: Terms = Confidence::TERMS;
+pub const INFO_KINDS: Terms = InfoKind::TERMS;
+pub const OCCASIONS: Terms = Occasion::TERMS;
+pub const CHANNELS: Terms = Channel::TERMS;
+pub const EVENT_KINDS: Terms = EventKind::TERMS;
 
-pub const STAGES: Terms = &[
-    ("gestation", "gestation", "孕育阶段"),
-    ("initial", "initial", "初级阶段"),
-    ("intermediate", "intermediate", "中级阶段"),
-    ("advanced", "advanced", "高级阶段"),
-    ("strategic_alliance", "strategic alliance", "战略联盟"),
-];
+/// Kinds of the records a figure is made of (`RecordRef::kind`) and of timeline entries:
+/// every kind of the table of kinds, and the stage changes the read model derives from
+/// accounts.
+macro_rules! record_kinds {
+    ($(
+        $kind:ident $wire:literal $table:literal $authored:literal ($en:literal, $zh:literal)
+            $item:ident,
+    )+) => {
+        pub const RECORD_KINDS: Terms = &[
+            $(($wire, $en, $zh),)+
+            ("stage_event", "stage change", "关系阶段变化"),
+        ];
+    };
+}
 
-pub const ADMIN_LEVELS: Terms = &[
-    ("executive", "executive", "高层领导"),
-    ("department_head", "department head", "部门负责人"),
-    ("staff", "staff", "一般员工"),
-];
-
-pub const RELATIONSHIP_LEVELS: Terms = &[
-    ("acquainted", "acquainted", "认识"),
-    ("familiar", "familiar", "熟悉"),
-    ("trusted", "trusted", "信任"),
-    ("ally", "ally", "盟友"),
-];
-
-pub const BUYING_ROLES: Terms = &[
-    ("user", "user", "实际使用者"),
-    ("technical_gatekeeper", "technical gatekeeper", "技术把关者"),
-    ("coach", "coach", "教练"),
-    ("decision_maker", "decision maker", "决策者"),
-];
-
-pub const SPIN: Terms = &[
-    ("situation", "situation question", "背景性问题"),
-    ("problem", "problem question", "难点性问题"),
-    ("implication", "implication question", "暗示性问题"),
-    ("need_payoff", "need-payoff question", "效益性问题"),
-];
-
-pub const OBJECTIONS: Terms = &[
-    ("no_need", "objection: no need", "异议：不需要"),
-    ("no_trust", "objection: no trust", "异议：不相信"),
-    ("no_budget", "objection: no budget", "异议：没预算"),
-    ("no_hurry", "objection: no hurry", "异议：不着急"),
-];
-
-pub const SIGNALS: Terms = &[
-    (
-        "accepted_idea",
-        "signal: accepted an idea once rejected",
-        "信号：接受了原本不接受的理念",
-    ),
-    (
-        "next_step",
-        "signal: agreed to the next step",
-        "信号：同意进入下一个流程",
-    ),
-    (
-        "introduced_senior",
-        "signal: introduced a more senior manager",
-        "信号：引荐更高一级管理者",
-    ),
-    (
-        "technical_exchange",
-        "signal: agreed to a technical exchange",
-        "信号：同意召开技术交流会",
-    ),
-];
-
-pub const JUDGEMENTS: Terms = &[
-    ("yes", "yes", "是"),
-    ("no", "no", "否"),
-    ("unsure", "unsure", "不确定"),
-];
-
-pub const FAVOUR_KINDS: Terms = &[
-    ("business", "business", "公"),
-    ("personal", "personal", "私"),
-];
-
-pub const CONFIDENCE: Terms = &[
-    ("low", "low", "低"),
-    ("medium", "medium", "中"),
-    ("high", "high", "高"),
-];
-
-pub const INFO_KINDS: Terms = &[
-    ("shipments", "shipments", "出货量"),
-    ("inventory", "inventory", "库存"),
-    (
-        "consumer_feedback",
-        "end-consumer feedback",
-        "终端消费者反馈",
-    ),
-];
-
-pub const OCCASIONS: Terms = &[
-    ("spring_festival", "Spring Festival", "春节"),
-    ("lantern_festival", "Lantern Festival", "元宵节"),
-    ("dragon_boat", "Dragon Boat Festival", "端午节"),
-    ("mid_autumn", "Mid-Autumn Festival", "中秋节"),
-    ("double_ninth", "Double Ninth Festival", "重阳节"),
-    ("new_year", "New Year's Day", "元旦"),
-    ("national_day", "National Day", "国庆节"),
-    ("birthday", "birthday", "生日"),
-];
-
-pub const CHANNELS: Terms = &[
-    ("in_person", "in person", "当面"),
-    ("phone", "phone", "电话"),
-    ("message", "text message", "短信"),
-    ("wechat", "WeChat", "微信"),
-    ("email", "email", "邮件"),
-    ("gift", "gift", "礼品"),
-    ("card", "card", "贺卡"),
-];
-
-pub const EVENT_KINDS: Terms = &[
-    (
-        "first_thought",
-        "thought of us first at an important occasion",
-        "重要场合第一个想到我们",
-    ),
-    (
-        "best_display",
-        "best display and information placement",
-        "取得最佳终端陈列和信息发布",
-    ),
-    ("private_help", "helped with a private matter", "为其解忧"),
-];
-
-/// Kinds of the records a figure is made of (`RecordRef::kind`) and of timeline entries.
-pub const RECORD_KINDS: Terms = &[
-    ("account", "key account", "大客户"),
-    ("contact", "contact", "客户关系人"),
-    ("opportunity", "opportunity", "销售机会"),
-    ("visit", "visit", "拜访"),
-    ("favour", "favour", "帮客户做一件事"),
-    ("competitor_intel", "competitor intel", "竞争对手情况"),
-    ("info_report", "customer info", "客户信息反馈"),
-    ("greeting", "greeting", "问候"),
-    ("relationship_event", "relationship event", "客情事件"),
-    ("stage_event", "stage change", "关系阶段变化"),
-];
+rapport_client_core::for_each_kind!(record_kinds);
 
 /// The scorecard's groups, in the order the page shows them.
 pub const GROUPS: Terms = &[

@@ -248,12 +248,12 @@ async fn overview_page(app: &App, viewer: &Viewer, q: Q<OverviewQuery>) -> ApiRe
     plausible(monday)?;
     let (_, tz) = scorecard::tenant_zone(&app.db, tenant_id).await?;
     let (_, rules) = crate::rules::load(&app.db, tenant_id).await?;
-    let reps = crate::reports::team_reps(app, tenant_id, &team.id).await?;
+    let reps = crate::access::team_reps(&app.db, tenant_id, &team.id).await?;
     let (weeks, trend) =
         scorecard::visit_trend(&app.db, tenant_id, &reps, tz, monday, TREND_WEEKS).await?;
     let accounts = scorecard::team_accounts(&app.db, tenant_id, &reps).await?;
     let account_ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
-    let now = crate::auth::now_ms();
+    let now = crate::clock::now_ms();
     let overdue = scorecard::overdue_accounts(&app.db, tenant_id, &accounts, &rules, now).await?;
     let danger: Vec<scorecard::OpportunityRisk> =
         scorecard::opportunity_risks(&app.db, tenant_id, &account_ids, now)
@@ -262,7 +262,7 @@ async fn overview_page(app: &App, viewer: &Viewer, q: Q<OverviewQuery>) -> ApiRe
             .filter(scorecard::OpportunityRisk::in_danger_zone)
             .collect();
     let month = month_of_week(monday);
-    let month_window = Window::parse(Some(&month), tz)?;
+    let month_window = Window::parse(Some(&month), tz, crate::clock::now())?;
     let over_limit =
         scorecard::favours_over_limit(&app.db, tenant_id, &reps, &month_window).await?;
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
@@ -609,7 +609,11 @@ async fn scorecard_page(
     let tenant_id = viewer.tenant_id();
     let rep = scope::rep_for(app, viewer, &rep).await?;
     let (_, tz) = scorecard::tenant_zone(&app.db, tenant_id).await?;
-    let window = Window::parse(q.period.as_deref().filter(|p| !p.is_empty()), tz)?;
+    let window = Window::parse(
+        q.period.as_deref().filter(|p| !p.is_empty()),
+        tz,
+        crate::clock::now(),
+    )?;
     plausible(window.first_day)?;
     let (_, rules) = crate::rules::load(&app.db, tenant_id).await?;
     let card = scorecard::scorecard(&app.db, tenant_id, &rep, &window, &rules).await?;
@@ -1070,7 +1074,7 @@ async fn account_page(
     let id = account.id.clone();
     let (_, tz) = scorecard::tenant_zone(&app.db, tenant_id).await?;
     let (_, rules) = crate::rules::load(&app.db, tenant_id).await?;
-    let now = crate::auth::now_ms();
+    let now = crate::clock::now_ms();
 
     let people = contacts::Entity::find()
         .filter(contacts::Column::TenantId.eq(tenant_id))

@@ -54,7 +54,7 @@ struct SessionClaims {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::auth::strict_time"
+        deserialize_with = "crate::keys::strict_time"
     )]
     nbf: Option<i64>,
     /// Tenant id.
@@ -68,7 +68,7 @@ struct SessionClaims {
 
 /// The API's token checks (algorithm, key, times, issuer), under the dashboard's audience.
 fn validation(issuer: &str) -> Validation {
-    crate::auth::validation_for(issuer, AUDIENCE)
+    crate::keys::validation_for(issuer, AUDIENCE)
 }
 
 /// 32 random bytes, base64url.
@@ -293,7 +293,7 @@ impl FromRequestParts<AppState> for Viewer {
             return Err(to_login());
         };
         // The same per-user allowance as the API's.
-        if let Err(e) = state.check_rate(crate::app::Limit::User, &user.id) {
+        if let Err(e) = state.check_rate(crate::limits::Limit::User, &user.id) {
             return Err(super::error_response(&prefs, None, e));
         }
         let tenant = match tenants::Entity::find_by_id(&user.tenant_id)
@@ -489,7 +489,7 @@ pub async fn login(
         }
         Err(e) => return super::error_response(&prefs, None, e),
     };
-    let now = chrono::Utc::now().timestamp();
+    let now = state.clock.now().timestamp();
     let claims = SessionClaims {
         sub: user.id.clone(),
         iss: state.settings.issuer.clone(),
@@ -573,7 +573,7 @@ async fn end_session(state: &AppState, viewer: &Viewer) -> crate::error::ApiResu
     let _writer = state.write_guard().await;
     ended_sessions::Entity::delete_many()
         .filter(ended_sessions::Column::TenantId.eq(viewer.tenant_id()))
-        .filter(ended_sessions::Column::ExpiresAt.lt(crate::auth::now_ms()))
+        .filter(ended_sessions::Column::ExpiresAt.lt(state.clock.now_ms()))
         .exec(&state.db)
         .await?;
     let row = ended_sessions::ActiveModel {

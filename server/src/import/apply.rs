@@ -13,7 +13,8 @@ use rapport_client_core::model::{self, AnyRecord, DocKind, Record};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::plan::{DocOp, Grant, Plan, UserOp};
-use crate::auth::now_ms;
+use crate::changelog::{Sequence, add_storage, change_rows, store_changes};
+use crate::clock::now_ms;
 use crate::db::{account_teams, corrections, documents, teams, users};
 use crate::error::{ApiError, ApiResult};
 use crate::projection::{self, Rows};
@@ -59,16 +60,16 @@ pub async fn credentials(plan: &Plan) -> ApiResult<HashMap<String, Credential>> 
         .collect()
 }
 
-/// Writes `plan` in `txn`, which holds the company's sequence `seq`; returns the new
-/// sequence.
+/// Writes `plan` in `txn`, which holds the company's sequence `seq` (the caller finishes
+/// it).
 pub async fn write(
     txn: &DatabaseTransaction,
-    tenant_id: &str,
+    seq: &mut Sequence,
     author_id: &str,
     plan: &Plan,
     credentials: &mut HashMap<String, Credential>,
-    mut seq: i64,
-) -> ApiResult<i64> {
+) -> ApiResult<()> {
+    let tenant_id = &seq.tenant_id().to_owned();
     let team_rows = plan.teams.iter().map(|t| teams::ActiveModel {
         id: Set(t.id.clone()),
         tenant_id: Set(tenant_id.to_owned()),
@@ -80,20 +81,19 @@ pub async fn write(
     let mut batch = Batch::default();
     for op in &plan.accounts {
         batch
-            .add(txn, tenant_id, author_id, &rules, op, &mut seq)
+            .add(txn, tenant_id, author_id, &rules, op, seq)
             .await?;
     }
     for op in &plan.contacts {
         batch
-            .add(txn, tenant_id, author_id, &rules, op, &mut seq)
+            .add(txn, tenant_id, author_id, &rules, op, seq)
             .await?;
     }
     batch.write(txn, tenant_id, author_id).await?;
     for grant in &plan.grants {
-        seq += 1;
-        write_grant(txn, tenant_id, grant, seq).await?;
+        write_grant(txn, tenant_id, grant, seq.next()).await?;
     }
-    Ok(seq)
+    Ok(())
 }
 
 async fn write_users(
@@ -235,7 +235,7 @@ impl Batch {
         author_id: &str,
         rules: &model::Rules,
         op: &DocOp<R>,
-        seq: &mut i64,
+        seq: &mut Sequence,
     ) -> ApiResult<()>
     where
         R: Imported,
@@ -245,9 +245,8 @@ impl Batch {
             DocOp::Create { id, record } => {
                 let mut doc = model::new_document(ActorId::random());
                 let mut fresh = model::write_record(&mut doc, record).map_err(invalid)?;
-                let first = *seq + 1;
-                self.changes
-                    .extend(crate::sync::change_rows(tenant_id, id, &mut fresh, seq));
+                let first = seq.last() + 1;
+                self.changes.extend(change_rows(seq, id, &mut fresh));
                 let snapshot = doc.save();
                 self.bytes += i64::try_from(snapshot.len()).unwrap_or(i64::MAX);
                 let any = record.clone().any();
@@ -260,7 +259,7 @@ impl Batch {
                     snapshot: Set(snapshot),
                     deleted: Set(any.is_deleted()),
                     created_seq: Set(first),
-                    updated_seq: Set(*seq),
+                    updated_seq: Set(seq.last()),
                     created_at: Set(now),
                     updated_at: Set(now),
                 });
@@ -279,7 +278,7 @@ impl Batch {
                 if fresh.is_empty() {
                     return Ok(());
                 }
-                crate::sync::store_changes(txn, tenant_id, &stored.id, &mut fresh, seq).await?;
+                store_changes(txn, seq, &stored.id, &mut fresh).await?;
                 let snapshot = doc.save();
                 self.bytes += i64::try_from(snapshot.len()).unwrap_or(i64::MAX)
                     - i64::try_from(stored.snapshot.len()).unwrap_or(0);
@@ -299,7 +298,7 @@ impl Batch {
                         account_id: Set(any.account_id(&stored.id).to_owned()),
                         author_id: Set(stored.author_id.clone()),
                         by_user: Set(author_id.to_owned()),
-                        seq: Set(*seq),
+                        seq: Set(seq.last()),
                         at_ms: Set(now),
                     }
                     .insert(txn)
@@ -308,7 +307,7 @@ impl Batch {
                 let mut row: documents::ActiveModel = stored.clone().into();
                 row.snapshot = Set(snapshot);
                 row.deleted = Set(any.is_deleted());
-                row.updated_seq = Set(*seq);
+                row.updated_seq = Set(seq.last());
                 row.updated_at = Set(now);
                 row.update(txn).await?;
                 let cx = context(
@@ -335,7 +334,7 @@ impl Batch {
         projection::insert_all(txn, self.changes, None).await?;
         projection::insert_all(txn, self.documents, None).await?;
         self.rows.write(txn).await?;
-        crate::sync::add_storage(txn, tenant_id, author_id, self.bytes).await
+        add_storage(txn, tenant_id, author_id, self.bytes).await
     }
 }
 

@@ -28,6 +28,7 @@ pub use export::export;
 
 use crate::app::{App, AppState};
 use crate::auth::AuthUser;
+use crate::changelog::Sequence;
 use crate::error::{ApiError, ApiResult, QueryParams};
 
 /// One file to import: its name (which may tell its kind, e.g. `contacts.csv`) and bytes.
@@ -164,7 +165,7 @@ pub async fn run(
     drop(first);
     let _writer = app.write_guard().await;
     let txn = app.db.begin().await?;
-    let seq = crate::sync::lock_sequence(&txn, tenant_id).await?;
+    let mut seq = Sequence::lock(&txn, tenant_id).await?;
     // Planned again under the lock: what is written is checked against the company as
     // it is now, not as it was before the passwords were hashed.
     let plan = plan::plan(&txn, tenant_id, &sheets).await?;
@@ -172,10 +173,8 @@ pub async fn run(
     if plan.refused() > 0 {
         return Ok(out);
     }
-    let new_seq = apply::write(&txn, tenant_id, author_id, &plan, &mut credentials, seq).await?;
-    if new_seq != seq {
-        crate::sync::set_sequence(&txn, tenant_id, new_seq).await?;
-    }
+    apply::write(&txn, &mut seq, author_id, &plan, &mut credentials).await?;
+    seq.finish(&txn).await?;
     txn.commit().await?;
     out.applied = true;
     out.passwords = plan
