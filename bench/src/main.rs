@@ -15,9 +15,10 @@ mod net;
 mod scenarios;
 mod seed;
 mod stats;
+mod verdicts;
 mod workload;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -134,73 +135,114 @@ fn main() -> Result<()> {
             days: *days,
             ..Params::company(*days)
         };
-        let url = format!("sqlite://{}?mode=rwc", db.display());
-        let manifest = db::seed_into(&server_bin, &url, &p, slug, &log)?;
-        let out = json!({
-            "manifest": manifest,
-            "rep_usernames": (0..p.reps()).map(|r| p.rep_name(r)).collect::<Vec<_>>(),
-            "password": net::PASSWORD,
-            "rep_accounts": p.rep_accounts(0).len(),
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+        return seed_one_team(&server_bin, db, &p, slug);
     }
-    let backends: Vec<Backend> = match cli.backend.as_str() {
+    let run = Run::new(&cli)?;
+    for backend in &backends(&cli)? {
+        run.on(backend, &server_bin)?;
+    }
+    Ok(())
+}
+
+/// `seed`: one team of the generated company into a SQLite file; prints its manifest.
+fn seed_one_team(server_bin: &Path, db: &Path, p: &Params, slug: &str) -> Result<()> {
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let manifest = db::seed_into(server_bin, &url, p, slug, &log)?;
+    let out = json!({
+        "manifest": manifest,
+        "rep_usernames": (0..p.reps()).map(|r| p.rep_name(r)).collect::<Vec<_>>(),
+        "password": net::PASSWORD,
+        "rep_accounts": p.rep_accounts(0).len(),
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// The backends `--backend` names.
+fn backends(cli: &Cli) -> Result<Vec<Backend>> {
+    let postgres = || Backend::Postgres {
+        admin_url: cli.pg_url.clone(),
+    };
+    Ok(match cli.backend.as_str() {
         "sqlite" => vec![Backend::Sqlite],
-        "postgres" => vec![Backend::Postgres {
-            admin_url: cli.pg_url.clone(),
-        }],
-        "both" => vec![
-            Backend::Sqlite,
-            Backend::Postgres {
-                admin_url: cli.pg_url.clone(),
-            },
-        ],
+        "postgres" => vec![postgres()],
+        "both" => vec![Backend::Sqlite, postgres()],
         other => anyhow::bail!("--backend {other}: sqlite, postgres or both"),
-    };
-    let (long, short, repeats, scale) = if cli.smoke {
-        (
-            Params::smoke(21),
-            Params::smoke(7),
-            Repeats::smoke(),
-            "smoke",
-        )
-    } else {
-        (
-            Params::company(cli.days),
-            Params::company(cli.short_days),
-            Repeats::full(),
-            "company",
-        )
-    };
-    // An import-only run writes its own file, never over a full run's figures.
-    let scale = if cli.import_only && !cli.smoke {
-        "import"
-    } else {
-        scale
-    };
-    let cache = if cli.smoke {
-        None
-    } else {
-        Some(match &cli.cache_dir {
-            Some(c) => c.clone(),
-            None => PathBuf::from(std::env::var("HOME").context("HOME")?)
-                .join(".cache")
-                .join("rapport-bench"),
+    })
+}
+
+/// What one run measures and where its figures go, the same on every backend.
+struct Run {
+    smoke: bool,
+    import_only: bool,
+    /// The company with a long history and the one with a week of it.
+    long: Params,
+    short: Params,
+    repeats: Repeats,
+    /// Names the figures' file: smoke, company or import.
+    scale: &'static str,
+    cache: Option<PathBuf>,
+    out_dir: Option<PathBuf>,
+}
+
+impl Run {
+    fn new(cli: &Cli) -> Result<Run> {
+        let (long, short, repeats, scale) = if cli.smoke {
+            (
+                Params::smoke(21),
+                Params::smoke(7),
+                Repeats::smoke(),
+                "smoke",
+            )
+        } else {
+            (
+                Params::company(cli.days),
+                Params::company(cli.short_days),
+                Repeats::full(),
+                "company",
+            )
+        };
+        // An import-only run writes its own file, never over a full run's figures.
+        let scale = if cli.import_only && !cli.smoke {
+            "import"
+        } else {
+            scale
+        };
+        let cache = if cli.smoke {
+            None
+        } else {
+            Some(match &cli.cache_dir {
+                Some(c) => c.clone(),
+                None => PathBuf::from(std::env::var("HOME").context("HOME")?)
+                    .join(".cache")
+                    .join("rapport-bench"),
+            })
+        };
+        let out_dir = match (&cli.out, cli.smoke) {
+            (Some(o), _) => Some(o.clone()),
+            (None, true) => None,
+            (None, false) => Some(PathBuf::from("bench/results")),
+        };
+        Ok(Run {
+            smoke: cli.smoke,
+            import_only: cli.import_only,
+            long,
+            short,
+            repeats,
+            scale,
+            cache,
+            out_dir,
         })
-    };
-    let out_dir = match (&cli.out, cli.smoke) {
-        (Some(o), _) => Some(o.clone()),
-        (None, true) => None,
-        (None, false) => Some(PathBuf::from("bench/results")),
-    };
-    for backend in &backends {
+    }
+
+    /// Measures everything on `backend`, prints the verdicts and writes the figures.
+    fn on(&self, backend: &Backend, server_bin: &Path) -> Result<()> {
         let started = Instant::now();
         let mut companies = serde_json::Map::new();
-        let scenarios: &[(&str, &Params)] = if cli.import_only {
+        let scenarios: &[(&str, &Params)] = if self.import_only {
             &[]
         } else {
-            &[("short", &short), ("long", &long)]
+            &[("short", &self.short), ("long", &self.long)]
         };
         for &(label, p) in scenarios {
             log(&format!(
@@ -209,13 +251,13 @@ fn main() -> Result<()> {
                 p.days,
                 backend.name()
             ));
-            let rundb = db::prepare(backend, p, &server_bin, cache.as_deref(), &log)?;
+            let rundb = db::prepare(backend, p, server_bin, self.cache.as_deref(), &log)?;
             let cx = scenarios::Ctx {
-                server_bin: &server_bin,
+                server_bin,
                 backend,
                 db: &rundb,
                 params: p,
-                repeats: &repeats,
+                repeats: &self.repeats,
                 log: &log,
             };
             let figures = scenarios::run(&cx)?;
@@ -223,217 +265,49 @@ fn main() -> Result<()> {
             db::cleanup(backend, &rundb)?;
         }
         log(&format!("bulk import on {}", backend.name()));
-        let size = if cli.smoke {
+        let size = if self.smoke {
             import::Size::smoke()
         } else {
             import::Size::full()
         };
         companies.insert(
             "import".into(),
-            import::run(&server_bin, backend, size, &log)?,
+            import::run(server_bin, backend, size, &log)?,
         );
         let companies = Value::Object(companies);
-        let verdicts = verdicts(&companies);
+        let verdicts = verdicts::verdicts(&companies);
         let result = json!({
             "date": chrono::Utc::now().to_rfc3339(),
-            "scale": scale,
+            "scale": self.scale,
             "backend": backend.name(),
             "profile": if cfg!(debug_assertions) { "dev" } else { "release" },
             "machine": machine(),
-            "repeats": format!("{repeats:?}"),
+            "repeats": format!("{:?}", self.repeats),
             "companies": companies,
             "verdicts": verdicts,
             "seconds": stats::round(started.elapsed().as_secs_f64()),
         });
         print_table(&result);
-        if let Some(dir) = &out_dir {
-            std::fs::create_dir_all(dir)?;
-            let date = chrono::Utc::now().format("%Y-%m-%d");
-            let body = serde_json::to_vec_pretty(&result)?;
-            let name = format!("{date}-{scale}-{}.json", backend.name());
-            std::fs::write(dir.join(&name), &body)?;
-            std::fs::write(
-                dir.join(format!("latest-{scale}-{}.json", backend.name())),
-                &body,
-            )?;
-            log(&format!("figures written to {}", dir.join(name).display()));
-        }
+        self.write(backend, &result)
     }
-    Ok(())
-}
 
-/// The targets next to what was measured.
-fn verdicts(c: &Value) -> Value {
-    let long = &c["long"];
-    let short = &c["short"];
-    let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
-    let ratio = |a: f64, b: f64| stats::round(a / b);
-    let mib = |b: f64| stats::round(b / 1024.0 / 1024.0);
-    let mut rows = Vec::new();
-    let mut row = |scenario: &str, figure: &str, target: &str, measured: Value, met: bool| {
-        rows.push(
-            json!({"scenario": scenario, "figure": figure, "target": target,
-                         "measured": measured, "met": met}),
-        );
-    };
-    let import = &c["import"];
-    for (k, what) in [
-        ("import_ms", "first import, median (ms)"),
-        (
-            "reimport_unchanged_ms",
-            "the same files again, all unchanged, median (ms)",
-        ),
-    ] {
-        row(
-            &format!(
-                "bulk import of {} accounts, {} contacts, {} users",
-                import["accounts"], import["contacts"], import["users"]
-            ),
-            what,
-            "—",
-            import[k]["p50"].clone(),
-            true,
-        );
+    /// Writes a backend's figures into the output directory, dated and as the latest.
+    fn write(&self, backend: &Backend, result: &Value) -> Result<()> {
+        let Some(dir) = &self.out_dir else {
+            return Ok(());
+        };
+        std::fs::create_dir_all(dir)?;
+        let date = chrono::Utc::now().format("%Y-%m-%d");
+        let body = serde_json::to_vec_pretty(result)?;
+        let name = format!("{date}-{}-{}.json", self.scale, backend.name());
+        std::fs::write(dir.join(&name), &body)?;
+        std::fs::write(
+            dir.join(format!("latest-{}-{}.json", self.scale, backend.name())),
+            &body,
+        )?;
+        log(&format!("figures written to {}", dir.join(name).display()));
+        Ok(())
     }
-    if long.is_null() {
-        return Value::Array(rows);
-    }
-    let inc = &long["incremental_sync"];
-    let inc_p50 = f(&inc["server_ms"]["p50"]);
-    let inc_ratio = ratio(inc_p50, f(&short["incremental_sync"]["server_ms"]["p50"]));
-    row(
-        "incremental sync",
-        "server time p50 (ms)",
-        "≤ 5",
-        json!(inc_p50),
-        inc_p50 <= 5.0,
-    );
-    row(
-        "incremental sync",
-        "server time p95 (ms)",
-        "—",
-        inc["server_ms"]["p95"].clone(),
-        true,
-    );
-    row(
-        "incremental sync",
-        "one-year / one-week p50",
-        "≤ 1.3",
-        json!(inc_ratio),
-        inc_ratio <= 1.3,
-    );
-    for (k, what) in [
-        ("body_overhead_up", "request body beyond change bytes (B)"),
-        ("body_overhead_down", "response body (B)"),
-        (
-            "wire_overhead_up",
-            "request on the wire beyond change bytes, HTTP headers included (B)",
-        ),
-        (
-            "wire_overhead_down",
-            "response on the wire, HTTP headers included (B)",
-        ),
-    ] {
-        let v = f(&inc[k]);
-        row("incremental sync", what, "≤ 256", json!(v), v <= 256.0);
-    }
-    let storm = &long["reconnect_storm"];
-    let st = f(&storm["all_acknowledged_ms"]);
-    row(
-        "reconnect storm",
-        "all acknowledged, median of the rounds (ms)",
-        "≤ 3000",
-        json!(st),
-        st <= 3000.0,
-    );
-    let rss = f(&storm["server_peak_rss_bytes"]);
-    row(
-        "reconnect storm",
-        "server peak RSS (MiB)",
-        "≤ 256",
-        json!(mib(rss)),
-        rss <= 256.0 * 1024.0 * 1024.0,
-    );
-    let nd = &long["new_device"];
-    let nd_ms = f(&nd["sync_ms"]["p50"]);
-    row(
-        "new device",
-        "initial sync wall time p50 (ms)",
-        "≤ 2000",
-        json!(nd_ms),
-        nd_ms <= 2000.0,
-    );
-    let rt = f(&nd["round_trips"]);
-    row("new device", "round trips", "≤ 10", json!(rt), rt <= 10.0);
-    let drss = f(&nd["peak_rss_bytes"]);
-    row(
-        "new device",
-        "device peak RSS (MiB)",
-        "≤ 100",
-        json!(mib(drss)),
-        drss <= 100.0 * 1024.0 * 1024.0,
-    );
-    row(
-        "new device",
-        "documents",
-        "about 3,500",
-        nd["documents"].clone(),
-        true,
-    );
-    for (k, what, target) in [
-        (
-            "weekly_visits",
-            "weekly visits report, one team (ms p50)",
-            50.0,
-        ),
-        (
-            "team_week",
-            "weekly team scorecards, one team (ms p50)",
-            50.0,
-        ),
-        (
-            "scorecard_month",
-            "a rep's monthly scorecard (ms p50)",
-            20.0,
-        ),
-    ] {
-        let v = f(&long["reports"][k]["ms"]["p50"]);
-        let r = ratio(v, f(&short["reports"][k]["ms"]["p50"]));
-        row(
-            "reports",
-            what,
-            &format!("≤ {target}"),
-            json!(v),
-            v <= target,
-        );
-        row(
-            "reports",
-            &format!("{k}: one-year / one-week p50"),
-            "≤ 1.5",
-            json!(r),
-            r <= 1.5,
-        );
-    }
-    let dev = &long["device"];
-    for (k, what, target) in [
-        ("log_visit_ms", "log a visit (ms p50)", 2.0),
-        (
-            "open_store_ms",
-            "open a store with a year of records (ms p50)",
-            300.0,
-        ),
-        ("timeline_ms", "account timeline (ms p50)", 20.0),
-    ] {
-        let v = f(&dev[k]["p50"]);
-        row(
-            "device",
-            what,
-            &format!("≤ {target}"),
-            json!(v),
-            v <= target,
-        );
-    }
-    Value::Array(rows)
 }
 
 fn print_table(result: &Value) {

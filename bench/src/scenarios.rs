@@ -435,30 +435,33 @@ fn automerge_push(changes: &[Vec<u8>]) -> Result<Value> {
 fn am_exchange(a: &mut AutoCommit, b: &mut AutoCommit) -> Result<(u64, u64)> {
     let mut sa = am_sync::State::new();
     let mut sb = am_sync::State::new();
-    let (mut messages, mut bytes) = (0u64, 0u64);
+    let mut sent = (0u64, 0u64);
     for _ in 0..100 {
-        let mut quiet = true;
-        if let Some(m) = a.sync().generate_sync_message(&mut sa) {
-            let encoded = m.encode();
-            messages += 1;
-            bytes += encoded.len() as u64;
-            let m = am_sync::Message::decode(&encoded)?;
-            b.sync().receive_sync_message(&mut sb, m)?;
-            quiet = false;
-        }
-        if let Some(m) = b.sync().generate_sync_message(&mut sb) {
-            let encoded = m.encode();
-            messages += 1;
-            bytes += encoded.len() as u64;
-            let m = am_sync::Message::decode(&encoded)?;
-            a.sync().receive_sync_message(&mut sa, m)?;
-            quiet = false;
-        }
-        if quiet {
-            return Ok((messages, bytes));
+        let a_spoke = am_send((a, &mut sa), (b, &mut sb), &mut sent)?;
+        let b_spoke = am_send((b, &mut sb), (a, &mut sa), &mut sent)?;
+        if !a_spoke && !b_spoke {
+            return Ok(sent);
         }
     }
     bail!("Automerge sync did not settle")
+}
+
+/// Sends `from`'s next sync message, if it has one, to `to` through its encoding, and
+/// counts it in `sent` (messages, bytes); returns whether there was one.
+fn am_send(
+    (from, from_state): (&mut AutoCommit, &mut am_sync::State),
+    (to, to_state): (&mut AutoCommit, &mut am_sync::State),
+    sent: &mut (u64, u64),
+) -> Result<bool> {
+    let Some(m) = from.sync().generate_sync_message(from_state) else {
+        return Ok(false);
+    };
+    let encoded = m.encode();
+    sent.0 += 1;
+    sent.1 += encoded.len() as u64;
+    let m = am_sync::Message::decode(&encoded)?;
+    to.sync().receive_sync_message(to_state, m)?;
+    Ok(true)
 }
 
 /// Automerge's sync protocol for the new device's documents: the server holds each, the

@@ -36,12 +36,43 @@ pub struct Manifest {
     pub setup_seconds: f64,
 }
 
+/// Seeds the generated company `p` as `slug`: the people and accounts, then the history.
 pub fn seed(server: &Server, p: &Params, slug: &str) -> Result<Manifest> {
-    let url = &server.url;
     let agent = net::agent();
     let started = Instant::now();
+    let company = create_company(&agent, server, p, slug)?;
+    let setup_seconds = started.elapsed().as_secs_f64();
+    let devices = seeding_devices(&agent, server, p, slug)?;
+    let started = Instant::now();
+    let history = push_history(&agent, server, p, devices, &company.account_ids)?;
+    let mut counts = history.counts;
+    counts.insert("account".into(), company.account_ids.len() as u64);
+    Ok(Manifest {
+        key: p.key(),
+        slug: slug.to_owned(),
+        documents: company.account_ids.len() as u64 + history.documents,
+        team_ids: company.team_ids,
+        account_ids: company.account_ids,
+        counts,
+        change_bytes: history.change_bytes,
+        pushes: history.pushes,
+        history_seconds: started.elapsed().as_secs_f64(),
+        setup_seconds,
+    })
+}
+
+/// The company's teams and accounts, by id.
+struct Company {
+    team_ids: Vec<String>,
+    account_ids: Vec<String>,
+}
+
+/// Creates the company through the admin API: its teams with their managers, the reps,
+/// the accounts and each account's team.
+fn create_company(agent: &ureq::Agent, server: &Server, p: &Params, slug: &str) -> Result<Company> {
+    let url = &server.url;
     net::json(
-        &agent,
+        agent,
         "POST",
         &format!("{url}/v1/admin/companies"),
         Some(OPERATOR_TOKEN),
@@ -51,10 +82,10 @@ pub fn seed(server: &Server, p: &Params, slug: &str) -> Result<Manifest> {
         })),
         201,
     )?;
-    let admin = net::login(&agent, url, slug, "admin")?.access_token;
+    let admin = net::login(agent, url, slug, "admin")?.access_token;
     let post = |path: &str, body: serde_json::Value| -> Result<String> {
         let v = net::json(
-            &agent,
+            agent,
             "POST",
             &format!("{url}{path}"),
             Some(&admin),
@@ -91,7 +122,7 @@ pub fn seed(server: &Server, p: &Params, slug: &str) -> Result<Manifest> {
     for (a, account) in account_ids.iter().enumerate() {
         for r in p.account_reps(a) {
             net::json(
-                &agent,
+                agent,
                 "PUT",
                 &format!("{url}/v1/admin/accounts/{account}/team/{}", rep_ids[r]),
                 Some(&admin),
@@ -100,26 +131,95 @@ pub fn seed(server: &Server, p: &Params, slug: &str) -> Result<Manifest> {
             )?;
         }
     }
-    let setup_seconds = started.elapsed().as_secs_f64();
+    Ok(Company {
+        team_ids,
+        account_ids,
+    })
+}
 
-    // One seeding device per rep.
+/// What seeding the history pushed.
+struct History {
+    /// Documents per kind.
+    counts: BTreeMap<String, u64>,
+    documents: u64,
+    change_bytes: u64,
+    pushes: u64,
+}
+
+/// Signs in one seeding device per rep: its access token and actor.
+fn seeding_devices(
+    agent: &ureq::Agent,
+    server: &Server,
+    p: &Params,
+    slug: &str,
+) -> Result<Vec<(String, ActorId)>> {
     let mut devices = Vec::new();
     for r in 0..p.reps() {
-        let s = net::login(&agent, url, slug, &p.rep_name(r))?;
+        let s = net::login(agent, &server.url, slug, &p.rep_name(r))?;
         let actor = ActorId::try_from(s.actor_id.as_str()).context("actor id")?;
         devices.push((s.access_token, actor));
     }
+    Ok(devices)
+}
 
-    let started = Instant::now();
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    counts.insert("account".into(), account_ids.len() as u64);
+/// Pushes the company's history through `POST /v1/sync` from the reps' `devices`,
+/// while a thread generates it.
+fn push_history(
+    agent: &ureq::Agent,
+    server: &Server,
+    p: &Params,
+    devices: Vec<(String, ActorId)>,
+    account_ids: &[String],
+) -> Result<History> {
+    let url = &server.url;
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<PushDoc>)>(4);
-    let gen_params = p.clone();
-    let gen_accounts = account_ids.clone();
     let actors: Vec<ActorId> = devices.iter().map(|(_, a)| a.clone()).collect();
-    // Generation (Automerge work on the "devices") runs beside the pushes.
-    let generator = std::thread::spawn(move || -> Result<()> {
-        let p = gen_params;
+    let generator = spawn_generator(p.clone(), account_ids.to_vec(), actors, tx);
+    let mut history = History {
+        counts: BTreeMap::new(),
+        documents: 0,
+        change_bytes: 0,
+        pushes: 0,
+    };
+    let mut cursor = 0u64;
+    for (r, push) in rx {
+        for d in &push {
+            *history.counts.entry(d.kind.clone()).or_default() += 1;
+            history.change_bytes += d.changes.iter().map(|c| c.0.len() as u64).sum::<u64>();
+        }
+        history.documents += push.len() as u64;
+        let request = SyncRequest {
+            version: protocol::PROTOCOL_VERSION,
+            cursor,
+            rules_version: 0,
+            push,
+        };
+        let (resp, _, _) = net::sync(agent, url, &devices[r].0, &request)?;
+        for result in &resp.results {
+            if let Outcome::Rejected { code, reason } = &result.outcome {
+                bail!("seeding: {} rejected: {code}: {reason}", result.doc_id);
+            }
+        }
+        // Pull only what is new since the last push: the seeding devices need none of it.
+        cursor = cursor.max(resp.cursor);
+        history.pushes += 1;
+    }
+    generator
+        .join()
+        .map_err(|_| anyhow::anyhow!("the generator panicked"))??;
+    Ok(history)
+}
+
+/// Generates the history (Automerge work on the "devices") beside the pushes: each rep's
+/// documents, the accounts' set-up first, then window by window, sent to `tx` in
+/// batches of at most [`MAX_PUSH_DOCS`].
+fn spawn_generator(
+    p: Params,
+    account_ids: Vec<String>,
+    actors: Vec<ActorId>,
+    tx: std::sync::mpsc::SyncSender<(usize, Vec<PushDoc>)>,
+) -> std::thread::JoinHandle<Result<()>> {
+    std::thread::spawn(move || -> Result<()> {
         let mut batches: Vec<Vec<GenDoc>> = vec![Vec::new(); p.reps()];
         let flush = |batches: &mut Vec<Vec<GenDoc>>| -> Result<()> {
             for (r, docs) in batches.iter_mut().enumerate() {
@@ -136,61 +236,20 @@ pub fn seed(server: &Server, p: &Params, slug: &str) -> Result<Manifest> {
             Ok(())
         };
         for a in 0..p.accounts() {
-            for d in workload::setup_docs(&p, &gen_accounts, a) {
+            for d in workload::setup_docs(&p, &account_ids, a) {
                 batches[d.rep].push(d);
             }
         }
         flush(&mut batches)?;
         for (w, window) in p.windows().into_iter().enumerate() {
             for a in 0..p.accounts() {
-                for d in workload::window_docs(&p, &gen_accounts, a, w, window) {
+                for d in workload::window_docs(&p, &account_ids, a, w, window) {
                     batches[d.rep].push(d);
                 }
             }
             flush(&mut batches)?;
         }
         Ok(())
-    });
-    let mut cursor = 0u64;
-    let mut pushes = 0u64;
-    let mut documents = account_ids.len() as u64;
-    let mut change_bytes = 0u64;
-    for (r, push) in rx {
-        for d in &push {
-            *counts.entry(d.kind.clone()).or_default() += 1;
-            change_bytes += d.changes.iter().map(|c| c.0.len() as u64).sum::<u64>();
-        }
-        documents += push.len() as u64;
-        let request = SyncRequest {
-            version: protocol::PROTOCOL_VERSION,
-            cursor,
-            rules_version: 0,
-            push,
-        };
-        let (resp, _, _) = net::sync(&agent, url, &devices[r].0, &request)?;
-        for result in &resp.results {
-            if let Outcome::Rejected { code, reason } = &result.outcome {
-                bail!("seeding: {} rejected: {code}: {reason}", result.doc_id);
-            }
-        }
-        // Pull only what is new since the last push: the seeding devices need none of it.
-        cursor = cursor.max(resp.cursor);
-        pushes += 1;
-    }
-    generator
-        .join()
-        .map_err(|_| anyhow::anyhow!("the generator panicked"))??;
-    Ok(Manifest {
-        key: p.key(),
-        slug: slug.to_owned(),
-        team_ids,
-        account_ids,
-        counts,
-        documents,
-        change_bytes,
-        pushes,
-        history_seconds: started.elapsed().as_secs_f64(),
-        setup_seconds,
     })
 }
 

@@ -13,16 +13,12 @@
 use chrono::{Datelike, TimeZone};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rapport_client_core::model::{
-    AdminLevel, AnyRecord, Assessment, Birthday, BuyingRole, Calendar, Channel, CheckIn,
-    Confidence, Contact, EventKind, Favour, FavourKind, Greeting, InfoKind, InfoReport, Intel,
-    Judgement, LocalTime, Objection, Occasion, Opportunity, OpportunityStatus, RelationshipEvent,
-    RelationshipLevel, RoleContacts, Signal, Spin, Step, VipCard, Visit,
-};
+use rapport_client_core::model::{AnyRecord, LocalTime, Occasion, Visit};
+use rapport_sample::{self as sample, Talk, VisitDraft, seeded_id};
 
 /// Bumped whenever generation changes, so cached databases of an older generator are
 /// never reused.
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;
 
 /// UTC offset of the company (Asia/Shanghai), minutes east.
 pub const OFFSET_MIN: i64 = 480;
@@ -176,13 +172,6 @@ fn stream(seed: u64, part: u64, index: u64) -> ChaCha8Rng {
     )
 }
 
-fn seeded_id(rng: &mut ChaCha8Rng) -> String {
-    let bytes: [u8; 16] = rng.r#gen();
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string()
-}
-
 /// The id of contact `k` of account `a` (visits and greetings refer to it).
 pub fn contact_id(p: &Params, a: usize, k: usize) -> String {
     let mut rng = stream(p.seed, 1, (a * 1000 + k) as u64);
@@ -205,86 +194,26 @@ pub fn setup_docs(p: &Params, account_ids: &[String], a: usize) -> Vec<GenDoc> {
     let mut contact_ids = Vec::new();
     for k in 0..p.contacts_per_account {
         let key = k < p.key_contacts_per_account;
-        let card = key.then(|| VipCard {
-            knows_rep_name: rng.gen_bool(0.8),
-            interests: ["高尔夫", "茶道", "钓鱼", "书法", ""][rng.gen_range(0..5)].into(),
-            birthday: rng.gen_bool(0.7).then(|| Birthday {
-                calendar: if rng.gen_bool(0.4) {
-                    Calendar::Lunar
-                } else {
-                    Calendar::Solar
-                },
-                month: rng.gen_range(1..=12),
-                day: rng.gen_range(1..=28),
-                leap_month: false,
-            }),
-            concerns: if rng.gen_bool(0.5) {
-                "孩子明年高考".into()
-            } else {
-                String::new()
-            },
-            helped_with_concern: rng.gen_bool(0.3),
-            notes: String::new(),
-        });
-        let roles = match k {
-            0 => vec![BuyingRole::DecisionMaker],
-            1 => vec![BuyingRole::TechnicalGatekeeper, BuyingRole::Coach],
-            _ => vec![BuyingRole::User],
-        };
+        let title = ["采购总监", "设备部主管", "使用部门经理", "技术总监"][k % 4];
+        let person = (format!("联系人 {a}-{k}"), title.to_owned());
         let id = contact_id(p, a, k);
         contact_ids.push(id.clone());
         docs.push(GenDoc {
             id,
             rep,
-            record: AnyRecord::Contact(Contact {
-                account_id: account_ids[a].clone(),
-                name: format!("联系人 {a}-{k}"),
-                title: Some(["采购总监", "设备部主管", "使用部门经理", "技术总监"][k % 4].into()),
-                admin_level: Some(match k {
-                    0 => AdminLevel::Executive,
-                    1 => AdminLevel::DepartmentHead,
-                    _ => AdminLevel::Staff,
-                }),
-                relationship_level: Some(RelationshipLevel::ALL[rng.gen_range(0..4)]),
-                roles,
-                key_contact: key,
-                vip_card: card,
-                ..Contact::default()
-            }),
+            record: AnyRecord::Contact(sample::contact(&mut rng, &account_ids[a], k, person, key)),
         });
     }
-    let of = |k: usize| contact_ids.get(k).cloned().into_iter().collect::<Vec<_>>();
-    let step = |j: Judgement, note: &str| Step {
-        judgement: Some(j),
-        note: note.into(),
-    };
     docs.push(GenDoc {
         id: seeded_id(&mut rng),
         rep,
-        record: AnyRecord::Opportunity(Opportunity {
-            account_id: account_ids[a].clone(),
-            name: format!("客户 {a} 年度框架协议"),
-            value: Some(f64::from(rng.gen_range(50..500_u32)) * 10_000.0),
-            status: OpportunityStatus::Open,
-            expected_close: Some(
-                (anchor_day() + chrono::Duration::days(rng.gen_range(20..120)))
-                    .format("%Y-%m-%d")
-                    .to_string(),
-            ),
-            assessment: Assessment {
-                real: step(Judgement::Yes, "预算已批"),
-                competition: step(Judgement::Yes, "两家竞争"),
-                can_win: step(Judgement::Unsure, "技术评分接近"),
-                worth_winning: step(Judgement::Yes, "三年框架"),
-            },
-            roles: RoleContacts {
-                decision_maker: of(0),
-                technical_gatekeeper: of(1),
-                coach: of(1),
-                user: of(2),
-            },
-            ..Opportunity::default()
-        }),
+        record: AnyRecord::Opportunity(sample::opportunity(
+            &mut rng,
+            &account_ids[a],
+            format!("客户 {a} 年度框架协议"),
+            anchor_day(),
+            &contact_ids,
+        )),
     });
     docs
 }
@@ -301,16 +230,8 @@ fn moment(rng: &mut ChaCha8Rng, start: i64, end: i64, hour_from: i64, hour_to: i
     }
 }
 
-const PURPOSES: [&str; 6] = [
-    "季度业务回顾",
-    "新品技术交流",
-    "了解采购计划",
-    "售后问题跟进",
-    "拜访决策者",
-    "节日问候拜访",
-];
-
-/// A visit on account `a` at `at`, as a rep logs it.
+/// A visit on account `a` at `at`, as a rep logs it, meeting one or two of the
+/// account's contacts.
 pub fn visit(
     p: &Params,
     rng: &mut ChaCha8Rng,
@@ -318,61 +239,22 @@ pub fn visit(
     a: usize,
     at: LocalTime,
 ) -> Visit {
-    let duration = rng.gen_range(2..=8) * 15;
-    let late = rng.gen_bool(0.1);
-    let met = (0..rng.gen_range(1..=2))
+    let duration_min = sample::duration_min(rng);
+    let late = sample::logged_late(rng);
+    let contacts_met = (0..rng.gen_range(1..=2))
         .map(|_| contact_id(p, a, rng.gen_range(0..p.contacts_per_account.max(1))))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let spin = Spin::ALL
-        .iter()
-        .copied()
-        .filter(|_| rng.gen_bool(0.5))
-        .collect();
-    let objections = Objection::ALL
-        .iter()
-        .copied()
-        .filter(|_| rng.gen_bool(0.15))
-        .collect();
-    let signals = Signal::ALL
-        .iter()
-        .copied()
-        .filter(|_| rng.gen_bool(0.2))
-        .collect();
-    let next = rng.gen_bool(0.3);
-    let (lat, lon) = account_location(a);
-    Visit {
-        account_id: account_ids[a].clone(),
-        occurred_at: at,
-        logged_at: LocalTime {
-            utc_ms: at.utc_ms
-                + if late {
-                    30 * 3_600_000
-                } else {
-                    (duration + 10) * 60_000
-                },
-            offset_min: at.offset_min,
-        },
-        duration_min: duration,
-        purpose: PURPOSES[rng.gen_range(0..PURPOSES.len())].into(),
-        contacts_met: met,
-        check_in: Some(CheckIn {
-            lat: lat + rng.gen_range(-0.002..0.002),
-            lon: lon + rng.gen_range(-0.002..0.002),
-            accuracy_m: 25.0,
-        }),
-        spin,
-        objections,
-        signals,
-        next_step: next.then(|| "发送技术方案".into()),
-        next_step_due: next.then(|| {
-            chrono::DateTime::from_timestamp_millis(at.utc_ms + 10 * DAY_MS)
-                .map(|t| t.date_naive().format("%Y-%m-%d").to_string())
-                .unwrap_or_default()
-        }),
-        ..Visit::default()
-    }
+    let talk = Talk::draw(rng);
+    let draft = VisitDraft {
+        purpose: sample::purpose(rng),
+        duration_min,
+        contacts_met,
+        talk,
+        late,
+    };
+    draft.visit(rng, &account_ids[a], at, account_location(a))
 }
 
 /// Where account `a` is (for check-ins), spread over East China.
@@ -392,12 +274,9 @@ pub fn window_docs(
     let reps = p.account_reps(a);
     let mut rng = stream(p.seed, 3, (a * 10_000 + w) as u64);
     let years = (end - start) as f64 / (365.0 * DAY_MS as f64);
+    let account = account_ids[a].as_str();
     let mut docs = Vec::new();
-    let key_contact = |rng: &mut ChaCha8Rng| {
-        (p.key_contacts_per_account > 0)
-            .then(|| contact_id(p, a, rng.gen_range(0..p.key_contacts_per_account)))
-    };
-    let push = |rng: &mut ChaCha8Rng, docs: &mut Vec<GenDoc>, record: AnyRecord| {
+    let mut push = |rng: &mut ChaCha8Rng, record: AnyRecord| {
         let rep = reps[rng.gen_range(0..reps.len())];
         docs.push(GenDoc {
             id: seeded_id(rng),
@@ -405,93 +284,48 @@ pub fn window_docs(
             record,
         });
     };
+    let key_contact = |rng: &mut ChaCha8Rng| {
+        (p.key_contacts_per_account > 0)
+            .then(|| contact_id(p, a, rng.gen_range(0..p.key_contacts_per_account)))
+    };
+    let hours = |from, to| move |rng: &mut ChaCha8Rng| moment(rng, start, end, from, to);
     for _ in 0..how_many(&mut rng, p.visits_per_account_year * years) {
         let at = moment(&mut rng, start, end, 9, 17);
         let v = visit(p, &mut rng, account_ids, a, at);
-        push(&mut rng, &mut docs, AnyRecord::Visit(v));
+        push(&mut rng, AnyRecord::Visit(v));
     }
     for _ in 0..how_many(&mut rng, FAVOURS_PER_YEAR * years) {
-        let personal = rng.gen_bool(0.4);
-        let favour = Favour {
-            account_id: account_ids[a].clone(),
-            contact_id: key_contact(&mut rng),
-            kind: if personal {
-                FavourKind::Personal
-            } else {
-                FavourKind::Business
-            },
-            description: if personal {
-                "帮忙联系孩子实习单位".into()
-            } else {
-                "协调加急发货".into()
-            },
-            value: rng
-                .gen_bool(0.15)
-                .then(|| f64::from(rng.gen_range(600..2000_u32))),
-            occurred_at: moment(&mut rng, start, end, 12, 20),
-            ..Favour::default()
-        };
-        push(&mut rng, &mut docs, AnyRecord::Favour(favour));
+        let favour = sample::favour(&mut rng, account, key_contact, hours(12, 20));
+        push(&mut rng, AnyRecord::Favour(favour));
     }
     for _ in 0..how_many(&mut rng, INTEL_PER_YEAR * years) {
-        let intel = Intel {
-            account_id: account_ids[a].clone(),
-            competitor: ["西门子", "ABB", "施耐德"][rng.gen_range(0..3)].into(),
-            product: Some("变频器".into()),
-            price: Some(f64::from(rng.gen_range(80..120_u32)) * 100.0),
-            observation: "报价下调约5%，承诺两周交货".into(),
-            source_contact_id: key_contact(&mut rng),
-            confidence: Confidence::ALL[rng.gen_range(0..3)],
-            occurred_at: moment(&mut rng, start, end, 9, 18),
-            ..Intel::default()
-        };
-        push(&mut rng, &mut docs, AnyRecord::Intel(intel));
+        let intel = sample::intel(&mut rng, account, key_contact, hours(9, 18));
+        push(&mut rng, AnyRecord::Intel(intel));
     }
     for _ in 0..how_many(&mut rng, INFO_PER_YEAR * years) {
-        let kind = InfoKind::ALL[rng.gen_range(0..3)];
-        let report = InfoReport {
-            account_id: account_ids[a].clone(),
-            kind,
-            figure: (kind != InfoKind::ConsumerFeedback)
-                .then(|| f64::from(rng.gen_range(100..5000_u32))),
-            unit: (kind != InfoKind::ConsumerFeedback).then(|| "台".into()),
-            details: "本月情况".into(),
-            contact_id: key_contact(&mut rng),
-            occurred_at: moment(&mut rng, start, end, 9, 18),
-            ..InfoReport::default()
-        };
-        push(&mut rng, &mut docs, AnyRecord::InfoReport(report));
+        let report = sample::info_report(&mut rng, account, key_contact, hours(9, 18));
+        push(&mut rng, AnyRecord::InfoReport(report));
     }
     for _ in 0..how_many(&mut rng, GREETINGS_PER_YEAR * years) {
-        let occasion = [
-            Occasion::SpringFestival,
-            Occasion::MidAutumn,
-            Occasion::DragonBoat,
-            Occasion::NationalDay,
-            Occasion::Birthday,
-        ][rng.gen_range(0..5)];
-        let greeting = Greeting {
-            account_id: account_ids[a].clone(),
-            contact_id: key_contact(&mut rng),
-            occasion,
-            channel: [Channel::WeChat, Channel::Phone, Channel::Gift][rng.gen_range(0..3)],
-            occurred_at: moment(&mut rng, start, end, 8, 10),
-            ..Greeting::default()
-        };
-        push(&mut rng, &mut docs, AnyRecord::Greeting(greeting));
+        let greeting = sample::greeting(&mut rng, account, occasion, key_contact, hours(8, 10));
+        push(&mut rng, AnyRecord::Greeting(greeting));
     }
     for _ in 0..how_many(&mut rng, EVENTS_PER_YEAR * years) {
-        let event = RelationshipEvent {
-            account_id: account_ids[a].clone(),
-            kind: EventKind::ALL[rng.gen_range(0..3)],
-            description: "新品发布会第一个邀请我司".into(),
-            contact_id: key_contact(&mut rng),
-            occurred_at: moment(&mut rng, start, end, 9, 18),
-            ..RelationshipEvent::default()
-        };
-        push(&mut rng, &mut docs, AnyRecord::RelationshipEvent(event));
+        let event = sample::relationship_event(&mut rng, account, key_contact, hours(9, 18));
+        push(&mut rng, AnyRecord::RelationshipEvent(event));
     }
     docs
+}
+
+/// A greeting's occasion: one of the four holidays or a birthday.
+fn occasion(rng: &mut ChaCha8Rng) -> Occasion {
+    [
+        Occasion::SpringFestival,
+        Occasion::MidAutumn,
+        Occasion::DragonBoat,
+        Occasion::NationalDay,
+        Occasion::Birthday,
+    ][rng.gen_range(0..5)]
 }
 
 /// A new visit the benchmark's device logs "now" (at the anchor day).

@@ -9,20 +9,21 @@
 //! current week. Seeding is skipped when the company already exists.
 
 use automerge::ActorId;
-use chrono::{Datelike, TimeZone};
+use chrono::{Datelike, NaiveDate, TimeZone};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapport_client_core::model::{
-    self, Account, AdminLevel, AnyRecord, Assessment, Birthday, BuyingRole, Calendar, Channel,
-    CheckIn, Confidence, Contact, EventKind, Favour, FavourKind, GeoPoint, Greeting, InfoKind,
-    InfoReport, Intel, Judgement, LocalTime, Objection, Occasion, Opportunity, OpportunityStatus,
-    PeriodMetrics, RelationshipEvent, RelationshipLevel, RoleContacts, Signal, Spin, Stage,
-    StageStep, Step, VipCard, Visit, calendar,
+    self, Account, AnyRecord, Birthday, Channel, GeoPoint, Greeting, LocalTime, Occasion,
+    PeriodMetrics, Stage, StageStep, calendar,
 };
 use rapport_client_core::protocol::Role;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use rapport_sample::{self as sample, Talk, VisitDraft, seeded_id};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 
-use crate::admin::{self, NewCompany, NewTeam, NewUser};
+use crate::admin::{self, NewCompany, NewTeam, NewUser, UserView};
 use crate::app::App;
 use crate::changelog::{Sequence, insert_new_document};
 use crate::clock::now_ms;
@@ -143,26 +144,10 @@ const ACCOUNTS: [DemoAccount; 10] = [
 /// Which accounts (by index) each rep serves; account 3 is shared by li and zhao.
 const TEAMS: [&[usize]; 3] = [&[0, 1, 2, 3], &[3, 4, 5, 6], &[7, 8, 9]];
 
-const PURPOSES: [&str; 6] = [
-    "季度业务回顾",
-    "新品技术交流",
-    "了解采购计划",
-    "售后问题跟进",
-    "拜访决策者",
-    "节日问候拜访",
-];
-
 /// An independent random stream for one rep and one part of the seed.
 fn stream(rep: usize, part: i64) -> ChaCha8Rng {
     let rep = u64::try_from(rep).unwrap_or(0);
     ChaCha8Rng::seed_from_u64(SEED ^ (rep << 32) ^ part.cast_unsigned().wrapping_mul(0x9E37_79B9))
-}
-
-fn seeded_id(rng: &mut ChaCha8Rng) -> String {
-    let bytes: [u8; 16] = rng.r#gen();
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string()
 }
 
 /// What `--demo` prints: who can sign in and what to try.
@@ -193,6 +178,45 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
         return Ok(false);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let (tenant_id, reps) = create_people(app).await?;
+    let tenant_id = tenant_id.as_str();
+    let period = Period::up_to_now()?;
+    let account_ids: Vec<String> = ACCOUNTS.iter().map(|_| seeded_id(&mut rng)).collect();
+    let _writer = app.write_guard().await;
+    let txn = app.db.begin().await?;
+    let mut seed = Seed {
+        txn: &txn,
+        seq: Sequence::lock(&txn, tenant_id).await?,
+    };
+    seed_accounts(&mut seed, &mut rng, &account_ids, &period).await?;
+    for (r, rep) in reps.iter().enumerate() {
+        let actor = seeding_device(&seed, &mut rng, &rep.id).await?;
+        let mut rep = RepSeed {
+            seed: &mut seed,
+            rep_id: &rep.id,
+            actor,
+            account_ids: &account_ids,
+            period: &period,
+            contacts: Vec::new(),
+            birthdays: Vec::new(),
+        };
+        rep.seed(&mut rng, r).await?;
+    }
+    seed.seq.finish(&txn).await?;
+    txn.commit().await?;
+    drop(_writer);
+
+    for (rep, served) in reps.iter().zip(TEAMS) {
+        for &i in served {
+            admin::assign(app, tenant_id, &account_ids[i], &rep.id).await?;
+        }
+    }
+    Ok(true)
+}
+
+/// Creates the company (with its admin), its team, the manager and the reps; returns the
+/// company's id and the reps.
+async fn create_people(app: &App) -> ApiResult<(String, Vec<UserView>)> {
     let company = admin::create_company(
         app,
         NewCompany {
@@ -213,103 +237,77 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
         },
     )
     .await?;
-    admin::create_user(
-        app,
-        tenant_id,
-        NewUser {
-            username: MANAGER.0.into(),
-            display_name: Some(MANAGER.1.into()),
-            password: PASSWORD.into(),
-            role: Role::Manager,
-            team_id: Some(team.id.clone()),
-        },
-    )
-    .await?;
+    let user = |(username, display): (&str, &str), role| NewUser {
+        username: username.into(),
+        display_name: Some(display.into()),
+        password: PASSWORD.into(),
+        role,
+        team_id: Some(team.id.clone()),
+    };
+    admin::create_user(app, tenant_id, user(MANAGER, Role::Manager)).await?;
     let mut reps = Vec::new();
-    for (username, display) in REPS {
-        reps.push(
-            admin::create_user(
-                app,
-                tenant_id,
-                NewUser {
-                    username: username.into(),
-                    display_name: Some(display.into()),
-                    password: PASSWORD.into(),
-                    role: Role::Rep,
-                    team_id: Some(team.id.clone()),
-                },
-            )
-            .await?,
-        );
+    for rep in REPS {
+        reps.push(admin::create_user(app, tenant_id, user(rep, Role::Rep)).await?);
     }
-    let tz: chrono_tz::Tz = TIME_ZONE
-        .parse()
-        .map_err(|_| anyhow::anyhow!("demo time zone"))?;
-    let now = chrono::Utc::now();
-    let today = now.with_timezone(&tz).date_naive();
-    let this_monday =
-        today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
-    let first_day = this_monday - chrono::Duration::weeks(WEEKS - 1);
-    // A moment on a given day, if it has already happened.
-    let moment = |day: chrono::NaiveDate, hour: u32, minute: u32| {
-        let local = day.and_hms_opt(hour, minute, 0)?;
-        let at = tz.from_local_datetime(&local).earliest()?;
-        (at <= now).then(|| LocalTime::from_datetime(&at))
-    };
+    Ok((company.id, reps))
+}
 
-    let account_ids: Vec<String> = ACCOUNTS.iter().map(|_| seeded_id(&mut rng)).collect();
-    let _writer = app.write_guard().await;
-    let txn = app.db.begin().await?;
-    let mut seed = Seed {
-        seq: Sequence::lock(&txn, tenant_id).await?,
-    };
+/// The demo's eight weeks in the company's time zone, up to now.
+struct Period {
+    tz: chrono_tz::Tz,
+    now: chrono::DateTime<chrono::Utc>,
+    today: NaiveDate,
+    this_monday: NaiveDate,
+    first_day: NaiveDate,
+}
+
+impl Period {
+    fn up_to_now() -> ApiResult<Period> {
+        let tz: chrono_tz::Tz = TIME_ZONE
+            .parse()
+            .map_err(|_| anyhow::anyhow!("demo time zone"))?;
+        let now = chrono::Utc::now();
+        let today = now.with_timezone(&tz).date_naive();
+        let this_monday =
+            today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+        Ok(Period {
+            tz,
+            now,
+            today,
+            this_monday,
+            first_day: this_monday - chrono::Duration::weeks(WEEKS - 1),
+        })
+    }
+
+    /// Days from the first day of the period to today.
+    fn days(&self) -> i64 {
+        (self.today - self.first_day).num_days()
+    }
+
+    /// A moment on a given day, if it has already happened.
+    fn moment(&self, day: NaiveDate, hour: u32, minute: u32) -> Option<LocalTime> {
+        let local = day.and_hms_opt(hour, minute, 0)?;
+        let at = self.tz.from_local_datetime(&local).earliest()?;
+        (at <= self.now).then(|| LocalTime::from_datetime(&at))
+    }
+}
+
+/// Each account's yearly sales in 万元: the pyramid puts a few accounts on top.
+const SCALES: [f64; 10] = [
+    260.0, 120.0, 90.0, 210.0, 60.0, 140.0, 35.0, 80.0, 45.0, 20.0,
+];
+
+/// The accounts, written by the system.
+async fn seed_accounts(
+    seed: &mut Seed<'_>,
+    rng: &mut ChaCha8Rng,
+    account_ids: &[String],
+    period: &Period,
+) -> ApiResult<()> {
     for (i, a) in ACCOUNTS.iter().enumerate() {
-        // Four quarters of figures (万元); the pyramid puts a few accounts on top.
-        let scale = [
-            260.0, 120.0, 90.0, 210.0, 60.0, 140.0, 35.0, 80.0, 45.0, 20.0,
-        ][i];
-        let metrics = ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
-            .iter()
-            .map(|period| PeriodMetrics {
-                period: (*period).into(),
-                sales: Some((scale * rng.gen_range(0.8..1.2_f64)).round()),
-                profit: Some((scale * rng.gen_range(0.1..0.2_f64)).round()),
-                collections: Some((scale * rng.gen_range(0.7..1.0_f64)).round()),
-                transactions: Some(rng.gen_range(3..30)),
-            })
-            .collect();
-        let stage = Stage::ALL[(i * 3 + 1) % Stage::ALL.len()];
-        let history = Stage::ALL
-            .iter()
-            .take_while(|s| **s <= stage)
-            .enumerate()
-            .filter_map(|(k, s)| {
-                let day = first_day - chrono::Duration::weeks(52 - 10 * i64::try_from(k).ok()?);
-                Some(StageStep {
-                    id: seeded_id(&mut rng),
-                    stage: *s,
-                    at: moment(day, 10, 0)?,
-                })
-            })
-            .collect();
-        let account = Account {
-            name: a.name.into(),
-            industry: Some(a.industry.into()),
-            city: Some(a.city.into()),
-            location: Some(GeoPoint {
-                lat: a.lat,
-                lon: a.lon,
-            }),
-            metrics,
-            current_value: Some(1 + i64::try_from(i % 5).unwrap_or(0)),
-            potential_value: Some(5 - i64::try_from(i % 4).unwrap_or(0)),
-            stage: Some(stage),
-            stage_history: history,
-            ..Account::default()
-        };
+        let account = account(rng, i, a, period);
         let actor = ActorId::from(rng.r#gen::<[u8; 16]>());
         seed.insert(
-            &txn,
             &account_ids[i],
             admin::SYSTEM_AUTHOR,
             actor,
@@ -317,341 +315,298 @@ pub async fn seed(app: &App) -> ApiResult<bool> {
         )
         .await?;
     }
+    Ok(())
+}
 
-    for (r, rep) in reps.iter().enumerate() {
-        // The rep's seeding "device", so every change has a registered actor.
-        let actor = ActorId::from(rng.r#gen::<[u8; 16]>());
-        devices::ActiveModel {
-            id: Set(seeded_id(&mut rng)),
-            tenant_id: Set(tenant_id.to_owned()),
-            user_id: Set(rep.id.clone()),
-            actor_id: Set(actor.to_hex_string()),
-            name: Set("demo seed".into()),
-            active: Set(false),
-            created_at: Set(now_ms()),
-            told_seq: Set(0),
-        }
-        .insert(&txn)
-        .await?;
-        let mut put = async |id: String, record: AnyRecord| -> ApiResult<String> {
-            seed.insert(&txn, &id, &rep.id, actor.clone(), record)
-                .await?;
-            Ok(id)
-        };
-        let mut contacts: Vec<(usize, String, bool)> = Vec::new();
-        let mut birthdays: Vec<(usize, String, Birthday)> = Vec::new();
+/// Account `i`: four quarters of figures, and the stages it went through over the past
+/// year up to its stage now.
+fn account(rng: &mut ChaCha8Rng, i: usize, a: &DemoAccount, period: &Period) -> Account {
+    let scale = SCALES[i];
+    let metrics = ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+        .iter()
+        .map(|period| PeriodMetrics {
+            period: (*period).into(),
+            sales: Some((scale * rng.gen_range(0.8..1.2_f64)).round()),
+            profit: Some((scale * rng.gen_range(0.1..0.2_f64)).round()),
+            collections: Some((scale * rng.gen_range(0.7..1.0_f64)).round()),
+            transactions: Some(rng.gen_range(3..30)),
+        })
+        .collect();
+    let stage = Stage::ALL[(i * 3 + 1) % Stage::ALL.len()];
+    let history = Stage::ALL
+        .iter()
+        .take_while(|s| **s <= stage)
+        .enumerate()
+        .filter_map(|(k, s)| {
+            let weeks_ago = 52 - 10 * i64::try_from(k).ok()?;
+            let day = period.first_day - chrono::Duration::weeks(weeks_ago);
+            Some(StageStep {
+                id: seeded_id(rng),
+                stage: *s,
+                at: period.moment(day, 10, 0)?,
+            })
+        })
+        .collect();
+    Account {
+        name: a.name.into(),
+        industry: Some(a.industry.into()),
+        city: Some(a.city.into()),
+        location: Some(GeoPoint {
+            lat: a.lat,
+            lon: a.lon,
+        }),
+        metrics,
+        current_value: Some(1 + i64::try_from(i % 5).unwrap_or(0)),
+        potential_value: Some(5 - i64::try_from(i % 4).unwrap_or(0)),
+        stage: Some(stage),
+        stage_history: history,
+        ..Account::default()
+    }
+}
+
+/// Registers a rep's seeding "device", so every change the rep's records carry has a
+/// registered actor; returns the actor.
+async fn seeding_device(seed: &Seed<'_>, rng: &mut ChaCha8Rng, rep_id: &str) -> ApiResult<ActorId> {
+    let actor = ActorId::from(rng.r#gen::<[u8; 16]>());
+    devices::ActiveModel {
+        id: Set(seeded_id(rng)),
+        tenant_id: Set(seed.seq.tenant_id().to_owned()),
+        user_id: Set(rep_id.to_owned()),
+        actor_id: Set(actor.to_hex_string()),
+        name: Set("demo seed".into()),
+        active: Set(false),
+        created_at: Set(now_ms()),
+        told_seq: Set(0),
+    }
+    .insert(seed.txn)
+    .await?;
+    Ok(actor)
+}
+
+/// One rep's records, written from the rep's seeding device.
+struct RepSeed<'s, 'a> {
+    seed: &'s mut Seed<'a>,
+    rep_id: &'s str,
+    actor: ActorId,
+    account_ids: &'s [String],
+    period: &'s Period,
+    /// The contacts the rep wrote: (account index, contact id, key contact).
+    contacts: Vec<(usize, String, bool)>,
+    /// The birthdays on key contacts' VIP cards: (account index, contact id, birthday).
+    birthdays: Vec<(usize, String, Birthday)>,
+}
+
+impl RepSeed<'_, '_> {
+    /// Seeds rep `r`'s accounts (their contacts and opportunity), eight weeks of
+    /// visits and relationship work, and the greetings of the period.
+    async fn seed(&mut self, rng: &mut ChaCha8Rng, r: usize) -> ApiResult<()> {
         for &a in TEAMS[r] {
             // Shared accounts get their contacts from the first rep serving them.
             if TEAMS[..r].iter().any(|t| t.contains(&a)) {
                 continue;
             }
-            for (k, (name, title)) in ACCOUNTS[a].contacts.iter().enumerate() {
-                let key = k == 0 || title.contains('总');
-                let roles = match k {
-                    0 => vec![BuyingRole::DecisionMaker],
-                    1 => vec![BuyingRole::TechnicalGatekeeper, BuyingRole::Coach],
-                    _ => vec![BuyingRole::User],
-                };
-                let card = key.then(|| VipCard {
-                    knows_rep_name: rng.gen_bool(0.8),
-                    interests: ["高尔夫", "茶道", "钓鱼", "书法", ""][rng.gen_range(0..5)].into(),
-                    birthday: rng.gen_bool(0.7).then(|| Birthday {
-                        calendar: if rng.gen_bool(0.4) {
-                            Calendar::Lunar
-                        } else {
-                            Calendar::Solar
-                        },
-                        month: rng.gen_range(1..=12),
-                        day: rng.gen_range(1..=28),
-                        leap_month: false,
-                    }),
-                    concerns: if rng.gen_bool(0.5) {
-                        "孩子明年高考".into()
-                    } else {
-                        String::new()
-                    },
-                    helped_with_concern: rng.gen_bool(0.3),
-                    notes: String::new(),
-                });
-                if let Some(b) = card.as_ref().and_then(|c| c.birthday) {
-                    birthdays.push((a, String::new(), b));
-                }
-                let contact = Contact {
-                    account_id: account_ids[a].clone(),
-                    name: (*name).into(),
-                    title: Some((*title).into()),
-                    admin_level: Some(match k {
-                        0 => AdminLevel::Executive,
-                        1 => AdminLevel::DepartmentHead,
-                        _ => AdminLevel::Staff,
-                    }),
-                    relationship_level: Some(RelationshipLevel::ALL[rng.gen_range(0..4)]),
-                    roles,
-                    key_contact: key,
-                    vip_card: card,
-                    ..Contact::default()
-                };
-                let id = put(seeded_id(&mut rng), AnyRecord::Contact(contact)).await?;
-                if let Some(last) = birthdays.last_mut()
-                    && last.1.is_empty()
-                {
-                    last.1 = id.clone();
-                }
-                contacts.push((a, id, key));
-            }
-            // One opportunity per account, its roles partly filled: some sit in the
-            // danger zone.
-            let of = |role: usize| -> Vec<String> {
-                contacts
-                    .iter()
-                    .filter(|(acc, _, _)| *acc == a)
-                    .nth(role)
-                    .map(|(_, id, _)| vec![id.clone()])
-                    .unwrap_or_default()
-            };
-            let step = |j: Judgement, note: &str| Step {
-                judgement: Some(j),
-                note: note.into(),
-            };
-            let opportunity = Opportunity {
-                account_id: account_ids[a].clone(),
-                name: format!("{} 年度框架协议", ACCOUNTS[a].name),
-                value: Some(f64::from(rng.gen_range(50..500_u32)) * 10_000.0),
-                status: OpportunityStatus::Open,
-                expected_close: Some(
-                    (today + chrono::Duration::days(rng.gen_range(20..120)))
-                        .format("%Y-%m-%d")
-                        .to_string(),
-                ),
-                assessment: Assessment {
-                    real: step(Judgement::Yes, "预算已批"),
-                    competition: step(Judgement::Yes, "两家竞争"),
-                    can_win: step(Judgement::Unsure, "技术评分接近"),
-                    worth_winning: step(Judgement::Yes, "三年框架"),
-                },
-                roles: RoleContacts {
-                    decision_maker: of(0),
-                    technical_gatekeeper: of(1),
-                    coach: of(1),
-                    user: of(2),
-                },
-                ..Opportunity::default()
-            };
-            put(seeded_id(&mut rng), AnyRecord::Opportunity(opportunity)).await?;
+            self.account_people(rng, a).await?;
         }
         for week in (0..WEEKS).rev() {
-            // Each rep's week draws from its own stream, so what has not happened yet this
-            // week (skipped) never shifts the rest of the company.
-            let mut rng = stream(r, week);
-            let monday = this_monday - chrono::Duration::weeks(week);
-            let n = rng.gen_range(6..=12);
-            for _ in 0..n {
-                let a = TEAMS[r][rng.gen_range(0..TEAMS[r].len())];
-                let day = monday + chrono::Duration::days(rng.gen_range(0..5));
-                let hour = rng.gen_range(9..17);
-                let minute = [0, 15, 30, 45][rng.gen_range(0..4)];
-                let purpose = PURPOSES[rng.gen_range(0..PURPOSES.len())];
-                let duration = rng.gen_range(2..=8) * 15;
-                let met: Vec<String> = contacts
-                    .iter()
-                    .filter(|(acc, _, _)| *acc == a)
-                    .map(|(_, id, _)| id.clone())
-                    .take(rng.gen_range(1..=2))
-                    .collect();
-                let pick = |rng: &mut ChaCha8Rng, p: f64| rng.gen_bool(p);
-                let spin = Spin::ALL
-                    .iter()
-                    .copied()
-                    .filter(|_| pick(&mut rng, 0.5))
-                    .collect::<Vec<_>>();
-                let objections = Objection::ALL
-                    .iter()
-                    .copied()
-                    .filter(|_| pick(&mut rng, 0.15))
-                    .collect::<Vec<_>>();
-                let signals = Signal::ALL
-                    .iter()
-                    .copied()
-                    .filter(|_| pick(&mut rng, 0.2))
-                    .collect::<Vec<_>>();
-                let next = pick(&mut rng, 0.3);
-                let late = pick(&mut rng, 0.1);
-                let id = seeded_id(&mut rng);
-                let Some(at) = moment(day, hour, minute) else {
-                    continue; // Later this week: not happened yet.
-                };
-                let logged_after = if late { 60 * 30 } else { duration + 10 };
-                let visit = Visit {
-                    account_id: account_ids[a].clone(),
-                    occurred_at: at,
-                    logged_at: LocalTime {
-                        utc_ms: at.utc_ms + logged_after * 60_000,
-                        offset_min: at.offset_min,
-                    },
-                    duration_min: duration,
-                    purpose: purpose.into(),
-                    contacts_met: met,
-                    check_in: Some(CheckIn {
-                        lat: ACCOUNTS[a].lat + rng.gen_range(-0.002..0.002),
-                        lon: ACCOUNTS[a].lon + rng.gen_range(-0.002..0.002),
-                        accuracy_m: 25.0,
-                    }),
-                    spin,
-                    objections,
-                    signals,
-                    next_step: next.then(|| "发送技术方案".into()),
-                    next_step_due: next.then(|| {
-                        (day + chrono::Duration::days(10))
-                            .format("%Y-%m-%d")
-                            .to_string()
-                    }),
-                    ..Visit::default()
-                };
-                put(id, AnyRecord::Visit(visit)).await?;
-            }
-            // The week's relationship work besides visits.
-            let a = TEAMS[r][rng.gen_range(0..TEAMS[r].len())];
-            let day = monday + chrono::Duration::days(rng.gen_range(0..5));
-            let contact = contacts
-                .iter()
-                .find(|(acc, _, key)| *acc == a && *key)
-                .map(|(_, id, _)| id.clone());
-            let Some(at) = moment(day, 18, 30) else {
-                continue;
-            };
-            let personal = rng.gen_bool(0.4);
-            let favour = Favour {
-                account_id: account_ids[a].clone(),
-                contact_id: contact.clone(),
-                kind: if personal {
-                    FavourKind::Personal
-                } else {
-                    FavourKind::Business
-                },
-                description: if personal {
-                    "帮忙联系孩子实习单位".into()
-                } else {
-                    "协调加急发货".into()
-                },
-                // Now and then a gift above the limit, for the manager to review.
-                value: rng
-                    .gen_bool(0.15)
-                    .then(|| f64::from(rng.gen_range(600..2000_u32))),
-                occurred_at: at,
-                ..Favour::default()
-            };
-            put(seeded_id(&mut rng), AnyRecord::Favour(favour)).await?;
-            if rng.gen_bool(0.6) {
-                let intel = Intel {
-                    account_id: account_ids[a].clone(),
-                    competitor: ["西门子", "ABB", "施耐德"][rng.gen_range(0..3)].into(),
-                    product: Some("变频器".into()),
-                    price: Some(f64::from(rng.gen_range(80..120_u32)) * 100.0),
-                    observation: "报价下调约5%，承诺两周交货".into(),
-                    source_contact_id: contact.clone(),
-                    confidence: Confidence::ALL[rng.gen_range(0..3)],
-                    occurred_at: at,
-                    ..Intel::default()
-                };
-                put(seeded_id(&mut rng), AnyRecord::Intel(intel)).await?;
-            }
-            if rng.gen_bool(0.5) {
-                let kind = InfoKind::ALL[rng.gen_range(0..3)];
-                let report = InfoReport {
-                    account_id: account_ids[a].clone(),
-                    kind,
-                    figure: (kind != InfoKind::ConsumerFeedback)
-                        .then(|| f64::from(rng.gen_range(100..5000_u32))),
-                    unit: (kind != InfoKind::ConsumerFeedback).then(|| "台".into()),
-                    details: match kind {
-                        InfoKind::Shipments => "本月出货",
-                        InfoKind::Inventory => "仓库库存",
-                        InfoKind::ConsumerFeedback => "终端反映噪音偏大",
-                    }
-                    .into(),
-                    contact_id: contact.clone(),
-                    occurred_at: at,
-                    ..InfoReport::default()
-                };
-                put(seeded_id(&mut rng), AnyRecord::InfoReport(report)).await?;
-            }
-            if rng.gen_bool(0.25) {
-                let event = RelationshipEvent {
-                    account_id: account_ids[a].clone(),
-                    kind: EventKind::ALL[rng.gen_range(0..3)],
-                    description: "新品发布会第一个邀请我司".into(),
-                    contact_id: contact.clone(),
-                    occurred_at: at,
-                    ..RelationshipEvent::default()
-                };
-                put(seeded_id(&mut rng), AnyRecord::RelationshipEvent(event)).await?;
-            }
+            self.week(r, week).await?;
         }
-        // Holiday greetings for key contacts on the holidays of the period.
+        // Greetings draw from their own stream too.
         let mut rng = stream(r, -1);
-        for (occasion, date) in
-            calendar::holidays_between(first_day, (today - first_day).num_days())
-        {
-            for (a, contact, _) in contacts.iter().filter(|(_, _, key)| *key) {
+        self.holiday_greetings(&mut rng).await?;
+        self.birthday_greetings(&mut rng).await
+    }
+
+    /// Writes `record` as document `id`.
+    async fn put(&mut self, id: String, record: AnyRecord) -> ApiResult<String> {
+        self.seed
+            .insert(&id, self.rep_id, self.actor.clone(), record)
+            .await?;
+        Ok(id)
+    }
+
+    /// The ids of the contacts the rep wrote on account `a`, in order.
+    fn contacts_of(&self, a: usize) -> Vec<String> {
+        self.contacts
+            .iter()
+            .filter(|(acc, _, _)| *acc == a)
+            .map(|(_, id, _)| id.clone())
+            .collect()
+    }
+
+    /// Account `a`'s contacts (key contacts with VIP cards) and one opportunity, its roles
+    /// partly filled: some sit in the danger zone.
+    async fn account_people(&mut self, rng: &mut ChaCha8Rng, a: usize) -> ApiResult<()> {
+        let account_id = &self.account_ids[a];
+        for (k, (name, title)) in ACCOUNTS[a].contacts.iter().enumerate() {
+            let key = k == 0 || title.contains('总');
+            let person = ((*name).to_owned(), (*title).to_owned());
+            let contact = sample::contact(rng, account_id, k, person, key);
+            let birthday = contact.vip_card.as_ref().and_then(|c| c.birthday);
+            let id = self
+                .put(seeded_id(rng), AnyRecord::Contact(contact))
+                .await?;
+            if let Some(b) = birthday {
+                self.birthdays.push((a, id.clone(), b));
+            }
+            self.contacts.push((a, id, key));
+        }
+        let name = format!("{} 年度框架协议", ACCOUNTS[a].name);
+        let holders = self.contacts_of(a);
+        let opportunity = sample::opportunity(rng, account_id, name, self.period.today, &holders);
+        self.put(seeded_id(rng), AnyRecord::Opportunity(opportunity))
+            .await?;
+        Ok(())
+    }
+
+    /// The rep's visits and relationship work in the week `week` weeks before this one.
+    async fn week(&mut self, r: usize, week: i64) -> ApiResult<()> {
+        // Each rep's week draws from its own stream, so what has not happened yet this
+        // week (skipped) never shifts the rest of the company.
+        let mut rng = stream(r, week);
+        let monday = self.period.this_monday - chrono::Duration::weeks(week);
+        let n = rng.gen_range(6..=12);
+        for _ in 0..n {
+            self.visit(&mut rng, r, monday).await?;
+        }
+        self.relationship_work(&mut rng, r, monday).await
+    }
+
+    /// A visit on a working day of the week starting `monday`, unless it is still ahead.
+    async fn visit(&mut self, rng: &mut ChaCha8Rng, r: usize, monday: NaiveDate) -> ApiResult<()> {
+        let a = TEAMS[r][rng.gen_range(0..TEAMS[r].len())];
+        let day = monday + chrono::Duration::days(rng.gen_range(0..5));
+        let hour = rng.gen_range(9..17);
+        let minute = [0, 15, 30, 45][rng.gen_range(0..4)];
+        let purpose = sample::purpose(rng);
+        let duration_min = sample::duration_min(rng);
+        let met = rng.gen_range(1..=2);
+        let draft = VisitDraft {
+            purpose,
+            duration_min,
+            contacts_met: self.contacts_of(a).into_iter().take(met).collect(),
+            talk: Talk::draw(rng),
+            late: sample::logged_late(rng),
+        };
+        let id = seeded_id(rng);
+        let Some(at) = self.period.moment(day, hour, minute) else {
+            return Ok(()); // Later this week: not happened yet.
+        };
+        let place = (ACCOUNTS[a].lat, ACCOUNTS[a].lon);
+        let visit = draft.visit(rng, &self.account_ids[a], at, place);
+        self.put(id, AnyRecord::Visit(visit)).await?;
+        Ok(())
+    }
+
+    /// The week's relationship work besides visits, with a key contact of one account:
+    /// a favour, and maybe intelligence, an information report and a relationship event.
+    async fn relationship_work(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        r: usize,
+        monday: NaiveDate,
+    ) -> ApiResult<()> {
+        let a = TEAMS[r][rng.gen_range(0..TEAMS[r].len())];
+        let day = monday + chrono::Duration::days(rng.gen_range(0..5));
+        let contact = self
+            .contacts
+            .iter()
+            .find(|(acc, _, key)| *acc == a && *key)
+            .map(|(_, id, _)| id.clone());
+        let Some(at) = self.period.moment(day, 18, 30) else {
+            return Ok(());
+        };
+        let account_ids = self.account_ids;
+        let account_id = &account_ids[a];
+        // The key contact and the moment are given: the generators draw nothing for them.
+        let contact = |_: &mut ChaCha8Rng| contact.clone();
+        let at = |_: &mut ChaCha8Rng| at;
+        let favour = sample::favour(rng, account_id, contact, at);
+        self.put(seeded_id(rng), AnyRecord::Favour(favour)).await?;
+        if rng.gen_bool(0.6) {
+            let intel = sample::intel(rng, account_id, contact, at);
+            self.put(seeded_id(rng), AnyRecord::Intel(intel)).await?;
+        }
+        if rng.gen_bool(0.5) {
+            let report = sample::info_report(rng, account_id, contact, at);
+            self.put(seeded_id(rng), AnyRecord::InfoReport(report))
+                .await?;
+        }
+        if rng.gen_bool(0.25) {
+            let event = sample::relationship_event(rng, account_id, contact, at);
+            self.put(seeded_id(rng), AnyRecord::RelationshipEvent(event))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Holiday greetings for key contacts on the holidays of the period.
+    async fn holiday_greetings(&mut self, rng: &mut ChaCha8Rng) -> ApiResult<()> {
+        let key_contacts: Vec<(usize, String)> = self
+            .contacts
+            .iter()
+            .filter(|(_, _, key)| *key)
+            .map(|(a, id, _)| (*a, id.clone()))
+            .collect();
+        let period = self.period;
+        for (occasion, date) in calendar::holidays_between(period.first_day, period.days()) {
+            for (a, contact) in &key_contacts {
                 if !rng.gen_bool(0.7) {
                     continue;
                 }
-                let Some(at) = moment(date, 9, 0) else {
+                let Some(at) = period.moment(date, 9, 0) else {
                     continue;
                 };
-                let greeting = Greeting {
-                    account_id: account_ids[*a].clone(),
-                    contact_id: Some(contact.clone()),
-                    occasion,
-                    channel: [Channel::WeChat, Channel::Phone, Channel::Gift][rng.gen_range(0..3)],
-                    occurred_at: at,
-                    ..Greeting::default()
-                };
-                put(seeded_id(&mut rng), AnyRecord::Greeting(greeting)).await?;
+                let account_id = &self.account_ids[*a];
+                let greeting = sample::greeting(
+                    rng,
+                    account_id,
+                    |_| occasion,
+                    |_| Some(contact.clone()),
+                    |_| at,
+                );
+                self.put(seeded_id(rng), AnyRecord::Greeting(greeting))
+                    .await?;
             }
         }
-        // Birthday greetings for the key contacts whose birthday fell in the period.
-        for (a, contact, birthday) in &birthdays {
-            let span = (today - first_day).num_days();
-            let Some(date) = calendar::next_birthday(*birthday, first_day, span) else {
+        Ok(())
+    }
+
+    /// Birthday greetings for the key contacts whose birthday fell in the period.
+    async fn birthday_greetings(&mut self, rng: &mut ChaCha8Rng) -> ApiResult<()> {
+        let period = self.period;
+        for (a, contact, birthday) in std::mem::take(&mut self.birthdays) {
+            let Some(date) = calendar::next_birthday(birthday, period.first_day, period.days())
+            else {
                 continue;
             };
-            let (Some(at), true) = (moment(date, 8, 30), rng.gen_bool(0.8)) else {
+            let (Some(at), true) = (period.moment(date, 8, 30), rng.gen_bool(0.8)) else {
                 continue;
             };
             let greeting = Greeting {
-                account_id: account_ids[*a].clone(),
-                contact_id: Some(contact.clone()),
+                account_id: self.account_ids[a].clone(),
+                contact_id: Some(contact),
                 occasion: Occasion::Birthday,
                 channel: Channel::Gift,
                 occurred_at: at,
                 notes: "生日蛋糕".into(),
                 ..Greeting::default()
             };
-            put(seeded_id(&mut rng), AnyRecord::Greeting(greeting)).await?;
+            self.put(seeded_id(rng), AnyRecord::Greeting(greeting))
+                .await?;
         }
+        Ok(())
     }
-    seed.seq.finish(&txn).await?;
-    txn.commit().await?;
-    drop(_writer);
-
-    for (rep, served) in reps.iter().zip(TEAMS) {
-        for &i in served {
-            admin::assign(app, tenant_id, &account_ids[i], &rep.id).await?;
-        }
-    }
-    Ok(true)
 }
 
 /// Writes seeded documents under the tenant's sequence.
-struct Seed {
+struct Seed<'a> {
+    txn: &'a DatabaseTransaction,
     seq: Sequence,
 }
 
-impl Seed {
+impl Seed<'_> {
     async fn insert(
         &mut self,
-        txn: &sea_orm::DatabaseTransaction,
         id: &str,
         author: &str,
         actor: ActorId,
@@ -659,6 +614,6 @@ impl Seed {
     ) -> ApiResult<()> {
         let mut doc = model::new_document(actor);
         record.write(&mut doc).map_err(anyhow::Error::from)?;
-        insert_new_document(txn, &mut self.seq, id, author, &mut doc, &record).await
+        insert_new_document(self.txn, &mut self.seq, id, author, &mut doc, &record).await
     }
 }

@@ -154,6 +154,29 @@ fn contact_fields(sheet: &Sheet, row: &[String], c: &mut Contact) -> Result<(), 
     Ok(())
 }
 
+/// The step a row's record takes: none when it equals the stored record it matched, an
+/// update of that record's document, or, when none is stored, a new record `new_id`.
+fn step<R: PartialEq>(
+    ops: &mut Vec<DocOp<R>>,
+    doc: Option<&documents::Model>,
+    before: Option<R>,
+    record: R,
+    new_id: String,
+) -> RowAction {
+    match (doc, before) {
+        (Some(_), Some(b)) if b == record => RowAction::Unchanged,
+        (Some(doc), _) => {
+            let doc = doc.clone();
+            ops.push(DocOp::Update { doc, record });
+            RowAction::Update
+        }
+        (None, _) => {
+            ops.push(DocOp::Create { id: new_id, record });
+            RowAction::Create
+        }
+    }
+}
+
 impl Planner {
     /// The stored account a row matches: by its id here, else by its name.
     pub(super) fn existing_account(&self, sheet: &Sheet, row: &[String]) -> Option<String> {
@@ -253,24 +276,7 @@ impl Planner {
             self.file_accounts.insert(f.to_owned(), id.clone());
             self.file_rows.insert(f.to_owned(), at(sheet, line));
         }
-        let action = match (doc, before) {
-            (Some(_), Some(b)) if b == account => RowAction::Unchanged,
-            (Some(doc), _) => {
-                let doc = doc.clone();
-                self.plan.accounts.push(DocOp::Update {
-                    doc,
-                    record: account,
-                });
-                RowAction::Update
-            }
-            _ => {
-                self.plan.accounts.push(DocOp::Create {
-                    id,
-                    record: account,
-                });
-                RowAction::Create
-            }
-        };
+        let action = step(&mut self.plan.accounts, doc, before, account, id);
         self.outcome(sheet, line, kind, &key, action, None);
         Ok(())
     }
@@ -357,24 +363,13 @@ impl Planner {
             self.matched_contacts.insert(id.clone(), at(sheet, line));
         }
         self.contact_rows.insert(pair, at(sheet, line));
-        let action = match (doc, before) {
-            (Some(_), Some(b)) if b == contact => RowAction::Unchanged,
-            (Some(doc), _) => {
-                let doc = doc.clone();
-                self.plan.contacts.push(DocOp::Update {
-                    doc,
-                    record: contact,
-                });
-                RowAction::Update
-            }
-            _ => {
-                self.plan.contacts.push(DocOp::Create {
-                    id: model::new_id(),
-                    record: contact,
-                });
-                RowAction::Create
-            }
-        };
+        let action = step(
+            &mut self.plan.contacts,
+            doc,
+            before,
+            contact,
+            model::new_id(),
+        );
         self.outcome(sheet, line, kind, &key, action, None);
         Ok(())
     }
