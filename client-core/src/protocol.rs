@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::DocKind;
+
 /// Content type of sync requests and responses.
 pub const SYNC_CONTENT_TYPE: &str = "application/vnd.rapport.sync+postcard";
 
@@ -297,32 +299,144 @@ pub struct RepRef {
 /// One figure of the scorecard, with the records that make it up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(from = "MetricOnWire")]
 pub struct Metric {
     /// Stable name, e.g. `visits`, `card_coverage`, `influencer_coverage`.
     pub key: String,
-    /// `closeness`, `building`, `information`, `method` or `compliance`.
-    pub group: String,
+    pub group: MetricGroup,
+    /// How to read `value`: a count, a share of `total`, or a ratio.
+    pub shape: MetricShape,
     pub value: f64,
-    /// For a share (value = part / total): its parts.
+    /// For a share or a ratio (value = part / total): its parts.
     pub part: Option<u64>,
     pub total: Option<u64>,
     pub target: Option<f64>,
     /// value / target.
     pub attainment: Option<f64>,
-    /// The records behind the figure (behind `part`, for a share).
+    /// The records behind the figure (behind `part`, for a share or a ratio).
     pub records: Vec<RecordRef>,
+}
+
+/// The groups of the scorecard, as DOMAIN.md (§四.4) and the method arrange its figures,
+/// in the order they are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum MetricGroup {
+    /// 客户个人关系密切程度: the VIP cards of the key contacts.
+    Closeness,
+    /// 客户关系建立与巩固: visits, cadence, favours, relationship events.
+    Building,
+    /// 客户关系的信息工作: info reports, competitor intelligence, greetings.
+    Information,
+    /// The method: influencer coverage, buying signals, objections, stage moves.
+    Method,
+    /// Favours over the company's value limit.
+    Compliance,
+}
+
+impl MetricGroup {
+    pub const ALL: [MetricGroup; 5] = [
+        MetricGroup::Closeness,
+        MetricGroup::Building,
+        MetricGroup::Information,
+        MetricGroup::Method,
+        MetricGroup::Compliance,
+    ];
+
+    /// The group's name on the wire (`closeness` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricGroup::Closeness => "closeness",
+            MetricGroup::Building => "building",
+            MetricGroup::Information => "information",
+            MetricGroup::Method => "method",
+            MetricGroup::Compliance => "compliance",
+        }
+    }
+}
+
+/// How a figure's value reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum MetricShape {
+    /// A number of records (`visits`: 11).
+    Count,
+    /// A part of a total, from 0 to 1 (`cadence_kept`: 3 of 4 accounts, 75 %); a share of
+    /// nothing has no attainment.
+    Share,
+    /// A part per total that may exceed 1 (`signals_per_visit`: 9 signals in 11 visits,
+    /// 0.82 per visit).
+    Ratio,
+}
+
+/// A [`Metric`] as it is read: `shape` may be absent, from a server that predates it.
+/// Such a server sent every figure with a part and a total as a share, except
+/// `signals_per_visit`, its one ratio; every other figure was a count.
+#[derive(Deserialize)]
+struct MetricOnWire {
+    key: String,
+    group: MetricGroup,
+    shape: Option<MetricShape>,
+    value: f64,
+    part: Option<u64>,
+    total: Option<u64>,
+    target: Option<f64>,
+    attainment: Option<f64>,
+    records: Vec<RecordRef>,
+}
+
+impl From<MetricOnWire> for Metric {
+    fn from(m: MetricOnWire) -> Metric {
+        let shape = m.shape.unwrap_or(match (m.part, m.total) {
+            _ if m.key == "signals_per_visit" => MetricShape::Ratio,
+            (Some(_), Some(_)) => MetricShape::Share,
+            _ => MetricShape::Count,
+        });
+        Metric {
+            key: m.key,
+            group: m.group,
+            shape,
+            value: m.value,
+            part: m.part,
+            total: m.total,
+            target: m.target,
+            attainment: m.attainment,
+            records: m.records,
+        }
+    }
 }
 
 /// A record a figure is made of.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordRef {
-    /// A document kind (`visit`, `favour` …) or `account` / `contact` / `opportunity`.
-    pub kind: String,
+    /// The record's kind, by its code ([`DocKind::as_str`]: `visit`, `competitor_intel` …).
+    #[serde(with = "kind_code")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub kind: DocKind,
     pub id: String,
     pub account_id: String,
     /// When it happened (Unix ms), for records that happen.
     pub at_ms: Option<i64>,
+}
+
+/// A [`DocKind`] on the wire by its code, the name the databases use too.
+mod kind_code {
+    use serde::de::{Deserialize, Deserializer, Error};
+    use serde::ser::Serializer;
+
+    use crate::model::DocKind;
+
+    pub fn serialize<S: Serializer>(kind: &DocKind, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(kind.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DocKind, D::Error> {
+        let code = String::deserialize(d)?;
+        DocKind::parse(&code).ok_or_else(|| D::Error::custom(format!("unknown record kind {code}")))
+    }
 }
 
 #[cfg(test)]
@@ -401,6 +515,81 @@ mod tests {
             postcard::from_bytes::<SyncResponse>(&postcard::to_stdvec(&expected).expect("e"))
                 .expect("decode"),
             expected
+        );
+    }
+
+    fn visits_metric() -> Metric {
+        Metric {
+            key: "verified_share".into(),
+            group: MetricGroup::Building,
+            shape: MetricShape::Share,
+            value: 0.5,
+            part: Some(1),
+            total: Some(2),
+            target: None,
+            attainment: None,
+            records: vec![RecordRef {
+                kind: DocKind::Visit,
+                id: "v1".into(),
+                account_id: "a1".into(),
+                at_ms: Some(7),
+            }],
+        }
+    }
+
+    #[test]
+    fn metrics_name_their_group_shape_and_record_kinds_in_lower_case() {
+        let json = serde_json::to_value(visits_metric()).expect("encode");
+        assert_eq!(json["group"], "building");
+        assert_eq!(json["shape"], "share");
+        assert_eq!(json["records"][0]["kind"], "visit");
+        let back: Metric = serde_json::from_value(json).expect("decode");
+        assert_eq!(back, visits_metric());
+        for group in MetricGroup::ALL {
+            let json = serde_json::to_value(group).expect("encode");
+            assert_eq!(json, group.as_str());
+        }
+    }
+
+    #[test]
+    fn record_kinds_travel_by_their_codes() {
+        for kind in DocKind::ALL {
+            let r = RecordRef {
+                kind,
+                id: "x".into(),
+                account_id: "a".into(),
+                at_ms: None,
+            };
+            let json = serde_json::to_value(&r).expect("encode");
+            assert_eq!(json["kind"], kind.as_str());
+            assert_eq!(
+                serde_json::from_value::<RecordRef>(json).expect("decode"),
+                r
+            );
+        }
+        let unknown =
+            serde_json::json!({"kind": "memo", "id": "x", "account_id": "a", "at_ms": null});
+        assert!(serde_json::from_value::<RecordRef>(unknown).is_err());
+    }
+
+    #[test]
+    fn a_metric_without_a_shape_reads_as_its_server_meant_it() {
+        let read = |key: &str, part: Option<u64>, total: Option<u64>| {
+            let mut json = serde_json::to_value(visits_metric()).expect("encode");
+            let m = json.as_object_mut().expect("object");
+            m.remove("shape");
+            m.insert("key".into(), key.into());
+            m.insert("part".into(), part.into());
+            m.insert("total".into(), total.into());
+            serde_json::from_value::<Metric>(json)
+                .expect("decode")
+                .shape
+        };
+        assert_eq!(read("cadence_kept", Some(3), Some(4)), MetricShape::Share);
+        assert_eq!(read("visits", None, None), MetricShape::Count);
+        assert_eq!(
+            read("signals_per_visit", Some(9), Some(11)),
+            MetricShape::Ratio
         );
     }
 }

@@ -53,10 +53,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 
 /// Imports still pointing up, each to be removed by the change that moves what it
 /// borrows (listed as `(importer, imported)`).
-const TO_BE_REMOVED: &[(&str, &str)] = &[
-    // The ISO-week parsing moves to `periods`.
-    ("scorecard", "reports"),
-];
+const TO_BE_REMOVED: &[(&str, &str)] = &[];
 
 /// The layer of each module of the table.
 fn layer_of() -> BTreeMap<&'static str, usize> {

@@ -26,6 +26,7 @@ mod keys;
 mod layers;
 mod limits;
 mod openapi;
+mod periods;
 mod projection;
 mod reports;
 mod router;

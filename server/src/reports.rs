@@ -7,7 +7,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
 use rapport_client_core::protocol::{ErrorBody, RepRef, RepVisits, Role, Scorecard, WeeklyVisits};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -18,6 +17,7 @@ use crate::app::{App, AppState};
 use crate::auth::AuthUser;
 use crate::db::{teams, tenants, users, visits};
 use crate::error::{ApiError, ApiResult, QueryParams};
+use crate::periods;
 use crate::scorecard;
 
 pub fn router() -> Router<AppState> {
@@ -30,33 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/v1/reports/danger-zone", get(http_danger_zone))
         .route("/v1/reports/favours-over-limit", get(http_over_limit))
         .route("/v1/reports/upcoming", get(http_upcoming))
-}
-
-/// Parses `2026-W48` into the Monday of that ISO week.
-pub fn parse_iso_week(s: &str) -> Option<NaiveDate> {
-    let (year, week) = s.split_once("-W")?;
-    let year: i32 = year.parse().ok()?;
-    let week: u32 = week.parse().ok()?;
-    NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)
-}
-
-pub fn format_iso_week(monday: NaiveDate) -> String {
-    let w = monday.iso_week();
-    format!("{}-W{:02}", w.year(), w.week())
-}
-
-/// Local midnight at the start of `day` in `tz`, as a UTC instant. Where a DST change
-/// skips midnight, the first instant of the day that exists.
-fn start_of_day(tz: chrono_tz::Tz, day: NaiveDate) -> Option<chrono::DateTime<chrono_tz::Tz>> {
-    let midnight = day.and_hms_opt(0, 0, 0)?;
-    tz.from_local_datetime(&midnight).earliest().or_else(|| {
-        (1..=3)
-            .filter_map(|h| {
-                tz.from_local_datetime(&(midnight + chrono::Duration::hours(h)))
-                    .earliest()
-            })
-            .next()
-    })
 }
 
 /// The team a manager or admin asks about, by id or name ([`access::team_in_scope`]): an
@@ -184,7 +157,7 @@ impl TeamList {
                 if !(1..=104).contains(&weeks) {
                     return Err(ApiError::Unprocessable("weeks: 1 to 104".into()));
                 }
-                let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
+                let window = periods::Window::parse(q.period.as_deref(), tz, app.clock.now())?;
                 let (labels, counts) = scorecard::visit_trend(
                     &app.db,
                     tenant_id,
@@ -229,7 +202,7 @@ impl TeamList {
                 )
             }
             "favours-over-limit" => {
-                let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
+                let window = periods::Window::parse(q.period.as_deref(), tz, app.clock.now())?;
                 let list = scorecard::favours_over_limit(&app.db, tenant_id, &reps, &window)
                     .await?
                     .into_iter()
@@ -498,7 +471,7 @@ async fn http_scorecard(
         }
     };
     let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
-    let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
+    let window = periods::Window::parse(q.period.as_deref(), tz, state.clock.now())?;
     let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
     Ok(axum::Json(
         scorecard::scorecard(&state.db, user.tenant_id(), &rep, &window, &rules).await?,
@@ -522,7 +495,7 @@ async fn http_team(
 ) -> ApiResult<Response> {
     let team_id = team_in_scope(&state, &user, q.team.as_deref()).await?;
     let (_, tz) = scorecard::tenant_zone(&state.db, user.tenant_id()).await?;
-    let window = scorecard::Window::parse(q.period.as_deref(), tz)?;
+    let window = periods::Window::parse(q.period.as_deref(), tz, state.clock.now())?;
     let (_, rules) = crate::rules::load(&state.db, user.tenant_id()).await?;
     // The reps' scorecards side by side (each runs its own queries concurrently too; the
     // connection pool bounds how many run at once).
@@ -567,7 +540,7 @@ async fn http_team(
                         c.period.clone(),
                         c.rep.username.clone(),
                         c.rep.display_name.clone(),
-                        m.group.clone(),
+                        m.group.as_str().to_owned(),
                         m.key.clone(),
                         format!("{:.4}", m.value),
                         m.part.map(|p| p.to_string()).unwrap_or_default(),
@@ -614,17 +587,16 @@ pub async fn weekly_visits(
         .parse()
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("bad time zone {}", tenant.time_zone)))?;
     let monday = match week {
-        Some(w) => parse_iso_week(w).ok_or_else(|| {
+        Some(w) => periods::parse_iso_week(w).ok_or_else(|| {
             ApiError::Unprocessable(format!("'{w}' is not an ISO week like 2026-W48"))
         })?,
-        None => {
-            let today = app.clock.now().with_timezone(&tz).date_naive();
-            today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()))
-        }
+        None => periods::monday_of(app.clock.now().with_timezone(&tz).date_naive()),
     };
     let next_monday = monday + chrono::Duration::days(7);
-    let (Some(starts), Some(ends)) = (start_of_day(tz, monday), start_of_day(tz, next_monday))
-    else {
+    let (Some(starts), Some(ends)) = (
+        periods::day_start(tz, monday),
+        periods::day_start(tz, next_monday),
+    ) else {
         return Err(ApiError::Unprocessable("week out of range".into()));
     };
 
@@ -672,7 +644,7 @@ pub async fn weekly_visits(
     Ok(WeeklyVisits {
         team_id: team.id,
         team_name: team.name,
-        week: format_iso_week(monday),
+        week: periods::format_iso_week(monday),
         time_zone: tenant.time_zone,
         starts: starts.to_rfc3339(),
         ends: ends.to_rfc3339(),
@@ -683,32 +655,4 @@ pub async fn weekly_visits(
             .weekly_visit_target,
         reps: rows,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso_weeks_parse_and_format() {
-        let monday = parse_iso_week("2026-W48").expect("valid week");
-        assert_eq!(monday, NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"));
-        assert_eq!(format_iso_week(monday), "2026-W48");
-        // ISO week 1 of 2027 starts in 2027-01-04; week 53 of 2026 exists.
-        assert_eq!(
-            parse_iso_week("2026-W53"),
-            NaiveDate::from_ymd_opt(2026, 12, 28)
-        );
-        for bad in ["2026-48", "2026-W0", "2026-W54", "x-W01", ""] {
-            assert_eq!(parse_iso_week(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn weeks_start_at_local_midnight() {
-        let tz: chrono_tz::Tz = "Asia/Shanghai".parse().expect("tz");
-        let monday = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
-        let start = start_of_day(tz, monday).expect("exists");
-        assert_eq!(start.naive_utc().to_string(), "2026-11-22 16:00:00");
-    }
 }

@@ -125,9 +125,18 @@ export interface CheckInResult {
   distance_m: number | null;
 }
 
+/// The scorecard's groups, in the order they are shown.
+export type MetricGroup = "closeness" | "building" | "information" | "method" | "compliance";
+
+/// How a figure reads: a count, a share of `total` (a percentage), or a ratio (per one of
+/// `total`, may exceed 1).
+export type MetricShape = "count" | "share" | "ratio";
+
 export interface Metric {
   key: string;
-  group: string;
+  group: MetricGroup;
+  /// Absent from a scorecard kept offline from an older server.
+  shape?: MetricShape;
   value: number;
   part: number | null;
   total: number | null;

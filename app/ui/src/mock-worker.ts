@@ -214,7 +214,7 @@ export function mockWorker(): Port {
       }
       case "scorecard": {
         await sleep(300);
-        const m = (key: string, group: string, value: number, part: number | null = null, total: number | null = null, target: number | null = null) => ({ key, group, value, part, total, target, attainment: target ? value / target : null, records: [] });
+        const m = (key: string, group: string, shape: string, value: number, part: number | null = null, total: number | null = null, target: number | null = null) => ({ key, group, shape, value, part, total, target, attainment: target ? value / target : null, records: [] });
         const card = {
           rep: { user_id: "u1", username: "li", display_name: "李明" },
           period: a.period ?? "2026-W48",
@@ -222,18 +222,18 @@ export function mockWorker(): Port {
           starts_ms: Date.now() - 3 * DAY,
           ends_ms: Date.now() + 4 * DAY,
           metrics: [
-            m("card_coverage", "closeness", 0.5, 1, 2, 1),
-            m("card_full_depth", "closeness", 1, 1, 1),
-            m("visits", "building", 6, null, null, 10),
-            m("verified_share", "building", 0.67, 4, 6),
-            m("cadence_kept", "building", 0.75, 3, 4, 1),
-            m("favours", "building", 2),
-            m("info_reports", "information", 1),
-            m("competitor_intel", "information", 3),
-            m("birthday_greetings", "information", 1, 1, 1, 1),
-            m("influencer_coverage", "method", 0, 0, 1, 1),
-            m("signals_per_visit", "method", 0.83, 5, 6),
-            m("favours_over_limit", "compliance", 0),
+            m("card_coverage", "closeness", "share", 0.5, 1, 2, 1),
+            m("card_full_depth", "closeness", "share", 1, 1, 1),
+            m("visits", "building", "count", 6, null, null, 10),
+            m("verified_share", "building", "share", 0.67, 4, 6),
+            m("cadence_kept", "building", "share", 0.75, 3, 4, 1),
+            m("favours", "building", "count", 2),
+            m("info_reports", "information", "count", 1),
+            m("competitor_intel", "information", "count", 3),
+            m("birthday_greetings", "information", "share", 1, 1, 1, 1),
+            m("influencer_coverage", "method", "share", 0, 0, 1, 1),
+            m("signals_per_visit", "method", "ratio", 0.83, 5, 6),
+            m("favours_over_limit", "compliance", "count", 0),
           ],
         };
         if (params.has("offline")) return { ...card, cached: true, fetched_ms: Date.now() - DAY };

@@ -2,7 +2,7 @@
 // sync & account.
 
 import { useEffect, useState } from "preact/hooks";
-import { CoreError, type AccountRow, type DueItem, type Rec, type Scorecard, type TimelineItem } from "./core.ts";
+import { CoreError, type AccountRow, type DueItem, type Metric, type MetricGroup, type MetricShape, type Rec, type Scorecard, type TimelineItem } from "./core.ts";
 import { go, useApp } from "./app.tsx";
 import { useI18n } from "./lang.ts";
 import { LOG_KINDS } from "./forms.ts";
@@ -417,8 +417,14 @@ function isoWeek(d: Date): string {
   return `${y}-W${String(week).padStart(2, "0")}`;
 }
 
-function fmtValue(m: { key: string; value: number; part: number | null; total: number | null }) {
-  if (m.total != null && m.part != null && m.key !== "signals_per_visit") {
+/// How a figure reads. A scorecard kept offline from a server older than `shape` has
+/// none: its figures with a part and a total read as shares.
+function shapeOf(m: Metric): MetricShape {
+  return m.shape ?? (m.part != null && m.total != null ? "share" : "count");
+}
+
+function fmtValue(m: Metric) {
+  if (shapeOf(m) === "share") {
     // A share of nothing (no birthdays this period) is not applicable, not 0 %.
     return m.total === 0 ? "—" : `${Math.round(m.value * 100)}%`;
   }
@@ -432,7 +438,7 @@ export function ScorecardScreen() {
   const now = new Date();
   const code = period === "week" ? isoWeek(now) : `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
   const card = useLoad<Scorecard>(() => core.scorecard(code), [code, online]);
-  const groups = ["closeness", "building", "information", "method", "compliance"];
+  const groups: MetricGroup[] = ["closeness", "building", "information", "method", "compliance"];
   const s = card.data;
   return (
     <main>
@@ -476,7 +482,7 @@ export function ScorecardScreen() {
                       <span class="m-part">
                         {[
                           m.part != null && m.total != null ? `${m.part}/${m.total}` : "",
-                          m.target != null ? t("target", { t: m.target <= 1 && m.total != null ? `${Math.round(m.target * 100)}%` : m.target }) : "",
+                          m.target != null ? t("target", { t: shapeOf(m) === "share" ? `${Math.round(m.target * 100)}%` : m.target }) : "",
                         ]
                           .filter(Boolean)
                           .join(" · ")}

@@ -4,21 +4,20 @@
 //! target and attainment, and with `--records` the records behind every figure.
 
 use anyhow::Result;
-use rapport_client_core::protocol::{Metric, Scorecard};
+use rapport_client_core::protocol::{Metric, MetricGroup, MetricShape, Scorecard};
 
 use super::{Ctx, out_table};
 use crate::i18n::Lang;
 use crate::table::render;
 
 /// The name of a scorecard group.
-fn group_label(lang: Lang, group: &str) -> String {
+fn group_label(lang: Lang, group: MetricGroup) -> String {
     let (en, zh) = match group {
-        "closeness" => ("Closeness (VIP cards)", "客户个人关系密切程度"),
-        "building" => ("Building the relationship", "客户关系建立与巩固"),
-        "information" => ("Information work", "客户关系的信息工作"),
-        "method" => ("Method", "四维成交法"),
-        "compliance" => ("Compliance", "合规"),
-        other => (other, other),
+        MetricGroup::Closeness => ("Closeness (VIP cards)", "客户个人关系密切程度"),
+        MetricGroup::Building => ("Building the relationship", "客户关系建立与巩固"),
+        MetricGroup::Information => ("Information work", "客户关系的信息工作"),
+        MetricGroup::Method => ("Method", "四维成交法"),
+        MetricGroup::Compliance => ("Compliance", "合规"),
     };
     match lang {
         Lang::En => en.to_owned(),
@@ -81,13 +80,10 @@ fn metric_label(lang: Lang, key: &str) -> String {
 /// The value as people read it: a share as `3/4 (75%)`, a ratio with two decimals, a
 /// count as a whole number.
 pub fn value_text(m: &Metric) -> String {
-    match (m.part, m.total) {
-        (Some(part), Some(total)) if m.key != "signals_per_visit" => {
-            if total == 0 {
-                "–".to_owned()
-            } else {
-                format!("{part}/{total} ({:.0}%)", m.value * 100.0)
-            }
+    match (m.shape, m.part, m.total) {
+        (MetricShape::Share, _, Some(0)) => "–".to_owned(),
+        (MetricShape::Share, Some(part), Some(total)) => {
+            format!("{part}/{total} ({:.0}%)", m.value * 100.0)
         }
         _ if m.value.fract() != 0.0 => format!("{:.2}", m.value),
         _ => format!("{}", m.value),
@@ -95,9 +91,9 @@ pub fn value_text(m: &Metric) -> String {
 }
 
 fn target_text(m: &Metric) -> String {
-    match (m.target, m.part) {
-        (Some(t), Some(_)) => format!("{:.0}%", t * 100.0),
-        (Some(t), None) => format!("{t}"),
+    match (m.target, m.shape) {
+        (Some(t), MetricShape::Share) => format!("{:.0}%", t * 100.0),
+        (Some(t), _) => format!("{t}"),
         _ => String::new(),
     }
 }
@@ -134,10 +130,10 @@ pub(super) fn print(ctx: &Ctx, card: &Scorecard, with_records: bool) -> Result<(
         Lang::En => ["Figure", "Value", "Target", "Attained"],
         Lang::Zh => ["指标", "数值", "目标", "达成"],
     };
-    let mut groups: Vec<&str> = Vec::new();
+    let mut groups: Vec<MetricGroup> = Vec::new();
     for m in &card.metrics {
-        if !groups.contains(&m.group.as_str()) {
-            groups.push(&m.group);
+        if !groups.contains(&m.group) {
+            groups.push(m.group);
         }
     }
     for group in groups {
@@ -192,10 +188,17 @@ pub(super) fn of_rep(ctx: &Ctx, rep: &str, period: Option<&str>, with_records: b
 mod tests {
     use super::*;
 
-    fn metric(key: &str, value: f64, part: Option<u64>, total: Option<u64>) -> Metric {
+    fn metric(
+        key: &str,
+        shape: MetricShape,
+        value: f64,
+        part: Option<u64>,
+        total: Option<u64>,
+    ) -> Metric {
         Metric {
             key: key.into(),
-            group: "building".into(),
+            group: MetricGroup::Building,
+            shape,
             value,
             part,
             total,
@@ -208,16 +211,37 @@ mod tests {
     #[test]
     fn values_read_as_shares_ratios_or_counts() {
         assert_eq!(
-            value_text(&metric("cadence_kept", 0.75, Some(3), Some(4))),
+            value_text(&metric(
+                "cadence_kept",
+                MetricShape::Share,
+                0.75,
+                Some(3),
+                Some(4)
+            )),
             "3/4 (75%)"
         );
         assert_eq!(
-            value_text(&metric("cadence_kept", 0.0, Some(0), Some(0))),
+            value_text(&metric(
+                "cadence_kept",
+                MetricShape::Share,
+                0.0,
+                Some(0),
+                Some(0)
+            )),
             "–"
         );
-        assert_eq!(value_text(&metric("visits", 11.0, None, None)), "11");
         assert_eq!(
-            value_text(&metric("signals_per_visit", 0.8181, Some(9), Some(11))),
+            value_text(&metric("visits", MetricShape::Count, 11.0, None, None)),
+            "11"
+        );
+        assert_eq!(
+            value_text(&metric(
+                "signals_per_visit",
+                MetricShape::Ratio,
+                0.8181,
+                Some(9),
+                Some(11)
+            )),
             "0.82"
         );
     }
@@ -237,14 +261,8 @@ mod tests {
             assert_ne!(metric_label(Lang::Zh, key), key, "{key}");
             assert_ne!(metric_label(Lang::En, key), key, "{key}");
         }
-        for group in [
-            "closeness",
-            "building",
-            "information",
-            "method",
-            "compliance",
-        ] {
-            assert_ne!(group_label(Lang::Zh, group), group);
+        for group in MetricGroup::ALL {
+            assert_ne!(group_label(Lang::Zh, group), group.as_str());
         }
     }
 }

@@ -21,7 +21,7 @@ pub use error::RapportError;
 use error::Result;
 pub use observe::{Change, ChangeObserver, ChangeOrigin, ChangedRecord};
 pub use records::*;
-pub use reports::{Metric, MetricRecord, Rules, Scorecard};
+pub use reports::{Metric, MetricGroup, MetricRecord, MetricShape, Rules, Scorecard};
 pub use sync::{SyncOutcome, SyncProgress, SyncResult};
 
 use crate::api::{self, Client};

@@ -1,5 +1,6 @@
 //! The company's rules and the relationship-maintenance scorecard, as the apps see them.
 
+use super::RecordKind;
 use crate::{model, protocol};
 
 /// The company's rules for judging records, as the device last received them with sync
@@ -84,28 +85,102 @@ pub struct Scorecard {
 pub struct Metric {
     /// Stable name: `visits`, `cadence_kept`, `card_coverage`, `influencer_coverage` …
     pub key: String,
-    /// `closeness`, `building`, `information`, `method` or `compliance`.
-    pub group: String,
+    pub group: MetricGroup,
+    /// How to read `value`: a count, a share of `total`, or a ratio.
+    pub shape: MetricShape,
     pub value: f64,
-    /// For a share (value = part / total): its parts.
+    /// For a share or a ratio (value = part / total): its parts.
     pub part: Option<u64>,
     pub total: Option<u64>,
     pub target: Option<f64>,
     /// value / target.
     pub attainment: Option<f64>,
-    /// The records behind the figure (behind `part`, for a share).
+    /// The records behind the figure (behind `part`, for a share or a ratio).
     pub records: Vec<MetricRecord>,
+}
+
+/// The groups of the scorecard, in the order they are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum MetricGroup {
+    /// The VIP cards of the key contacts.
+    Closeness,
+    /// Visits, cadence, favours, relationship events.
+    Building,
+    /// Info reports, competitor intelligence, greetings.
+    Information,
+    /// Influencer coverage, buying signals, objections, stage moves.
+    Method,
+    /// Favours over the company's value limit.
+    Compliance,
+}
+
+/// How a figure's value reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum MetricShape {
+    /// A number of records: show it whole.
+    Count,
+    /// A part of a total, from 0 to 1: show a percentage (a share of nothing, total 0,
+    /// is not applicable).
+    Share,
+    /// A part per total that may exceed 1: show it with two decimals.
+    Ratio,
 }
 
 /// A record a figure is made of.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct MetricRecord {
-    /// A record kind (`visit`, `favour` …) or `account`, `contact`, `opportunity`.
-    pub kind: String,
+    pub kind: RecordKind,
     pub id: String,
     pub account_id: String,
     /// When it happened (Unix ms), for records that happen.
     pub at_ms: Option<i64>,
+}
+
+impl From<protocol::MetricGroup> for MetricGroup {
+    fn from(g: protocol::MetricGroup) -> Self {
+        match g {
+            protocol::MetricGroup::Closeness => MetricGroup::Closeness,
+            protocol::MetricGroup::Building => MetricGroup::Building,
+            protocol::MetricGroup::Information => MetricGroup::Information,
+            protocol::MetricGroup::Method => MetricGroup::Method,
+            protocol::MetricGroup::Compliance => MetricGroup::Compliance,
+        }
+    }
+}
+
+impl From<protocol::MetricShape> for MetricShape {
+    fn from(s: protocol::MetricShape) -> Self {
+        match s {
+            protocol::MetricShape::Count => MetricShape::Count,
+            protocol::MetricShape::Share => MetricShape::Share,
+            protocol::MetricShape::Ratio => MetricShape::Ratio,
+        }
+    }
+}
+
+impl From<protocol::Metric> for Metric {
+    fn from(m: protocol::Metric) -> Self {
+        Metric {
+            key: m.key,
+            group: m.group.into(),
+            shape: m.shape.into(),
+            value: m.value,
+            part: m.part,
+            total: m.total,
+            target: m.target,
+            attainment: m.attainment,
+            records: m
+                .records
+                .into_iter()
+                .map(|r| MetricRecord {
+                    kind: r.kind.into(),
+                    id: r.id,
+                    account_id: r.account_id,
+                    at_ms: r.at_ms,
+                })
+                .collect(),
+        }
+    }
 }
 
 impl From<protocol::Scorecard> for Scorecard {
@@ -117,29 +192,7 @@ impl From<protocol::Scorecard> for Scorecard {
             time_zone: s.time_zone,
             starts_ms: s.starts_ms,
             ends_ms: s.ends_ms,
-            metrics: s
-                .metrics
-                .into_iter()
-                .map(|m| Metric {
-                    key: m.key,
-                    group: m.group,
-                    value: m.value,
-                    part: m.part,
-                    total: m.total,
-                    target: m.target,
-                    attainment: m.attainment,
-                    records: m
-                        .records
-                        .into_iter()
-                        .map(|r| MetricRecord {
-                            kind: r.kind,
-                            id: r.id,
-                            account_id: r.account_id,
-                            at_ms: r.at_ms,
-                        })
-                        .collect(),
-                })
-                .collect(),
+            metrics: s.metrics.into_iter().map(Metric::from).collect(),
         }
     }
 }
@@ -161,5 +214,32 @@ mod tests {
         assert_eq!(rules.cadence_b_days, 21);
         assert_eq!(rules.card_coverage_target, 0.75);
         assert_eq!(rules.cadence_a_days, 7);
+    }
+
+    #[test]
+    fn a_figure_reaches_the_app_with_its_group_shape_and_record_kinds() {
+        let metric = protocol::Metric {
+            key: "signals_per_visit".into(),
+            group: protocol::MetricGroup::Method,
+            shape: protocol::MetricShape::Ratio,
+            value: 1.5,
+            part: Some(3),
+            total: Some(2),
+            target: None,
+            attainment: None,
+            records: vec![protocol::RecordRef {
+                kind: model::DocKind::Intel,
+                id: "i1".into(),
+                account_id: "a1".into(),
+                at_ms: None,
+            }],
+        };
+        let m = Metric::from(metric);
+        assert_eq!(
+            (m.group, m.shape),
+            (MetricGroup::Method, MetricShape::Ratio)
+        );
+        assert_eq!(m.records[0].kind, RecordKind::Intel);
+        assert_eq!((m.part, m.total, m.value), (Some(3), Some(2), 1.5));
     }
 }

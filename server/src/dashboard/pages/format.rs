@@ -74,18 +74,6 @@ pub fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-/// The Monday of the week holding `day`.
-pub fn monday_of(day: NaiveDate) -> NaiveDate {
-    day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday()))
-}
-
-/// The month (`2026-11`) an ISO week belongs to: its Thursday's.
-pub fn month_of_week(monday: NaiveDate) -> String {
-    (monday + chrono::Duration::days(3))
-        .format("%Y-%m")
-        .to_string()
-}
-
 /// The page of an account.
 pub fn account_href(id: &str) -> String {
     format!("/dashboard/accounts/{}", enc(id))
@@ -126,14 +114,6 @@ pub fn empty(l: Lang, en: &str, zh: &str) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn weeks_belong_to_their_thursdays_month() {
-        let monday = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
-        assert_eq!(month_of_week(monday), "2026-12");
-        let monday = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
-        assert_eq!(month_of_week(monday), "2026-11");
-    }
 
     #[test]
     fn money_shows_cents_only_when_there_are_some() {

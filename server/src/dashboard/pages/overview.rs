@@ -21,14 +21,14 @@ use super::super::session::Viewer;
 use super::super::svg::{self, Series};
 use super::super::{enc, page, scope};
 use super::format::{
-    self, NONE, account_link, csv_link, empty, list_head, monday_of, money, month_of_week, pct,
-    rep_href, weekday,
+    self, NONE, account_link, csv_link, empty, list_head, money, pct, rep_href, weekday,
 };
 use super::{finish, names, plausible, query};
 use crate::app::{App, AppState};
 use crate::db::teams;
 use crate::error::{ApiError, ApiResult};
-use crate::reports::{OverLimit, TeamList, TeamQuery, Trend, format_iso_week, parse_iso_week};
+use crate::periods::{format_iso_week, monday_of, month_of_week, parse_iso_week};
+use crate::reports::{OverLimit, TeamList, TeamQuery, Trend};
 use crate::scorecard::{self, OpportunityRisk, Overdue, Upcoming};
 
 /// Weeks the overview's trend chart spans.

@@ -10,8 +10,7 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use maud::{Markup, html};
-use rapport_client_core::model::DocKind;
-use rapport_client_core::protocol::{Metric, RecordRef, Role, Scorecard};
+use rapport_client_core::protocol::{Metric, MetricShape, RecordRef, Role, Scorecard};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde::Deserialize;
 
@@ -20,13 +19,13 @@ use super::super::session::Viewer;
 use super::super::svg;
 use super::super::{enc, page, scope};
 use super::describe::{Descriptions, describe};
-use super::format::{self, NONE, account_href, monday_of, month_of_week, pct, rep_href};
+use super::format::{self, NONE, account_href, pct, rep_href};
 use super::{finish, names, path, plausible, query};
 use crate::app::{App, AppState};
 use crate::db::{teams, users};
 use crate::error::ApiResult;
-use crate::reports::format_iso_week;
-use crate::scorecard::{self, Window};
+use crate::periods::{Window, format_iso_week, monday_of, month_of_week};
+use crate::scorecard;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PeriodQuery {
@@ -153,13 +152,11 @@ async fn load(
         crate::rules::load(db, tenant_id),
         team_name(db, tenant_id, rep.team_id.as_deref()),
     )?;
-    let window = Window::parse(period, tz)?;
+    let window = Window::parse(period, tz, app.clock.now())?;
     plausible(window.first_day)?;
     let card = scorecard::scorecard(db, tenant_id, &rep, &window, &rules).await?;
     let records: Vec<&RecordRef> = card.metrics.iter().flat_map(|m| &m.records).collect();
-    let wanted = records
-        .iter()
-        .filter_map(|r| Some((record_kind(r)?, r.id.clone())));
+    let wanted = records.iter().map(|r| (r.kind, r.id.clone()));
     let accounts = records.iter().map(|r| r.account_id.clone());
     let (described, account_names) = tokio::try_join!(
         describe(db, l, tenant_id, wanted),
@@ -182,11 +179,6 @@ async fn load(
         groups: lines.groups(&card),
         rep,
     })
-}
-
-/// The kind of a record a figure is made of.
-fn record_kind(r: &RecordRef) -> Option<DocKind> {
-    DocKind::parse(&r.kind)
 }
 
 impl PeriodNav {
@@ -255,10 +247,10 @@ impl Lines<'_> {
         };
         i18n::GROUPS
             .iter()
-            .map(|(g, _, _)| ((*g).to_owned(), of(&|m| m.group == *g)))
+            .map(|(g, _, _)| ((*g).to_owned(), of(&|m| m.group.as_str() == *g)))
             .chain(std::iter::once((
                 "other".to_owned(),
-                of(&|m| !known(&m.group)),
+                of(&|m| !known(m.group.as_str())),
             )))
             .filter(|(_, ms)| !ms.is_empty())
             .collect()
@@ -285,9 +277,9 @@ impl Lines<'_> {
     }
 
     fn record(&self, r: &RecordRef) -> RecordLine {
-        let title = record_kind(r).and_then(|k| self.described.get(&(k, r.id.clone())));
+        let title = self.described.get(&(r.kind, r.id.clone()));
         RecordLine {
-            kind: r.kind.clone(),
+            kind: r.kind.as_str().to_owned(),
             account_id: r.account_id.clone(),
             account_name: self
                 .account_names
@@ -311,7 +303,7 @@ fn attainment(m: &Metric) -> Option<f64> {
 
 /// A metric's value, part/total and target as shown.
 fn shown(m: &Metric) -> (String, String, String) {
-    let share = m.part.is_some() && m.total.is_some() && m.key != "signals_per_visit";
+    let share = m.shape == MetricShape::Share;
     let part = match (m.part, m.total) {
         (Some(p), Some(t)) => format!("{p} / {t}"),
         _ => String::new(),
@@ -471,12 +463,20 @@ fn records_table(l: Lang, key: &str, records: &[RecordLine]) -> Markup {
 
 #[cfg(test)]
 mod tests {
+    use rapport_client_core::model::DocKind;
+    use rapport_client_core::protocol::MetricGroup;
+
     use super::*;
 
     fn metric(key: &str, value: f64, part: Option<u64>, total: Option<u64>) -> Metric {
         Metric {
             key: key.into(),
-            group: "building".into(),
+            group: MetricGroup::Building,
+            shape: if part.is_some() {
+                MetricShape::Share
+            } else {
+                MetricShape::Count
+            },
             value,
             part,
             total,
@@ -486,9 +486,9 @@ mod tests {
         }
     }
 
-    fn record(kind: &str, id: &str, at_ms: Option<i64>) -> RecordRef {
+    fn record(kind: DocKind, id: &str, at_ms: Option<i64>) -> RecordRef {
         RecordRef {
-            kind: kind.into(),
+            kind,
             id: id.into(),
             account_id: "a1".into(),
             at_ms,
@@ -515,7 +515,11 @@ mod tests {
         );
         assert_eq!(shown(&metric("cadence_kept", 0.0, Some(0), Some(0))).0, "—");
         assert_eq!(
-            shown(&metric("signals_per_visit", 0.8, Some(8), Some(10))).0,
+            shown(&Metric {
+                shape: MetricShape::Ratio,
+                ..metric("signals_per_visit", 0.8, Some(8), Some(10))
+            })
+            .0,
             "0.80"
         );
     }
@@ -552,9 +556,9 @@ mod tests {
     fn records_behind_a_figure_are_newest_first_and_described() {
         let mut m = metric("visits", 2.0, None, None);
         m.records = vec![
-            record("visit", "v1", Some(1_000)),
-            record("visit", "v2", Some(86_400_000)),
-            record("stage_event", "s1", None),
+            record(DocKind::Visit, "v1", Some(1_000)),
+            record(DocKind::Visit, "v2", Some(86_400_000)),
+            record(DocKind::Account, "s1", None),
         ];
         let described = HashMap::from([((DocKind::Visit, "v2".to_owned()), "<review>".to_owned())]);
         let names = HashMap::from([("a1".to_owned(), "Acme".to_owned())]);
@@ -575,7 +579,12 @@ mod tests {
     #[test]
     fn a_week_links_to_its_neighbours_its_month_and_the_team() {
         let tz = chrono_tz::Asia::Shanghai;
-        let window = Window::parse(Some("2026-W48"), tz).expect("window");
+        let window = Window::parse_on(
+            Some("2026-W48"),
+            tz,
+            NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"),
+        )
+        .expect("window");
         let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
         let nav = PeriodNav::new(Role::Admin, Some("t 1"), &window, today);
         assert_eq!(nav.prev, "2026-W47");
@@ -594,7 +603,12 @@ mod tests {
     #[test]
     fn a_month_links_to_the_week_of_its_last_day_so_far() {
         let tz = chrono_tz::Asia::Shanghai;
-        let window = Window::parse(Some("2026-11"), tz).expect("window");
+        let window = Window::parse_on(
+            Some("2026-11"),
+            tz,
+            NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"),
+        )
+        .expect("window");
         let today = NaiveDate::from_ymd_opt(2026, 11, 12).expect("date");
         let nav = PeriodNav::new(Role::Manager, None, &window, today);
         assert_eq!(
