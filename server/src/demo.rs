@@ -9,7 +9,7 @@
 //! current week. Seeding is skipped when the company already exists.
 
 use automerge::ActorId;
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::{NaiveDate, TimeZone};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapport_client_core::model::{
@@ -266,10 +266,9 @@ impl Period {
         let tz: chrono_tz::Tz = TIME_ZONE
             .parse()
             .map_err(|_| anyhow::anyhow!("demo time zone"))?;
-        let now = chrono::Utc::now();
+        let now = crate::clock::now();
         let today = now.with_timezone(&tz).date_naive();
-        let this_monday =
-            today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+        let this_monday = crate::periods::monday_of(today);
         Ok(Period {
             tz,
             now,
