@@ -78,20 +78,6 @@ fn iso(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn file_name(kind: DocKind) -> &'static str {
-    match kind {
-        DocKind::Account => "accounts",
-        DocKind::Contact => "contacts",
-        DocKind::Opportunity => "opportunities",
-        DocKind::Visit => "visits",
-        DocKind::Favour => "favours",
-        DocKind::Intel => "intel",
-        DocKind::InfoReport => "info_reports",
-        DocKind::Greeting => "greetings",
-        DocKind::RelationshipEvent => "relationship_events",
-    }
-}
-
 const DOC_HEADER: &[&str] = &[
     "id",
     "account",
@@ -289,7 +275,7 @@ pub async fn export(app: &App, tenant_id: &str) -> ApiResult<Export> {
             .get(&doc.author_id)
             .map_or(doc.author_id.as_str(), String::as_str);
         let part = docs.entry(kind).or_insert_with(|| Part {
-            name: file_name(kind),
+            name: kind.table(),
             lines: Vec::new(),
             header: match kind {
                 DocKind::Account => ACCOUNT_HEADER,
@@ -315,7 +301,7 @@ pub async fn export(app: &App, tenant_id: &str) -> ApiResult<Export> {
         match docs.remove(&kind) {
             Some(part) => parts.push(part),
             None => parts.push(Part {
-                name: file_name(kind),
+                name: kind.table(),
                 lines: Vec::new(),
                 header: match kind {
                     DocKind::Account => ACCOUNT_HEADER,

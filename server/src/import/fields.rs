@@ -2,15 +2,15 @@
 //! name them (English, Chinese, and the column names of Rapport's own CSV files), how a
 //! table's kind is told from its sheet or file name or from its headers, and how cell
 //! text becomes a value. Closed lists (tier, buying roles, levels) accept their code and
-//! the English and Chinese names the dashboard shows (`dashboard::i18n`).
+//! the English and Chinese names of client-core's vocabulary, as the dashboard shows them.
 
 use std::collections::HashMap;
 
+use rapport_client_core::model::{DocKind, Terms};
 use rapport_client_core::protocol::Role;
 
 use super::ImportKind;
 use super::read::Table;
-use crate::dashboard::i18n::Terms;
 use crate::error::{ApiError, ApiResult};
 
 /// A field of an import row.
@@ -213,24 +213,31 @@ fn kind_by_name(name: &str) -> Option<ImportKind> {
 }
 
 /// The record kind a sheet or file name says that the import does not take (visits,
-/// favours … : what reps log on their devices), such as the company export's other files:
-/// refused by name, rather than read as accounts for their `account` column.
-fn logged_kind_by_name(name: &str) -> Option<&'static str> {
+/// favours … : what reps log on their devices, and opportunities), such as the company
+/// export's other files: refused by name, rather than read as accounts for their
+/// `account` column. A kind is known by its wire name, table and names (the table of
+/// kinds) and the other words files of it are commonly named with.
+fn logged_kind_by_name(name: &str) -> Option<DocKind> {
+    const ALSO: &[(DocKind, &[&str])] = &[
+        (DocKind::Opportunity, &["opportunit", "商机"]),
+        (DocKind::Favour, &["favor", "办事"]),
+        (DocKind::Intel, &["intel", "竞争", "竞品"]),
+        (DocKind::InfoReport, &["信息反馈"]),
+        (DocKind::RelationshipEvent, &["关系事件"]),
+    ];
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
     let n = normalise(stem);
-    const LOGGED: &[(&str, &[&str])] = &[
-        ("visits", &["visit", "拜访"]),
-        ("favours", &["favour", "favor", "办事"]),
-        ("competitor intelligence", &["intel", "竞争", "竞品"]),
-        ("customer information", &["info_report", "信息反馈"]),
-        ("greetings", &["greeting", "问候"]),
-        ("relationship events", &["relationship_event", "关系事件"]),
-        ("opportunities", &["opportunit", "商机", "销售机会"]),
-    ];
-    LOGGED
-        .iter()
-        .find(|(_, words)| words.iter().any(|w| n.contains(w)))
-        .map(|(what, _)| *what)
+    let words = |kind: DocKind| {
+        let (en, zh) = kind.names();
+        let also = ALSO.iter().filter(move |(k, _)| *k == kind);
+        [kind.as_str(), kind.table(), en, zh]
+            .into_iter()
+            .chain(also.flat_map(|(_, w)| w.iter().copied()))
+    };
+    DocKind::ALL
+        .into_iter()
+        .filter(|k| !matches!(k, DocKind::Account | DocKind::Contact))
+        .find(|k| words(*k).any(|w| n.contains(&normalise(w))))
 }
 
 /// The kind the headers say: user names with an account are account teams, user names
@@ -301,9 +308,10 @@ pub fn classify(tables: Vec<Table>) -> ApiResult<Vec<Sheet>> {
         let named = [table.sheet.as_deref(), Some(table.file.as_str())];
         if let Some(what) = named.into_iter().flatten().find_map(logged_kind_by_name) {
             return Err(ApiError::Unprocessable(format!(
-                "{} holds {what}, which reps log on their devices: the import takes accounts, \
-                 contacts, users, teams and assignments only",
-                table.label()
+                "{} holds {} records, which reps log on their devices: the import takes \
+                 accounts, contacts, users, teams and assignments only",
+                table.label(),
+                what.names().0
             )));
         }
         let kind = table
@@ -394,7 +402,6 @@ pub fn list(text: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dashboard::i18n::{BUYING_ROLES, TIERS};
     use rapport_client_core::model::{BuyingRole, Tier};
 
     fn kind(headers: &[&str]) -> Option<ImportKind> {
@@ -439,6 +446,9 @@ mod tests {
             ("export.xlsx", Some("拜访记录")),
             ("greetings.csv", None),
             ("opportunities.csv", None),
+            ("客情事件.csv", None),
+            ("competitor_intel.csv", None),
+            ("export.xlsx", Some("帮客户做一件事")),
         ] {
             let err = classify(vec![table(file, sheet)]).expect_err(file);
             assert!(err.to_string().contains("reps log"), "{err}");
@@ -450,12 +460,12 @@ mod tests {
 
     #[test]
     fn values_by_code_and_names() {
-        let tier = |s| term(TIERS, Tier::ALL, Tier::code, s);
+        let tier = |s| term(Tier::TERMS, Tier::ALL, Tier::code, s);
         assert_eq!(tier("A"), Some(Tier::A));
         assert_eq!(tier("b"), Some(Tier::B));
         assert_eq!(tier("C类"), Some(Tier::C));
         assert_eq!(tier("E"), None);
-        let role = |s| term(BUYING_ROLES, BuyingRole::ALL, BuyingRole::code, s);
+        let role = |s| term(BuyingRole::TERMS, BuyingRole::ALL, BuyingRole::code, s);
         assert_eq!(role("决策者"), Some(BuyingRole::DecisionMaker));
         assert_eq!(
             role("Technical Gatekeeper"),

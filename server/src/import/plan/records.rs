@@ -12,7 +12,7 @@ use rapport_client_core::protocol::Role;
 use super::super::fields::{self, Field, Sheet};
 use super::super::{ImportKind, RowAction};
 use super::{DocOp, Planner, UserOp, at, read_stored};
-use crate::dashboard::i18n::{ADMIN_LEVELS, BUYING_ROLES, RELATIONSHIP_LEVELS, TIERS};
+
 use crate::db::documents;
 use crate::error::ApiResult;
 
@@ -72,8 +72,8 @@ fn account_fields(sheet: &Sheet, row: &[String], a: &mut Account) -> Result<(), 
         _ => return Err("location: give both latitude and longitude, or neither".into()),
     }
     if let Some(t) = sheet.get(row, Field::Tier) {
-        let tier = fields::term(TIERS, Tier::ALL, Tier::code, t)
-            .ok_or_else(|| format!("tier: '{t}' is not one of {}", fields::choices(TIERS)))?;
+        let tier = fields::term(Tier::TERMS, Tier::ALL, Tier::code, t)
+            .ok_or_else(|| format!("tier: '{t}' is not one of {}", fields::choices(Tier::TERMS)))?;
         a.tier_override = Some(tier);
     }
     for (field, name, into) in [
@@ -105,18 +105,20 @@ fn contact_fields(sheet: &Sheet, row: &[String], c: &mut Contact) -> Result<(), 
     text(sheet, row, Field::Notes, &mut c.notes);
     if let Some(v) = sheet.get(row, Field::AdminLevel) {
         c.admin_level = Some(
-            fields::term(ADMIN_LEVELS, AdminLevel::ALL, AdminLevel::code, v).ok_or_else(|| {
-                format!(
-                    "admin_level: '{v}' is not one of {}",
-                    fields::choices(ADMIN_LEVELS)
-                )
-            })?,
+            fields::term(AdminLevel::TERMS, AdminLevel::ALL, AdminLevel::code, v).ok_or_else(
+                || {
+                    format!(
+                        "admin_level: '{v}' is not one of {}",
+                        fields::choices(AdminLevel::TERMS)
+                    )
+                },
+            )?,
         );
     }
     if let Some(v) = sheet.get(row, Field::RelationshipLevel) {
         c.relationship_level = Some(
             fields::term(
-                RELATIONSHIP_LEVELS,
+                RelationshipLevel::TERMS,
                 RelationshipLevel::ALL,
                 RelationshipLevel::code,
                 v,
@@ -124,7 +126,7 @@ fn contact_fields(sheet: &Sheet, row: &[String], c: &mut Contact) -> Result<(), 
             .ok_or_else(|| {
                 format!(
                     "relationship_level: '{v}' is not one of {}",
-                    fields::choices(RELATIONSHIP_LEVELS)
+                    fields::choices(RelationshipLevel::TERMS)
                 )
             })?,
         );
@@ -135,11 +137,11 @@ fn contact_fields(sheet: &Sheet, row: &[String], c: &mut Contact) -> Result<(), 
     if let Some(v) = sheet.get(row, Field::Roles) {
         let mut roles = Vec::new();
         for part in fields::list(v) {
-            let role = fields::term(BUYING_ROLES, BuyingRole::ALL, BuyingRole::code, part)
+            let role = fields::term(BuyingRole::TERMS, BuyingRole::ALL, BuyingRole::code, part)
                 .ok_or_else(|| {
                     format!(
                         "roles: '{part}' is not one of {}",
-                        fields::choices(BUYING_ROLES)
+                        fields::choices(BuyingRole::TERMS)
                     )
                 })?;
             if !roles.contains(&role) {
