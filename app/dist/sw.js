@@ -19,7 +19,7 @@
 "use strict";
 
 // Replaced by scripts/build-app in app/dist/sw.js; "dev" (app/web unbuilt) caches nothing.
-const VERSION = "2aea89189b9ecd02";
+const VERSION = "7715f6d952bd0479";
 const PREFIX = "rapport-app-";
 const CACHE = PREFIX + VERSION;
 const SCOPE = new URL(self.registration.scope);
